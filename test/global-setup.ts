@@ -1,0 +1,49 @@
+/**
+ * Starts what the Worker tests talk to and hands its coordinates to the workerd pools through `provide`: a migrated
+ * embedded PGlite, and — when PostgreSQL is installed or `DATABASE_URL` names one — a migrated real PostgreSQL, each
+ * behind the Neon-style WebSocket proxy. Runs once in the root Node process, outside any Worker project's resolver.
+ */
+import type { TestProject } from "vitest/node";
+import { type LocalDatabase, startLocalDatabase } from "../dev/database";
+import { startRealPostgres } from "../dev/db/real-postgres";
+
+export interface TestDatabase {
+  url: string;
+  wsProxy: string;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    embeddedDatabase: TestDatabase;
+    postgresDatabase: TestDatabase | null;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const stops: Array<() => Promise<void>> = [];
+  const embedded: LocalDatabase = await startLocalDatabase();
+  stops.push(() => embedded.stop());
+  project.provide("embeddedDatabase", { url: embedded.connectionString, wsProxy: embedded.wsProxy });
+
+  let postgres: TestDatabase | null = null;
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const server = await startRealPostgres();
+    if (server) {
+      url = server.connectionString;
+      stops.push(() => server.stop());
+    } else if (process.env.CI === "true") {
+      throw new Error("CI needs PostgreSQL for the data-layer tests: install the Debian package `postgresql`");
+    }
+  }
+  if (url) {
+    const real = await startLocalDatabase({ url });
+    stops.unshift(() => real.stop());
+    postgres = { url: real.connectionString, wsProxy: real.wsProxy };
+  }
+  project.provide("postgresDatabase", postgres);
+
+  return async () => {
+    for (const stop of stops) await stop();
+  };
+}

@@ -1,0 +1,34 @@
+/** Shared helpers for Worker tests: a database handle, fresh tenants, and requests through the real app. */
+import { env, exports } from "cloudflare:workers";
+import { bootstrapTenant } from "../../worker/auth/bootstrap";
+import type { Scope } from "../../worker/auth/scopes";
+import { type DbHandle, openDb } from "../../worker/db/client";
+
+/** Opens a database handle for a test; close it in `afterAll`/`finally`. */
+export function testDb(): DbHandle {
+  return openDb(env);
+}
+
+let counter = 0;
+/** A unique slug per call, so tests never share tenants. */
+export function uniqueSlug(label: string): string {
+  counter += 1;
+  return `${label}-${Date.now().toString(36)}-${counter}-${crypto.randomUUID().slice(0, 6)}`;
+}
+
+/** A new tenant with an owner and an API key holding `scopes` (admin by default). */
+export async function newTenant(handle: DbHandle, label = "t", scopes: Scope[] = ["admin"]) {
+  return bootstrapTenant(handle.db, { tenantSlug: uniqueSlug(label), email: `${label}@example.com`, scopes });
+}
+
+/** Calls the Worker like a client would. */
+export function call(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (init.key) headers.set("authorization", `Bearer ${init.key}`);
+  let body = init.body;
+  if (init.json !== undefined) {
+    headers.set("content-type", "application/json");
+    body = JSON.stringify(init.json);
+  }
+  return exports.default.fetch(new Request(`https://fleet.test${path}`, { ...init, headers, body }));
+}

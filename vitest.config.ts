@@ -1,0 +1,64 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+import { findPostgresBin } from "./dev/db/real-postgres.ts";
+
+/** Worker code runs inside workerd, against the database the global setup starts. */
+function workerProject(
+  name: string,
+  include: string[],
+  database: "embeddedDatabase" | "postgresDatabase",
+): TestProjectInlineConfiguration {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "development",
+            DATABASE_URL: inject(database)?.url ?? "",
+            NEON_WS_PROXY: inject(database)?.wsProxy ?? "",
+            SESSION_SECRET: "test-session-secret-0123456789abcdef",
+          },
+        },
+      })),
+    ],
+    test: {
+      name,
+      include,
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+    },
+  };
+}
+
+const postgresAvailable = Boolean(process.env.DATABASE_URL || findPostgresBin());
+if (!postgresAvailable && process.env.CI !== "true") {
+  console.warn("[vitest] PostgreSQL not installed: data-layer tests run on embedded PGlite only (CI runs both)");
+}
+
+export default defineConfig({
+  test: {
+    globalSetup: ["./test/global-setup.ts"],
+    projects: [
+      workerProject("workerd", ["worker/**/*.test.ts", "test/worker/**/*.test.ts"], "embeddedDatabase"),
+      // The data layer again on a real PostgreSQL. In CI it always runs, so a missing server fails loudly.
+      ...(postgresAvailable || process.env.CI === "true"
+        ? [
+            workerProject(
+              "workerd-postgres",
+              ["worker/db/**/*.test.ts", "worker/auth/**/*.test.ts"],
+              "postgresDatabase",
+            ),
+          ]
+        : []),
+      {
+        test: {
+          name: "node",
+          include: ["dev/**/*.test.ts", "bench/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

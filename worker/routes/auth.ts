@@ -1,0 +1,109 @@
+/** Sign-in (dev login locally), identity, sign-out and WebSocket tickets. */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { deleteCookie, setCookie } from "hono/cookie";
+import { requireAuth, requireScope } from "../auth/middleware";
+import type { Principal } from "../auth/principal";
+import { scopesForRole } from "../auth/scopes";
+import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSessionToken } from "../auth/session-token";
+import { DevLoginRequest, type Me, Me as MeSchema, SignedIn, WsTicket, WsTicketRequest } from "../contracts/auth";
+import { errorResponses } from "../contracts/common";
+import { ensureMember, ensureTenant } from "../db/queries/identity";
+import { issueWsTicket } from "../db/queries/ws-tickets";
+import { repos } from "../db/repos";
+import { AppError } from "../errors";
+import type { AppEnv } from "./app-env";
+import { jsonBody, jsonResponse } from "./openapi";
+
+/** True outside production; dev login and the demo model exist only there. */
+export function isDevelopment(env: Pick<Env, "ENVIRONMENT">): boolean {
+  return env.ENVIRONMENT !== "production";
+}
+
+export const authRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/dev-login",
+      tags: ["auth"],
+      summary: "Sign in without an identity provider (local development only)",
+      request: { body: jsonBody(DevLoginRequest) },
+      responses: {
+        200: jsonResponse(SignedIn, "Signed in; also sets the session cookie"),
+        ...errorResponses(400, 403),
+      },
+    }),
+    async (c) => {
+      if (!isDevelopment(c.env)) {
+        throw new AppError("forbidden", "Dev login is disabled in production; sign in with your identity provider");
+      }
+      const secret = c.env.SESSION_SECRET;
+      if (!secret) throw new AppError("unavailable", "SESSION_SECRET is not set");
+      const input = c.req.valid("json");
+      const tenant = await ensureTenant(c.var.db, input.tenant, input.tenant);
+      const { user, role } = await ensureMember(c.var.db, tenant.id, { email: input.email, name: input.name }, "owner");
+      const token = await signSessionToken({ tenantId: tenant.id, userId: user.id }, secret);
+      setCookie(c, SESSION_COOKIE, token, {
+        httpOnly: true,
+        sameSite: "Lax",
+        path: "/",
+        maxAge: SESSION_TTL_SECONDS,
+        secure: new URL(c.req.url).protocol === "https:",
+      });
+      const me = toMe({ tenantId: tenant.id, userId: user.id, via: "session", role, scopes: scopesForRole(role) });
+      const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
+      return c.json({ token, expiresAt, me }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/auth/logout",
+      tags: ["auth"],
+      summary: "Clear the session cookie",
+      responses: { 204: { description: "Signed out" } },
+    }),
+    (c) => {
+      deleteCookie(c, SESSION_COOKIE, { path: "/" });
+      return c.body(null, 204);
+    },
+  );
+
+/** Routes that need a signed-in principal. */
+export const identityRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/me",
+      tags: ["auth"],
+      summary: "Who the credential belongs to",
+      security: [{ bearer: [] }],
+      middleware: [requireAuth()],
+      responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(401) },
+    }),
+    (c) => c.json(toMe(c.var.principal), 200),
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/ws-tickets",
+      tags: ["auth"],
+      summary: "A single-use, 60-second ticket for opening a session's WebSocket",
+      security: [{ bearer: [] }],
+      middleware: [requireAuth(), requireScope("sessions:read")],
+      request: { body: jsonBody(WsTicketRequest) },
+      responses: { 201: jsonResponse(WsTicket, "Ticket issued"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { sessionId } = c.req.valid("json");
+      const { tenantId, userId } = c.var.principal;
+      const session = await repos.sessions.get(c.var.db, tenantId, sessionId);
+      if (!session) throw new AppError("not_found", "Session not found", { details: { id: sessionId } });
+      const { ticket, expiresAt } = await issueWsTicket(c.var.db, { tenantId, userId, sessionId });
+      return c.json({ ticket, expiresAt: expiresAt.toISOString() }, 201);
+    },
+  );
+
+function toMe(principal: Principal): Me {
+  const { tenantId, userId, via, role, scopes } = principal;
+  return { tenantId, userId, via, role, scopes };
+}

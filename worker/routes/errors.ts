@@ -1,0 +1,50 @@
+/** The one place errors become HTTP responses. */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ZodError } from "zod";
+import { AppError, isAppError, toErrorBody } from "../errors";
+import type { AppEnv } from "./app-env";
+
+/** `app.onError`: typed errors keep their status; anything else is logged and becomes a bare 500. */
+export function handleError(err: unknown, c: Context<AppEnv>): Response {
+  const error = toAppError(err);
+  if (error.status >= 500) {
+    console.error(
+      JSON.stringify({
+        level: "error",
+        requestId: c.var.requestId,
+        code: error.code,
+        message: error.message,
+        internal: error.internal,
+        cause: String(err instanceof AppError ? (err.cause ?? "") : err),
+      }),
+    );
+  }
+  if (error.retryAfter !== undefined) c.header("retry-after", String(error.retryAfter));
+  return c.json(toErrorBody(error), error.status as 400);
+}
+
+function toAppError(err: unknown): AppError {
+  if (isAppError(err)) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 413) return new AppError("payload_too_large", "Request body too large");
+    if (err.status === 401) return new AppError("unauthenticated", err.message || "Unauthenticated");
+    if (err.status < 500) return new AppError("bad_request", err.message || "Bad request");
+  }
+  return new AppError("internal", "Internal error", { cause: err });
+}
+
+/** Converts a zod failure into the 400 every route returns, naming each offending field. */
+export function validationError(error: ZodError, target: string): AppError {
+  const issues = error.issues.map((issue) => ({
+    field: [target, ...issue.path.map(String)].join("."),
+    message: issue.message,
+  }));
+  const fields = [...new Set(issues.map((i) => i.field))].join(", ");
+  return new AppError("validation_failed", `Invalid ${fields}`, { details: { issues } });
+}
+
+/** `app.notFound`: unknown routes answer JSON, not HTML. */
+export function handleNotFound(c: Context<AppEnv>): Response {
+  return c.json(toErrorBody(new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)), 404);
+}
