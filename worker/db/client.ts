@@ -42,7 +42,7 @@ export function openDb(env: DbEnv): DbHandle {
   // Four connections are plenty for one request; Neon's pooler multiplexes behind them.
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4 });
   // An idle connection dropped by the server must not become an uncaught exception; the next query reconnects.
-  pool.on("error", (err) =>
+  pool.on("error", (err: unknown) =>
     console.warn(JSON.stringify({ level: "warn", msg: "idle database connection lost", err: String(err) })),
   );
   const db = drizzle({ client: pool, schema });
