@@ -1,6 +1,11 @@
 // Secrets and optional settings are not in wrangler.toml, so `wrangler types` cannot see them; they are declared
 // here. Each is documented in the README's configuration table.
 interface FleetSecrets {
+  /** `development` enables dev login and the demo model; anything else (or unset) is production. */
+  ENVIRONMENT?: string;
+  DAYTONA_API_URL?: string;
+  MAX_BODY_BYTES?: string;
+  DEMO_LLM_BASE_URL?: string;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
   DAYTONA_API_KEY?: string;
@@ -18,11 +23,4 @@ interface FleetSecrets {
 interface Env extends FleetSecrets {}
 declare namespace Cloudflare {
   interface Env extends FleetSecrets {}
-}
-
-// Lets `exports` from "cloudflare:workers" (used by tests to call the Worker) know the entry module's shape.
-declare namespace Cloudflare {
-  interface GlobalProps {
-    mainModule: typeof import("./index");
-  }
 }

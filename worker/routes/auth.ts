@@ -14,9 +14,9 @@ import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 
-/** True outside production; dev login and the demo model exist only there. */
+/** True only when explicitly configured: dev login and the demo model exist nowhere else. */
 export function isDevelopment(env: Pick<Env, "ENVIRONMENT">): boolean {
-  return env.ENVIRONMENT !== "production";
+  return env.ENVIRONMENT === "development";
 }
 
 export const authRoutes = new OpenAPIHono<AppEnv>()

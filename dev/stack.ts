@@ -1,0 +1,92 @@
+/**
+ * The local stack around the Worker: database (+ proxy), dev sandbox server and — when no LLM endpoint is
+ * configured — the scripted demo model. Returns the bindings the Worker needs to reach them. Used by `npm run dev`
+ * and by benchmarks; tests start the same pieces from their global setup.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { startLocalDatabase } from "./database";
+import { startScriptedLlm } from "./llm/index";
+import { startSandboxServer } from "./sandbox-server/index";
+
+export interface LocalStack {
+  /** Worker bindings: passed to `wrangler dev` as `--var`s. */
+  vars: Record<string, string>;
+  /** One line per service, for the startup banner. */
+  describe: string[];
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Directory for persisted local data (PGlite, sandboxes, generated secrets). */
+  dataDir: string;
+  /** The caller's environment, for DATABASE_URL / OPENAI_* overrides. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** Starts every service; on failure stops what already started and rethrows. */
+export async function startLocalStack({ dataDir, env }: LocalStackOptions): Promise<LocalStack> {
+  await mkdir(dataDir, { recursive: true });
+  const secrets = await loadDevSecrets(join(dataDir, "dev-secrets.json"));
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
+  };
+  try {
+    const database = await startLocalDatabase({ url: env.DATABASE_URL, dataDir: join(dataDir, "pglite") });
+    stops.push(() => database.stop());
+    const sandboxes = await startSandboxServer({ root: join(dataDir, "sandboxes"), apiKey: secrets.daytonaApiKey });
+    stops.push(() => sandboxes.stop());
+    const vars: Record<string, string> = {
+      ENVIRONMENT: "development",
+      DATABASE_URL: database.connectionString,
+      NEON_WS_PROXY: database.wsProxy,
+      DAYTONA_API_URL: sandboxes.apiUrl,
+      DAYTONA_API_KEY: secrets.daytonaApiKey,
+      SESSION_SECRET: secrets.sessionSecret,
+      ENCRYPTION_KEY: secrets.encryptionKey,
+    };
+    const describe = [
+      `database   ${database.kind === "embedded" ? `embedded PGlite (${join(dataDir, "pglite")})` : "PostgreSQL from DATABASE_URL"}`,
+      `sandboxes  dev sandbox server ${sandboxes.apiUrl}`,
+    ];
+    if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
+      for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"] as const) {
+        const value = env[name];
+        if (value) vars[name] = value;
+      }
+      describe.push(`llm        ${env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
+    } else {
+      const demo = await startScriptedLlm({ mode: "solver" });
+      stops.push(() => demo.stop());
+      vars.DEMO_LLM_BASE_URL = demo.url;
+      describe.push("llm        none configured: only the demo model (scripted) is offered; set OPENAI_API_KEY");
+    }
+    return { vars, describe, stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+interface DevSecrets {
+  sessionSecret: string;
+  encryptionKey: string;
+  daytonaApiKey: string;
+}
+
+/** Generated once per checkout and kept, so sign-ins and encrypted rows survive restarts. */
+async function loadDevSecrets(path: string): Promise<DevSecrets> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as DevSecrets;
+  } catch {
+    const secrets: DevSecrets = {
+      sessionSecret: randomBytes(32).toString("base64url"),
+      encryptionKey: randomBytes(32).toString("base64"),
+      daytonaApiKey: `dev-${randomBytes(16).toString("hex")}`,
+    };
+    await writeFile(path, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+    return secrets;
+  }
+}
