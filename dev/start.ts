@@ -6,11 +6,17 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { DATA_DIR, recordDevStack } from "./local-database";
 import { startLocalStack } from "./stack";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
-const stack = await startLocalStack({ dataDir: resolve(root, ".data"), env: process.env });
+const stack = await startLocalStack({ dataDir: DATA_DIR, env: process.env });
+const forgetStack = await recordDevStack({
+  pid: process.pid,
+  connectionString: stack.vars.DATABASE_URL as string,
+  wsProxy: stack.vars.NEON_WS_PROXY as string,
+});
 
 if (!existsSync(resolve(root, "web/dist/index.html"))) {
   await run("npm", ["run", "build"]);
@@ -33,6 +39,7 @@ async function shutdown(code: number) {
       // Already gone.
     }
   }
+  await forgetStack();
   await stack.stop();
   process.exit(code);
 }

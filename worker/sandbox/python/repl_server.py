@@ -31,7 +31,35 @@ import time
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-SECRET = os.environ.pop("FLEET_REPL_SECRET", "")
+
+
+def _take_secret():
+    """Removes the secret from the environment, including the process's original environment block.
+
+    ``os.environ.pop`` alone keeps it in ``/proc/self/environ`` (the kernel shows the block the process started
+    with), so the server re-executes itself once without it and receives the secret through an inherited pipe.
+    """
+    if len(sys.argv) == 3 and sys.argv[1] == "--secret-fd":
+        fd = int(sys.argv[2])
+        chunks = []
+        while True:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        os.close(fd)
+        return b"".join(chunks).decode("utf-8")
+    secret = os.environ.pop("FLEET_REPL_SECRET", "")
+    if secret:
+        r, w = os.pipe()
+        os.write(w, secret.encode("utf-8"))
+        os.close(w)
+        os.set_inheritable(r, True)
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__), "--secret-fd", str(r)], dict(os.environ))
+    return secret
+
+
+SECRET = _take_secret()
 PORT = int(os.environ.pop("FLEET_REPL_PORT", "8080"))
 SERVER_PID = os.getpid()
 MAX_BODY = 256 * 1024 * 1024  # requests carry code or callback results; anything bigger is a host bug
