@@ -18,6 +18,7 @@ export const ERROR_STATUS = {
   quota_exceeded: 429,
   internal: 500,
   upstream_error: 502,
+  sandbox_failed: 502,
   unavailable: 503,
   timeout: 504,
 } as const satisfies Record<string, number>;

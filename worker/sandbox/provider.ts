@@ -1,0 +1,48 @@
+/** What the rest of the Worker needs from a sandbox provider; implemented over Daytona in `./daytona.ts`. */
+
+/** Resources in Daytona's units: vCPUs and GiB. */
+export interface SandboxResources {
+  cpu?: number;
+  memory?: number;
+  disk?: number;
+}
+
+export interface SandboxSpec {
+  /** Labels for finding and cleaning up sandboxes; `tenant` is always set. */
+  labels: { tenant: string; session?: string; run?: string; [key: string]: string | undefined };
+  env?: Record<string, string>;
+  resources?: SandboxResources;
+  /** Minutes idle before the provider stops the sandbox; 0 disables. */
+  autoStopMinutes?: number;
+  /** Minutes after stopping before the provider deletes it; negative disables. */
+  autoDeleteMinutes?: number;
+  snapshot?: string;
+}
+
+export interface CommandResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface PreviewLink {
+  url: string;
+  token: string;
+}
+
+/** A live sandbox. Methods throw `AppError`s (`not_found`, `quota_exceeded`, `timeout`, `unavailable`, …). */
+export interface SandboxHandle {
+  readonly id: string;
+  exec(command: string, options?: { cwd?: string; timeoutSeconds?: number }): Promise<CommandResult>;
+  /** Writes a file, streaming when given a stream; parent directories are created. */
+  upload(path: string, body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string): Promise<void>;
+  previewLink(port: number): Promise<PreviewLink>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  delete(): Promise<void>;
+}
+
+export interface SandboxProvider {
+  create(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** Looks a sandbox up; throws `not_found` when it is gone. Starts it when it was stopped. */
+  get(id: string): Promise<SandboxHandle>;
+}

@@ -1,0 +1,204 @@
+/**
+ * The host side of the REPL bridge: starts `repl_server.py` in a sandbox, loads contexts into it once, runs code, and
+ * answers the code's host calls (`llm_query` …) through a handler the caller passes in. Speaks the contract in
+ * `worker/contracts/repl.ts` through the sandbox's preview URL.
+ */
+import {
+  type CallbackCall,
+  type CallbackResult,
+  type ContextInfo,
+  ContextInfo as ContextInfoSchema,
+  type ExecDone,
+  ExecReply,
+  type LoadContextRequest,
+  REPL_PORT,
+  REPL_SECRET_HEADER,
+  REPL_SERVER_PATH,
+  ReplHealth,
+  VarReply,
+} from "../contracts/repl";
+import { AppError, isAppError } from "../errors";
+import type { PreviewLink, SandboxHandle } from "./provider";
+import replServerSource from "./python/repl_server.py";
+
+/** Answers one host call from sandbox code; throw a {@link HostCallFailure} to raise a specific Python exception. */
+export type CallbackHandler = (call: CallbackCall) => Promise<unknown>;
+
+/** A host-call failure with the Python exception type to raise (`budget_exhausted`, `cancelled`, …). */
+export class HostCallFailure extends Error {
+  readonly type: string;
+  constructor(type: string, message: string) {
+    super(message);
+    this.type = type;
+  }
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  maxOutputChars?: number;
+  onCallback?: CallbackHandler;
+  /** Aborting stops waiting and interrupts the running code. */
+  signal?: AbortSignal;
+}
+
+/** Thirty seconds: a cold sandbox needs a moment for Python to import and bind. */
+const START_TIMEOUT_MS = 30_000;
+const SERVER_DIR = REPL_SERVER_PATH.slice(0, REPL_SERVER_PATH.lastIndexOf("/"));
+
+/** A running REPL server in one sandbox. */
+export class ReplSession {
+  private constructor(
+    readonly sandbox: SandboxHandle,
+    private readonly secret: string,
+    private link: PreviewLink,
+  ) {}
+
+  /** Uploads and starts the server with a fresh secret, and waits until it answers. */
+  static async start(sandbox: SandboxHandle, options: { startTimeoutMs?: number } = {}): Promise<ReplSession> {
+    const secret = randomSecret();
+    await sandbox.upload(REPL_SERVER_PATH, replServerSource);
+    const launch = `cd ${SERVER_DIR} && FLEET_REPL_SECRET=${secret} nohup python3 ${REPL_SERVER_PATH} > ${SERVER_DIR}/repl.log 2>&1 &`;
+    const started = await sandbox.exec(`sh -c '${launch}'`, { timeoutSeconds: 30 });
+    if (started.exitCode !== 0) {
+      throw new AppError("sandbox_failed", "Could not start the Python REPL in the sandbox", {
+        internal: started.output.slice(0, 500),
+      });
+    }
+    const session = new ReplSession(sandbox, secret, await sandbox.previewLink(REPL_PORT));
+    await session.waitUntilHealthy(options.startTimeoutMs ?? START_TIMEOUT_MS);
+    return session;
+  }
+
+  /** Re-attaches to a server started earlier (e.g. by a Durable Object before it was evicted). */
+  static async attach(sandbox: SandboxHandle, secret: string): Promise<ReplSession> {
+    return new ReplSession(sandbox, secret, await sandbox.previewLink(REPL_PORT));
+  }
+
+  /** The secret, for callers that persist it to re-attach later. It never leaves the host. */
+  get credentials(): string {
+    return this.secret;
+  }
+
+  health(): Promise<ReplHealth> {
+    return this.request("GET", "/health").then((body) => ReplHealth.parse(body));
+  }
+
+  /**
+   * Uploads a context (streamed when given a stream) and binds it to a variable, once. Later execs reference the
+   * variable; the bytes are never sent again.
+   */
+  async loadContext(
+    body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string,
+    options: Omit<LoadContextRequest, "path"> & { fileName?: string } = {},
+  ): Promise<ContextInfo> {
+    const name = options.name ?? "context";
+    const path = `${SERVER_DIR}/contexts/${options.fileName ?? `${name}.${options.format === "json" ? "json" : "txt"}`}`;
+    await this.sandbox.upload(path, body);
+    const info = await this.request("POST", "/context", { path, name, format: options.format ?? "auto" });
+    return ContextInfoSchema.parse(info);
+  }
+
+  /** Runs code to completion, serving its host calls; returns output, error and any final answer it set. */
+  async exec(code: string, options: ExecOptions = {}): Promise<ExecDone> {
+    const { signal } = options;
+    const onAbort = () => void this.request("POST", "/interrupt").catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      let reply = ExecReply.parse(
+        await this.request(
+          "POST",
+          "/exec",
+          { code, timeoutMs: options.timeoutMs ?? 60_000, maxOutputChars: options.maxOutputChars ?? 100_000 },
+          signal,
+        ),
+      );
+      while (reply.status === "callbacks") {
+        const results = await Promise.all(reply.calls.map((call) => answer(call, options.onCallback)));
+        reply = ExecReply.parse(await this.request("POST", "/resume", { results }, signal));
+      }
+      return reply;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** Reads a variable as text, for `FINAL_VAR(name)` written in a response rather than called in code. */
+  async readVariable(name: string): Promise<VarReply> {
+    return VarReply.parse(await this.request("POST", "/var", { name }));
+  }
+
+  private async waitUntilHealthy(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 50;
+    let lastError: unknown;
+    while (Date.now() < deadline) {
+      try {
+        await this.health();
+        return;
+      } catch (err) {
+        lastError = err;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        delay = Math.min(delay * 2, 1_000);
+      }
+    }
+    const log = await this.sandbox.exec(`tail -c 2000 ${SERVER_DIR}/repl.log`).catch(() => ({ output: "" }));
+    throw new AppError("sandbox_failed", "The Python REPL did not come up in the sandbox", {
+      internal: `${String(lastError)}\n${log.output}`,
+    });
+  }
+
+  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.link.url.replace(/\/$/, "")}${path}`, {
+        method,
+        headers: {
+          "content-type": "application/json",
+          "x-daytona-preview-token": this.link.token,
+          "x-daytona-skip-preview-warning": "true",
+          [REPL_SECRET_HEADER]: this.secret,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new AppError("conflict", "The execution was cancelled", { cause: err });
+      throw new AppError("sandbox_failed", "Lost the connection to the sandbox's Python process", {
+        internal: `${method} ${path}: ${String(err)}`,
+        cause: err,
+      });
+    }
+    const text = await res.text();
+    if (!res.ok) {
+      let message = text.slice(0, 300);
+      try {
+        message = (JSON.parse(text) as { error?: { message?: string } }).error?.message ?? message;
+      } catch {
+        // Not JSON: a proxy error page.
+      }
+      throw new AppError("sandbox_failed", `The sandbox REPL answered ${res.status}: ${message}`, {
+        internal: `${method} ${path}`,
+      });
+    }
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AppError("sandbox_failed", "The sandbox REPL sent a malformed reply", { internal: text.slice(0, 300) });
+    }
+  }
+}
+
+async function answer(call: CallbackCall, handler: CallbackHandler | undefined): Promise<CallbackResult> {
+  if (!handler) return { id: call.id, error: { type: "host_error", message: `no host function '${call.fn}'` } };
+  try {
+    return { id: call.id, value: await handler(call) };
+  } catch (err) {
+    if (err instanceof HostCallFailure) return { id: call.id, error: { type: err.type, message: err.message } };
+    const message = isAppError(err) ? err.message : "the host failed to answer this call";
+    return { id: call.id, error: { type: "host_error", message } };
+  }
+}
+
+function randomSecret(): string {
+  return [...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
