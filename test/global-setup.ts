@@ -1,11 +1,15 @@
 /**
- * Starts what the Worker tests talk to and hands its coordinates to the workerd pools through `provide`: a migrated
+ * Starts what the Worker tests talk to — databases and the dev sandbox server — and hands its coordinates to the workerd pools through `provide`: a migrated
  * embedded PGlite, and — when PostgreSQL is installed or `DATABASE_URL` names one — a migrated real PostgreSQL, each
  * behind the Neon-style WebSocket proxy. Runs once in the root Node process, outside any Worker project's resolver.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type LocalDatabase, startLocalDatabase } from "../dev/database";
 import { startRealPostgres } from "../dev/db/real-postgres";
+import { startSandboxServer } from "../dev/sandbox-server/index";
 
 export interface TestDatabase {
   url: string;
@@ -16,6 +20,7 @@ declare module "vitest" {
   export interface ProvidedContext {
     embeddedDatabase: TestDatabase;
     postgresDatabase: TestDatabase | null;
+    sandboxApi: { apiUrl: string; apiKey: string; isolation: string };
   }
 }
 
@@ -42,6 +47,15 @@ export default async function setup(project: TestProject) {
     postgres = { url: real.connectionString, wsProxy: real.wsProxy };
   }
   project.provide("postgresDatabase", postgres);
+
+  const sandboxRoot = await mkdtemp(join(tmpdir(), "fleet-sandboxes-"));
+  const apiKey = `test-${crypto.randomUUID()}`;
+  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 64 });
+  stops.unshift(async () => {
+    await sandboxes.stop();
+    await rm(sandboxRoot, { recursive: true, force: true });
+  });
+  project.provide("sandboxApi", { apiUrl: sandboxes.apiUrl, apiKey, isolation: sandboxes.isolation });
 
   return async () => {
     for (const stop of stops) await stop();

@@ -6,6 +6,8 @@ interface FleetSecrets {
   DAYTONA_API_URL?: string;
   MAX_BODY_BYTES?: string;
   DEMO_LLM_BASE_URL?: string;
+  /** Set by the test harness: how the dev sandbox server isolates sandboxes (`bwrap` or `none`). */
+  SANDBOX_ISOLATION?: string;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
   DAYTONA_API_KEY?: string;

@@ -62,11 +62,13 @@ def _take_secret():
 SECRET = _take_secret()
 PORT = int(os.environ.pop("FLEET_REPL_PORT", "8080"))
 SERVER_PID = os.getpid()
+MAIN_THREAD = threading.get_ident()
 MAX_BODY = 256 * 1024 * 1024  # requests carry code or callback results; anything bigger is a host bug
 TRACEBACK_CAP = 4096
 GATHER_QUIET_S = 0.003  # return pending callbacks once no new call arrived for this long...
 GATHER_MAX_S = 0.1  # ...or after this long at most, so a steady trickle of calls cannot starve the host
-TIMEOUT_GRACE_S = 10.0  # user code that swallows TimeoutError this long past its deadline ends the process
+# User code that swallows TimeoutError (or sits in one long C call) this long past its deadline ends the process.
+TIMEOUT_GRACE_S = float(os.environ.pop("FLEET_REPL_TIMEOUT_GRACE_S", "10"))
 RESUME_WAIT_S = float(os.environ.pop("FLEET_REPL_RESUME_WAIT_S", "3600"))  # host gone: cancel calls after this
 
 
@@ -214,6 +216,7 @@ class Runner:
         self.seq = 0
         self.call_seq = 0
         self.in_user_code = False
+        self.critical = False
         self.server_threads = set()
         self.contexts = {}  # name -> (value, info, key)
         self.ns = {}
@@ -310,21 +313,34 @@ class Runner:
     def host_call(self, fn, args, kwargs):
         if os.getpid() != SERVER_PID:
             raise HostCallError("host calls are not available in a forked process", "unavailable")
-        with self.cond:
-            ex = self.current
-            if ex is None or ex.result is not None:
-                raise HostCallError("%s called outside of a running exec" % fn, "no_exec")
-            self.call_seq += 1
-            call = _Call("c%d" % self.call_seq, fn, _jsonable(args), _jsonable(kwargs))
-            ex.pending[call.id] = call
-            ex.last_call_at = time.monotonic()
-            self.cond.notify_all()
+        on_main = threading.get_ident() == MAIN_THREAD
+        if on_main:
+            self.critical = True  # a TimeoutError must not land half-way through our bookkeeping (see on_alarm)
         try:
-            while not call.event.wait(1.0):
+            with self.cond:
+                ex = self.current
+                if ex is None or ex.result is not None:
+                    raise HostCallError("%s called outside of a running exec" % fn, "no_exec")
+                self.call_seq += 1
+                call = _Call("c%d" % self.call_seq, fn, _jsonable(args), _jsonable(kwargs))
+                ex.pending[call.id] = call
+                ex.last_call_at = time.monotonic()
+                self.cond.notify_all()
+        finally:
+            if on_main:
+                self.critical = False
+        try:
+            while not call.event.wait(1.0):  # interruptible: SIGALRM raises TimeoutError here while the timer runs
                 pass
         finally:
-            with self.cond:
-                ex.pending.pop(call.id, None)
+            if on_main:
+                self.critical = True
+            try:
+                with self.cond:
+                    ex.pending.pop(call.id, None)
+            finally:
+                if on_main:
+                    self.critical = False
         if call.error is not None:
             etype = str(call.error.get("type", "host_error"))
             msg = str(call.error.get("message", ""))
@@ -523,8 +539,8 @@ class Runner:
         if ex is None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             return
-        if not self.in_user_code or ex.host_holding:
-            return
+        if not self.in_user_code or ex.host_holding or self.critical:
+            return  # the 1 s repeat of the timer tries again
         raise TimeoutError(
             "exec exceeded its time limit of %g s (time spent waiting for host calls is not counted)" % ex.timeout_s
         )

@@ -1,0 +1,143 @@
+/**
+ * The whole sandbox path as the Worker uses it: official Daytona SDK → dev sandbox server → bubblewrap sandbox →
+ * repl_server.py, with host callbacks answered inside workerd. Each test also exercises the dev server's contract
+ * with the real SDK.
+ */
+import { env } from "cloudflare:workers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { daytonaProvider, daytonaSettings } from "./daytona";
+import type { SandboxHandle } from "./provider";
+import { HostCallFailure, ReplSession } from "./repl-session";
+
+const provider = daytonaProvider(daytonaSettings(env));
+let sandbox: SandboxHandle;
+let repl: ReplSession;
+
+beforeAll(async () => {
+  sandbox = await provider.create({ labels: { tenant: "test", run: "repl-session" } });
+  repl = await ReplSession.start(sandbox);
+}, 60_000);
+afterAll(() => sandbox?.delete());
+
+/** `totalBytes` of text with one needle, streamed in 64 KiB blocks: the Worker never holds the whole context. */
+function textStream(totalBytes: number, needleAt: number): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder();
+  const block = encoder.encode(`${"lorem ipsum dolor sit amet ".repeat(37)}\n`.repeat(64)).subarray(0, 65_536);
+  const needle = encoder.encode("The special magic number is 7316429.\n");
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent >= totalBytes) return controller.close();
+      const chunk = new Uint8Array(Math.min(block.length, totalBytes - sent));
+      chunk.set(block.subarray(0, chunk.length));
+      if (needleAt >= sent && needleAt < sent + chunk.length - needle.length) chunk.set(needle, needleAt - sent);
+      sent += chunk.length;
+      controller.enqueue(chunk);
+    },
+  });
+}
+
+describe("REPL through the Worker", () => {
+  it("keeps one namespace across execs", async () => {
+    expect((await repl.exec("x = 41\ndef inc(v):\n    return v + 1")).error).toBeNull();
+    const done = await repl.exec("print(inc(x))");
+    expect(done.stdout).toBe("42\n");
+  });
+
+  it.each([10, 100])(
+    "loads a %i MB context once and reuses it across execs",
+    async (mb) => {
+      const bytes = mb * 1024 * 1024;
+      const info = await repl.loadContext(textStream(bytes, Math.floor(bytes * 0.7)), { name: `ctx${mb}` });
+      expect(info).toMatchObject({ name: `ctx${mb}`, type: "str", length: bytes, bytes });
+      for (let i = 0; i < 3; i++) {
+        const found = await repl.exec(`print(ctx${mb}.find("magic number is"), len(ctx${mb}))`);
+        const [at, length] = found.stdout.trim().split(" ").map(Number);
+        expect(at).toBeGreaterThan(bytes * 0.69);
+        expect(length).toBe(bytes);
+      }
+      expect((await repl.health()).contexts).toContain(`ctx${mb}`);
+    },
+    120_000,
+  );
+
+  it("answers a host callback", async () => {
+    const done = await repl.exec('print(llm_query("2+2?"))', {
+      onCallback: async (call) => `${call.fn}:${String(call.args[0])}=4`,
+    });
+    expect(done.error).toBeNull();
+    expect(done.stdout).toBe("llm_query:2+2?=4\n");
+  });
+
+  it("serves 64 parallel callbacks from one exec", async () => {
+    let served = 0;
+    const code = [
+      "import threading",
+      "out = [None] * 64",
+      "def ask(i):",
+      "    out[i] = llm_query(f'q{i}')",
+      "ts = [threading.Thread(target=ask, args=(i,)) for i in range(64)]",
+      "[t.start() for t in ts]; [t.join() for t in ts]",
+      "print(sum(1 for i, v in enumerate(out) if v == f'a:q{i}'))",
+    ].join("\n");
+    const done = await repl.exec(code, {
+      onCallback: async (call) => {
+        served++;
+        await new Promise((r) => setTimeout(r, 20));
+        return `a:${String(call.args[0])}`;
+      },
+    });
+    expect(done.error).toBeNull();
+    expect(done.stdout.trim()).toBe("64");
+    expect(served).toBe(64);
+  });
+
+  it("raises host failures as Python exceptions the code can catch", async () => {
+    const code = ["try:", "    llm_query('x')", "except BudgetExhaustedError as e:", "    print('budget:', e)"].join(
+      "\n",
+    );
+    const done = await repl.exec(code, {
+      onCallback: async () => {
+        throw new HostCallFailure("budget_exhausted", "LLM-call budget spent (10 of 10)");
+      },
+    });
+    expect(done.stdout).toContain("budget: LLM-call budget spent (10 of 10)");
+  });
+
+  it("times out a runaway loop with a clear error and stays usable", async () => {
+    const done = await repl.exec("while True: pass", { timeoutMs: 500 });
+    expect(done.error?.type).toBe("TimeoutError");
+    expect(done.error?.message).toMatch(/0\.5|500/);
+    expect((await repl.exec("print(x)")).stdout).toBe("41\n");
+  });
+
+  it("reports exceptions with type, message and a short traceback", async () => {
+    const done = await repl.exec("def f():\n    return 1/0\nf()");
+    expect(done.error).toMatchObject({ type: "ZeroDivisionError", message: "division by zero" });
+    expect(done.error?.traceback).toContain("f()");
+    expect(done.error?.traceback.length).toBeLessThan(5000);
+  });
+
+  it("caps huge output and states its true length", async () => {
+    const done = await repl.exec("print('y' * 50_000_000)", { maxOutputChars: 20_000 });
+    expect(done.stdout.length).toBeLessThanOrEqual(20_000);
+    expect(done.stdoutChars).toBe(50_000_001);
+  });
+});
+
+describe("sandbox faults", () => {
+  it("turns a killed Python process into a typed error instead of a hang", async () => {
+    const box = await provider.create({ labels: { tenant: "test", run: "kill" } });
+    try {
+      const session = await ReplSession.start(box);
+      const code = "import os, signal, time\ntime.sleep(0.2)\nos.kill(os.getpid(), signal.SIGKILL)";
+      await expect(session.exec(code)).rejects.toMatchObject({ code: "sandbox_failed" });
+    } finally {
+      await box.delete();
+    }
+  });
+
+  it("maps a missing sandbox to not_found", async () => {
+    await expect(provider.get("does-not-exist")).rejects.toMatchObject({ code: "not_found" });
+  });
+});
