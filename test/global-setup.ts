@@ -1,5 +1,5 @@
 /**
- * Starts what the Worker tests talk to — databases and the dev sandbox server — and hands its coordinates to the workerd pools through `provide`: a migrated
+ * Starts what the Worker tests talk to — databases, the dev sandbox server and the scripted LLM — and hands its coordinates to the workerd pools through `provide`: a migrated
  * embedded PGlite, and — when PostgreSQL is installed or `DATABASE_URL` names one — a migrated real PostgreSQL, each
  * behind the Neon-style WebSocket proxy. Runs once in the root Node process, outside any Worker project's resolver.
  */
@@ -9,6 +9,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { type LocalDatabase, startLocalDatabase } from "../dev/database";
 import { startRealPostgres } from "../dev/db/real-postgres";
+import { startScriptedLlm } from "../dev/llm/index";
 import { startSandboxServer } from "../dev/sandbox-server/index";
 
 export interface TestDatabase {
@@ -21,6 +22,8 @@ declare module "vitest" {
     embeddedDatabase: TestDatabase;
     postgresDatabase: TestDatabase | null;
     sandboxApi: { apiUrl: string; apiKey: string; isolation: string };
+    /** The scripted OpenAI-compatible server: `url` ends in `/v1`; `origin` serves `/__admin/*`. */
+    llmApi: { url: string; origin: string; apiKey: string };
   }
 }
 
@@ -56,6 +59,11 @@ export default async function setup(project: TestProject) {
     await rm(sandboxRoot, { recursive: true, force: true });
   });
   project.provide("sandboxApi", { apiUrl: sandboxes.apiUrl, apiKey, isolation: sandboxes.isolation });
+
+  const llmKey = `sk-test-${crypto.randomUUID()}`;
+  const llm = await startScriptedLlm({ apiKey: llmKey, mode: "solver", acceptAnyModel: true });
+  stops.unshift(() => llm.stop());
+  project.provide("llmApi", { url: llm.url, origin: llm.origin, apiKey: llmKey });
 
   return async () => {
     for (const stop of stops) await stop();

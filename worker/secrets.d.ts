@@ -8,6 +8,8 @@ interface FleetSecrets {
   DEMO_LLM_BASE_URL?: string;
   /** Set by the test harness: how the dev sandbox server isolates sandboxes (`bwrap` or `none`). */
   SANDBOX_ISOLATION?: string;
+  /** Set by the test harness: origin of the scripted LLM server's `/__admin` API. */
+  LLM_ADMIN_URL?: string;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
   DAYTONA_API_KEY?: string;

@@ -84,7 +84,7 @@ describe("chat completions (streaming)", () => {
       stream: true,
       stream_options: { include_usage: true },
     });
-    const chunks = [];
+    const chunks: Array<typeof stream extends AsyncIterable<infer C> ? C : never> = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks.every((c) => c.object === "chat.completion.chunk" && c.id === chunks[0]?.id)).toBe(true);
     expect(chunks[0]?.choices[0]?.delta.role).toBe("assistant");
@@ -100,7 +100,7 @@ describe("chat completions (streaming)", () => {
   it("streams without a usage chunk unless asked", async () => {
     llm.script(["short"], "sse2");
     const stream = await client.chat.completions.create({ model: "scripted:sse2", messages: hi, stream: true });
-    const chunks = [];
+    const chunks: Array<typeof stream extends AsyncIterable<infer C> ? C : never> = [];
     for await (const c of stream) chunks.push(c);
     expect(chunks.at(-1)?.choices[0]?.finish_reason).toBe("stop");
     expect(chunks.some((c) => c.usage)).toBe(false);
@@ -310,7 +310,7 @@ describe("admin API over HTTP", () => {
     await expect(client.chat.completions.create({ model: "scripted:h", messages: hi })).rejects.toThrow();
     const one = await client.chat.completions.create({ model: "scripted:h", messages: hi });
     expect(one.choices[0]?.message.content).toBe("one");
-    const { body } = await admin("requests?model=scripted:h");
+    const { body } = (await admin("requests?model=scripted:h")) as { body: { requests: Array<{ status: number }> } };
     expect(body.requests.map((r: { status: number }) => r.status)).toEqual([503, 200]);
     expect((await admin("config", { nope: 1 })).status).toBe(400);
     expect((await admin("reset", {})).body).toEqual({ ok: true });
