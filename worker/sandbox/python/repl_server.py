@@ -22,6 +22,7 @@ import json
 import linecache
 import os
 import queue
+import resource
 import signal
 import socket
 import socketserver
@@ -482,12 +483,14 @@ class Runner:
     def _run(self, ex):
         filename = "<cell-%d>" % ex.seq
         error = None
+        cpu_limit = None
         sys.stdout, sys.stderr = ex.out, ex.err
         try:
             try:
                 lines = ex.code.splitlines(True)
                 linecache.cache[filename] = (len(ex.code), None, lines, filename)
                 code = compile(ex.code, filename, "exec")
+                cpu_limit = _arm_cpu_backstop(ex.timeout_s)
                 with self.cond:
                     ex.active_since = time.monotonic()
                     signal.setitimer(signal.ITIMER_REAL, ex.timeout_s, 1.0)
@@ -496,6 +499,8 @@ class Runner:
             finally:
                 self.in_user_code = False
                 signal.setitimer(signal.ITIMER_REAL, 0)
+                if cpu_limit is not None:
+                    resource.setrlimit(resource.RLIMIT_CPU, cpu_limit)
         except BaseException as e:
             if isinstance(e, MemoryError):
                 self.ballast = None
@@ -568,6 +573,23 @@ class Runner:
             _log(msg)
             time.sleep(0.5)  # let the long poll write its reply
             os._exit(70)
+
+
+def _arm_cpu_backstop(timeout_s):
+    """Lowers the soft RLIMIT_CPU so that code stuck in one long C call (which holds the GIL, so neither SIGALRM's
+    handler nor the watchdog thread can run) gets SIGXCPU and ends the process instead of hanging it. Returns the
+    limit to restore afterwards."""
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        # Twice the timeout: C code that releases the GIL may keep two cores busy.
+        limit = int(usage.ru_utime + usage.ru_stime + 2 * timeout_s + TIMEOUT_GRACE_S) + 1
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+        return (soft, hard)
+    except (ValueError, OSError):
+        return None
 
 
 def _jsonable(value):
