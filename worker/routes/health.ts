@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { openDb } from "../db/client";
 import { checkSandboxProvider } from "../sandbox/readiness";
 import type { AppEnv } from "./app-env";
+import { isDevelopment } from "./auth";
 
 const Check = z.object({
   ok: z.boolean(),
@@ -77,6 +78,12 @@ async function checkDatabase(env: Env): Promise<z.infer<typeof Check>> {
 function checkLlm(env: Env): z.infer<typeof Check> {
   if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) {
     return { ok: true, detail: `configured: ${env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}` };
+  }
+  if (env.DEMO_LLM_BASE_URL && isDevelopment(env)) {
+    return {
+      ok: true,
+      detail: "demo model (scripted) only: it solves the demo tasks; set OPENAI_API_KEY for real work",
+    };
   }
   return { ok: false, detail: "no LLM endpoint: set OPENAI_API_KEY and/or OPENAI_BASE_URL, or add an LLM profile" };
 }
