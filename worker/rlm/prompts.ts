@@ -102,7 +102,8 @@ export function formatExecution(result: {
   if (result.error) parts.push(`${result.error.traceback.trimEnd()}\n${result.error.type}: ${result.error.message}`);
   const body = parts.length > 0 ? parts.join("\n\n") : "(no output; use print() to see values)";
   if (body.length <= OUTPUT_CAP_CHARS) return `REPL output:\n${body}`;
-  return `REPL output:\n${body.slice(0, OUTPUT_CAP_CHARS)}\n... [truncated: showing ${OUTPUT_CAP_CHARS.toLocaleString("en-US")} of ${body.length.toLocaleString("en-US")} characters]`;
+  const trueLength = Math.max(body.length, result.stdoutChars + result.stderrChars);
+  return `REPL output:\n${body.slice(0, OUTPUT_CAP_CHARS)}\n... [truncated: showing ${OUTPUT_CAP_CHARS.toLocaleString("en-US")} of ${trueLength.toLocaleString("en-US")} characters]`;
 }
 
 function capped(text: string, trueLength: number): string {

@@ -1,0 +1,75 @@
+/**
+ * Every LLM call of a run goes through here: reserve budget, call, settle with the actual usage (or release when the
+ * call never happened), count usage, record the step. A refusal is data, not an exception.
+ */
+import type { BudgetPort, ChatMessage, LlmPort, LlmReply, RunRecorder, RunUsage } from "./ports";
+
+/** Completion tokens reserved ahead of a call whose length is unknown. */
+const EXPECTED_COMPLETION_TOKENS = 2_000;
+
+export type MeteredReply = { status: "ok"; reply: LlmReply } | { status: "refused"; reason: string; message: string };
+
+export interface Meter {
+  llm: LlmPort;
+  budget: BudgetPort;
+  recorder: RunRecorder;
+  runId: string;
+  usage: RunUsage;
+}
+
+/** A rough token count for reservations: four characters per token, as providers' rules of thumb say. */
+export function estimateTokens(messages: ChatMessage[]): number {
+  let chars = 0;
+  for (const message of messages) chars += message.content.length + 8;
+  return Math.ceil(chars / 4);
+}
+
+export function emptyUsage(): RunUsage {
+  return { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 };
+}
+
+export function addUsage(into: RunUsage, more: RunUsage): void {
+  into.llmCalls += more.llmCalls;
+  into.promptTokens += more.promptTokens;
+  into.completionTokens += more.completionTokens;
+  into.cachedTokens += more.cachedTokens;
+  into.costUsd += more.costUsd;
+}
+
+/** One budgeted, recorded LLM call. Provider errors propagate (the reservation is released first). */
+export async function meteredComplete(
+  meter: Meter,
+  role: "planner" | "delegate",
+  messages: ChatMessage[],
+  options: { signal?: AbortSignal; model?: string; purpose: string },
+): Promise<MeteredReply> {
+  const promptTokens = estimateTokens(messages);
+  const reservation = await meter.budget.reserve({
+    llmCalls: 1,
+    tokens: promptTokens + EXPECTED_COMPLETION_TOKENS,
+    costUsd: meter.llm.estimateCostUsd(role, promptTokens, EXPECTED_COMPLETION_TOKENS),
+  });
+  if (reservation.status === "refused") return reservation;
+  let reply: LlmReply;
+  try {
+    reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
+  } catch (err) {
+    await meter.budget.release(reservation.id);
+    throw err;
+  }
+  const { usage } = reply;
+  await meter.budget.settle(reservation.id, {
+    tokens: usage.promptTokens + usage.completionTokens,
+    costUsd: reply.costUsd,
+  });
+  addUsage(meter.usage, { llmCalls: 1, ...usage, costUsd: reply.costUsd });
+  meter.recorder.step(meter.runId, {
+    kind: "llm_call",
+    data: { role, purpose: options.purpose, model: reply.model, cachedTokens: usage.cachedTokens },
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    costUsd: reply.costUsd,
+    latencyMs: reply.latencyMs,
+  });
+  return { status: "ok", reply };
+}

@@ -1,0 +1,124 @@
+/**
+ * What the RLM engine needs from the outside world, as the smallest interfaces that serve it. The engine never
+ * imports the gateway, the Durable Objects or the database directly; the wiring in `./wiring.ts` adapts them.
+ */
+import type { ContextInfo, ExecDone, VarReply } from "../contracts/repl";
+import type { CallbackHandler } from "../sandbox/repl-session";
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
+export interface LlmUsage {
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+}
+
+export interface LlmReply {
+  content: string;
+  model: string;
+  usage: LlmUsage;
+  costUsd: number;
+  latencyMs: number;
+}
+
+export interface LlmPort {
+  complete(request: {
+    role: "planner" | "delegate";
+    messages: ChatMessage[];
+    model?: string;
+    signal?: AbortSignal;
+  }): Promise<LlmReply>;
+  /** A conservative cost for a call of this size, so a USD limit can be reserved before the call. */
+  estimateCostUsd(role: "planner" | "delegate", promptTokens: number, completionTokens: number): number;
+}
+
+export type BudgetRefusalReason =
+  | "llm_calls"
+  | "tokens"
+  | "cost"
+  | "deadline"
+  | "depth"
+  | "sandboxes"
+  | "closed"
+  | "cancelled";
+
+export type Reservation = { status: "granted"; id: string } | { status: "refused"; reason: string; message: string };
+
+/** One scope of the shared budget (the root run's, or a child's lease). */
+export interface BudgetPort {
+  reserve(amount: { llmCalls: number; tokens: number; costUsd: number }): Promise<Reservation>;
+  settle(id: string, actual: { tokens: number; costUsd: number }): Promise<void>;
+  release(id: string): Promise<void>;
+  /** Carves a slice for a child run at `depth`; refused when over the depth limit or out of room. */
+  lease(
+    childRunId: string,
+    depth: number,
+  ): Promise<{ status: "granted"; budget: BudgetPort } | { status: "refused"; message: string }>;
+  /** Returns a child's unspent slice to its parent. */
+  close(): Promise<void>;
+  acquireSandbox(): Promise<Reservation>;
+  releaseSandbox(): Promise<void>;
+}
+
+/** A REPL the engine can drive: the subset of `ReplSession` it uses. */
+export interface ReplPort {
+  loadContext(
+    body: ReadableStream<Uint8Array> | string,
+    options: { name?: string; format?: "auto" | "text" | "json"; fileName?: string },
+  ): Promise<ContextInfo>;
+  exec(
+    code: string,
+    options: { timeoutMs?: number; maxOutputChars?: number; onCallback?: CallbackHandler; signal?: AbortSignal },
+  ): Promise<ExecDone>;
+  readVariable(name: string): Promise<VarReply>;
+}
+
+export interface SandboxPort {
+  /** Creates a sandbox with a running REPL for one run; `dispose` deletes it. */
+  open(labels: { run: string; depth: number }): Promise<{ repl: ReplPort; dispose(): Promise<void> }>;
+}
+
+/** Where the trajectory goes: persisted runs and steps, and live events for the UI. */
+export interface RunRecorder {
+  started(run: { runId: string; parentRunId: string | null; rootRunId: string; depth: number; query: string }): void;
+  step(runId: string, step: RecordedStep): void;
+  ended(runId: string, outcome: RunOutcome): void;
+  /** Resolves once everything recorded so far is stored. */
+  flush(): Promise<void>;
+}
+
+export interface RecordedStep {
+  kind: "iteration" | "llm_call" | "sandbox_exec";
+  data: Record<string, unknown>;
+  promptTokens?: number;
+  completionTokens?: number;
+  costUsd?: number;
+  latencyMs?: number;
+}
+
+export interface RunUsage {
+  llmCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd: number;
+}
+
+export type RunStatus = "completed" | "failed" | "cancelled";
+
+export interface RunOutcome {
+  status: RunStatus;
+  answer: string | null;
+  /** True when the answer came from the forced-answer call after the iterations ran out. */
+  forced: boolean;
+  iterations: number;
+  /** Why the run ended without a normal answer: `budget:<reason>`, `cancelled`, an error code. */
+  endReason: string | null;
+  error: { code: string; message: string } | null;
+  /** This run's own usage plus its children's. */
+  usage: RunUsage;
+  wallMs: number;
+}

@@ -1,0 +1,104 @@
+/**
+ * Serves the host functions sandbox code calls: `llm_query`, `llm_query_batched`, `rlm_query`, `rlm_query_batched`.
+ * Batches never fail as a whole: a failed prompt becomes an `[ERROR] …` string in its slot. Budget exhaustion is the
+ * one failure raised into Python (as `BudgetExhaustedError`), because the model must change course.
+ */
+import type { CallbackCall } from "../contracts/repl";
+import { isAppError } from "../errors";
+import { HostCallFailure } from "../sandbox/repl-session";
+import { mapWithConcurrency } from "./concurrency";
+import { type Meter, meteredComplete } from "./metered-llm";
+import { SUB_CALL_SYSTEM_PROMPT } from "./prompts";
+
+export interface SubCallSettings {
+  /** Concurrent `llm_query_batched` prompts. */
+  llmConcurrency: number;
+  /** Concurrent child RLMs of one `rlm_query_batched`. */
+  rlmConcurrency: number;
+  /** Depth of the run whose code is calling. */
+  depth: number;
+  maxDepth: number;
+}
+
+/** Starts a child RLM on `prompt` with `context` (the prompt itself when none is given); returns its answer. */
+export type SpawnChild = (prompt: string, context: unknown, signal?: AbortSignal) => Promise<string>;
+
+/** Builds the callback handler of one run. */
+export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChild: SpawnChild, signal?: AbortSignal) {
+  const llmQuery = async (prompt: string, model?: string): Promise<string> => {
+    const result = await meteredComplete(
+      meter,
+      "delegate",
+      [
+        { role: "system", content: SUB_CALL_SYSTEM_PROMPT },
+        { role: "user", content: prompt },
+      ],
+      { signal, model, purpose: "llm_query" },
+    );
+    if (result.status === "refused") throw new HostCallFailure("budget_exhausted", result.message);
+    return result.reply.content;
+  };
+
+  const rlmQuery = async (prompt: string, context: unknown): Promise<string> => {
+    // At the depth limit a child RLM degrades to a plain sub-call, as in the reference implementation.
+    if (settings.depth + 1 > settings.maxDepth) {
+      const text = context === undefined || context === null ? prompt : `${prompt}\n\n${stringify(context)}`;
+      return llmQuery(text);
+    }
+    return spawnChild(prompt, context ?? prompt, signal);
+  };
+
+  /** Runs a batch; returns `[ERROR]` strings for failures, or raises when the budget refused every prompt. */
+  const batch = async <T>(items: T[], limit: number, one: (item: T) => Promise<string>): Promise<string[]> => {
+    let refusal: HostCallFailure | null = null;
+    const answers = await mapWithConcurrency(items, limit, async (item) => {
+      try {
+        return await one(item);
+      } catch (err) {
+        if (err instanceof HostCallFailure && err.type === "budget_exhausted") refusal = err;
+        return `[ERROR] ${errorText(err)}`;
+      }
+    });
+    if (refusal && answers.every((a) => a.startsWith("[ERROR]"))) throw refusal;
+    return answers;
+  };
+
+  return async (call: CallbackCall): Promise<unknown> => {
+    const [first, second] = call.args;
+    const model = typeof call.kwargs.model === "string" ? call.kwargs.model : undefined;
+    switch (call.fn) {
+      case "llm_query":
+        return llmQuery(String(first), model ?? (typeof second === "string" ? second : undefined));
+      case "llm_query_batched":
+        return batch(asList(first), settings.llmConcurrency, (prompt) => llmQuery(String(prompt), model));
+      case "rlm_query":
+        return rlmQuery(String(first), call.kwargs.context ?? second);
+      case "rlm_query_batched": {
+        const prompts = asList(first);
+        const contexts = asList(call.kwargs.contexts ?? second ?? []);
+        return batch(
+          prompts.map((prompt, i) => ({ prompt, context: contexts[i] })),
+          settings.rlmConcurrency,
+          (item) => rlmQuery(String(item.prompt), item.context),
+        );
+      }
+      default:
+        throw new HostCallFailure("host_error", `unknown host function '${call.fn}'`);
+    }
+  };
+}
+
+function asList(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw new HostCallFailure("host_error", "expected a list of prompts");
+  return value;
+}
+
+function stringify(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof HostCallFailure) return err.message;
+  if (isAppError(err)) return `${err.code}: ${err.message}`;
+  return err instanceof Error ? err.message : String(err);
+}
