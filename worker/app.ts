@@ -7,6 +7,7 @@ import { AppError } from "./errors";
 import { apiKeyRoutes } from "./routes/api-keys";
 import type { AppEnv } from "./routes/app-env";
 import { authRoutes, identityRoutes } from "./routes/auth";
+import { diagnosticsRoutes } from "./routes/diagnostics";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 
@@ -44,6 +45,7 @@ export function createApp() {
   app.route("/", authRoutes);
   app.route("/", identityRoutes);
   app.route("/", apiKeyRoutes);
+  app.route("/", diagnosticsRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

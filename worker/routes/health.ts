@@ -2,7 +2,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { openDb } from "../db/client";
-import { checkSandboxProvider } from "../sandbox/readiness";
+import { checkSandboxProvider } from "../sandbox";
 import type { AppEnv } from "./app-env";
 import { isDevelopment } from "./auth";
 

@@ -19,7 +19,6 @@ import {
 } from "../contracts/repl";
 import { AppError, isAppError } from "../errors";
 import type { PreviewLink, SandboxHandle } from "./provider";
-import replServerSource from "./python/repl_server.py";
 
 /** Answers one host call from sandbox code; throw a {@link HostCallFailure} to raise a specific Python exception. */
 export type CallbackHandler = (call: CallbackCall) => Promise<unknown>;
@@ -56,6 +55,8 @@ export class ReplSession {
   /** Uploads and starts the server with a fresh secret, and waits until it answers. */
   static async start(sandbox: SandboxHandle, options: { startTimeoutMs?: number } = {}): Promise<ReplSession> {
     const secret = randomSecret();
+    // Loaded on first use so that tools which only need the route schemas (the OpenAPI generator) never load it.
+    const { default: replServerSource } = await import("./python/repl_server.py");
     await sandbox.upload(REPL_SERVER_PATH, replServerSource);
     const launch = `cd ${SERVER_DIR} && FLEET_REPL_SECRET=${secret} nohup python3 ${REPL_SERVER_PATH} > ${SERVER_DIR}/repl.log 2>&1 &`;
     const started = await sandbox.exec(`sh -c '${launch}'`, { timeoutSeconds: 30 });

@@ -1,0 +1,62 @@
+/**
+ * Cancellation for LLM calls. A caller's abort is not a failure: the gateway throws an `Error` named `"AbortError"`
+ * (the name `fetch` uses), never an {@link AppError}, so callers tell "I cancelled it" from "it broke" by one field.
+ */
+
+/** The error a cancelled call throws: name `"AbortError"`, the signal's reason as `cause`. */
+export function abortError(reason?: unknown): Error {
+  const error = new Error("The LLM call was aborted", { cause: reason });
+  error.name = "AbortError";
+  return error;
+}
+
+/** True for a cancellation (ours, or a platform `AbortError`). Reads the `name` field, so it survives RPC. */
+export function isAbortError(value: unknown): boolean {
+  return typeof value === "object" && value !== null && (value as { name?: unknown }).name === "AbortError";
+}
+
+/** A signal for one attempt: aborted by the caller's signal or by the attempt's own timer. */
+export interface AttemptSignal {
+  signal: AbortSignal;
+  /** True when the attempt's timer (not the caller) aborted it. */
+  timedOut(): boolean;
+  /** Stops the timer and unlinks from the caller's signal. */
+  dispose(): void;
+}
+
+/** Links a fresh controller to `parent` and to a `timeoutMs` timer. */
+export function attemptSignal(parent: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
+  const controller = new AbortController();
+  let expired = false;
+  const onParentAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener("abort", onParentAbort, { once: true });
+  if (parent?.aborted) onParentAbort();
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new Error(`LLM attempt timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  return {
+    signal: controller.signal,
+    timedOut: () => expired && !parent?.aborted,
+    dispose() {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParentAbort);
+    },
+  };
+}
+
+/** Resolves after `ms`; rejects with {@link abortError} as soon as `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(abortError(signal.reason));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortError(signal?.reason));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}

@@ -1,0 +1,58 @@
+/** The sandbox diagnostics route: a real round trip, its failure report, and its input checks. */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterAll, expect, it } from "vitest";
+import { call, newTenant, testDb } from "../../test/worker/harness";
+import { createApp } from "../app";
+
+const handle = testDb();
+afterAll(() => handle.close());
+
+it("times REPL round trips and ingestion through the real sandbox path", async () => {
+  const { apiKey } = await newTenant(handle);
+  const res = await call("/v1/diagnostics/sandbox", {
+    method: "POST",
+    key: apiKey.secret,
+    json: { execs: 5, contextMb: 2 },
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as {
+    ok: boolean;
+    exec: { count: number; medianMs: number };
+    ingest: { bytes: number };
+  };
+  expect(body.ok).toBe(true);
+  expect(body.exec.count).toBe(5);
+  expect(body.exec.medianMs).toBeGreaterThan(0);
+  expect(body.ingest.bytes).toBe(2 * 1024 * 1024);
+});
+
+it("reports the failing stage with guidance when the provider refuses the key", async () => {
+  const { apiKey } = await newTenant(handle);
+  const ctx = createExecutionContext();
+  const res = await createApp().fetch(
+    new Request("https://fleet.test/v1/diagnostics/sandbox", {
+      method: "POST",
+      headers: { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ execs: 1 }),
+    }),
+    { ...env, DAYTONA_API_KEY: "wrong-key" },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { ok: boolean; failedAt: string; guidance: string; error: { message: string } };
+  expect(body).toMatchObject({ ok: false, failedAt: "create" });
+  expect(body.guidance).toMatch(/DAYTONA_API_KEY/);
+  expect(body.error.message).toMatch(/credentials/);
+});
+
+it("rejects bad input naming the field, and non-admin keys", async () => {
+  const { apiKey } = await newTenant(handle);
+  const bad = await call("/v1/diagnostics/sandbox", { method: "POST", key: apiKey.secret, json: { execs: 0 } });
+  expect(bad.status).toBe(400);
+  expect(await bad.text()).toContain("json.execs");
+  const reader = await newTenant(handle, "ro", ["tasks:read"]);
+  const denied = await call("/v1/diagnostics/sandbox", { method: "POST", key: reader.apiKey.secret, json: {} });
+  expect(denied.status).toBe(403);
+});
