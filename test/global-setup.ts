@@ -3,7 +3,7 @@
  * embedded PGlite, and — when PostgreSQL is installed or `DATABASE_URL` names one — a migrated real PostgreSQL, each
  * behind the Neon-style WebSocket proxy. Runs once in the root Node process, outside any Worker project's resolver.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
@@ -52,6 +52,8 @@ export default async function setup(project: TestProject) {
   project.provide("postgresDatabase", postgres);
 
   const sandboxRoot = await mkdtemp(join(tmpdir(), "fleet-sandboxes-"));
+  // Sandboxes run as their own uids and must be able to traverse into their directories.
+  await chmod(sandboxRoot, 0o755);
   const apiKey = `test-${crypto.randomUUID()}`;
   const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 64 });
   stops.unshift(async () => {

@@ -1,0 +1,161 @@
+/**
+ * Dev sandbox server: a local stand-in for Daytona that the unmodified `@daytonaio/sdk` drives over the HTTP subset in
+ * /work/shared/reference/daytona-api-subset.md — sandboxes (create/get/list/start/stop/delete, preview URLs), the
+ * toolbox (file upload, command execution) and a preview proxy to Unix sockets inside each sandbox.
+ *
+ * Isolation: every sandbox is a bubblewrap process tree with all namespaces unshared (no network), read-only system
+ * directories, a private /tmp, a cleared environment and setrlimit limits applied inside its own user namespace. When
+ * the server runs as root, each sandbox also runs as its own host uid (from `uidBase`), which is what makes
+ * RLIMIT_NPROC bite: the kernel exempts uid 0 from it. Without bubblewrap, sandboxes are plain processes (loud
+ * warning), and the server refuses to start when `CI=true`.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { handleApi, type RouteContext } from "./api-routes";
+import { ApiError, requireBearer, sendError } from "./http-util";
+import { DEFAULT_LIMITS, probeBwrap, resolvePython, type SandboxLimits } from "./isolation";
+import { PreviewProxy } from "./preview-proxy";
+import { SandboxStore } from "./sandbox-store";
+import { handleToolbox } from "./toolbox-routes";
+
+export { DEFAULT_LIMITS, type SandboxLimits } from "./isolation";
+
+/** Options of {@link startSandboxServer}. */
+export interface SandboxServerOptions {
+  /** TCP port; 0 (default) picks a free one. */
+  port?: number;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
+  /** Directory holding one subdirectory per sandbox (default `.data/sandboxes`). */
+  root?: string;
+  /** The API key clients must send as `Authorization: Bearer <apiKey>`. */
+  apiKey: string;
+  /** Most sandboxes that may exist at once; creating one more is a 429 (default 20). */
+  maxSandboxes?: number;
+  /** Resource limits per sandbox process, merged over {@link DEFAULT_LIMITS}. */
+  limits?: Partial<SandboxLimits>;
+  /** `auto` (default): bubblewrap when it works, else plain processes with a warning. */
+  isolation?: "auto" | "bwrap" | "none";
+  /** First host uid for sandboxes when running as root (default 200000). */
+  uidBase?: number;
+  /** How often auto-stop / auto-delete run, ms (default 30 s). */
+  sweepIntervalMs?: number;
+}
+
+/** A running dev sandbox server. */
+export interface SandboxServer {
+  /** Origin, e.g. `http://127.0.0.1:41234`. */
+  url: string;
+  /** What to pass as `apiUrl` to `new Daytona({apiKey, apiUrl})`. */
+  apiUrl: string;
+  /** Whether sandboxes are isolated with bubblewrap. */
+  isolation: "bwrap" | "none";
+  /** Kills every sandbox (their files stay) and closes the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the server.
+ *
+ * @example
+ * const srv = await startSandboxServer({ apiKey: "dev", root: ".data/sandboxes" });
+ * const daytona = new Daytona({ apiKey: "dev", apiUrl: srv.apiUrl, useDeprecatedPolling: true });
+ */
+export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
+  const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const isRoot = process.getuid?.() === 0;
+  const uidBase = isRoot ? (opts.uidBase ?? 200_000) : undefined;
+  const isolation = chooseIsolation(opts.isolation ?? "auto", uidBase);
+  const store = new SandboxStore({
+    root: path.resolve(opts.root ?? ".data/sandboxes"),
+    limits,
+    maxSandboxes: opts.maxSandboxes ?? 20,
+    isolation: isolation.mode,
+    disableUserns: isolation.disableUserns,
+    python: resolvePython(),
+    uidBase,
+  });
+  await store.init();
+  const preview = new PreviewProxy(store);
+  let baseUrl = "";
+  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits };
+
+  const server = createServer((req, res) => {
+    void route(ctx, preview, opts.apiKey, req, res).catch((e) => sendError(req, res, e));
+  });
+  server.requestTimeout = 0; // long-polled execs and big uploads may legitimately take long
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
+  baseUrl = `http://${host}:${addr.port}`;
+  const sweeper = setInterval(() => void store.sweep().catch(() => {}), opts.sweepIntervalMs ?? 30_000);
+  sweeper.unref();
+
+  return {
+    url: baseUrl,
+    apiUrl: `${baseUrl}/api`,
+    isolation: isolation.mode,
+    async stop() {
+      clearInterval(sweeper);
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      preview.close();
+      await store.close();
+      await closed;
+    },
+  };
+}
+
+async function route(
+  ctx: RouteContext,
+  preview: PreviewProxy,
+  apiKey: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+) {
+  const url = new URL(req.url ?? "/", "http://localhost");
+  if (url.pathname.startsWith("/preview/")) return preview.handle(req, res, url);
+  if (url.pathname.startsWith("/api/")) {
+    requireBearer(req, apiKey);
+    return handleApi(ctx, req, res, url);
+  }
+  if (url.pathname.startsWith("/toolbox/")) {
+    requireBearer(req, apiKey);
+    return handleToolbox(ctx, req, res, url);
+  }
+  throw new ApiError(404, `Cannot ${req.method} ${url.pathname}`);
+}
+
+function chooseIsolation(
+  wanted: "auto" | "bwrap" | "none",
+  uidBase: number | undefined,
+): { mode: "bwrap" | "none"; disableUserns: boolean } {
+  if (wanted === "none") {
+    warnUnisolated("isolation: none was requested");
+    return { mode: "none", disableUserns: false };
+  }
+  const owner = uidBase === undefined ? undefined : { uid: uidBase, gid: uidBase };
+  const probe = probeBwrap(owner);
+  if (probe.bwrap) return { mode: "bwrap", disableUserns: probe.disableUserns };
+  if (wanted === "bwrap" || process.env.CI === "true") {
+    throw new Error(
+      `dev sandbox server: bubblewrap is required (${probe.reason}). Install it: apt-get install -y bubblewrap`,
+    );
+  }
+  warnUnisolated(probe.reason ?? "bubblewrap unavailable");
+  return { mode: "none", disableUserns: false };
+}
+
+function warnUnisolated(reason: string) {
+  const bar = "!".repeat(100);
+  console.warn(
+    `${bar}\n!! dev sandbox server: sandboxes are NOT isolated (${reason}).\n` +
+      "!! Sandbox code runs as a plain process with this machine's network and filesystem; only rlimits apply.\n" +
+      `!! Install bubblewrap (apt-get install -y bubblewrap) for real isolation.\n${bar}`,
+  );
+}

@@ -1,0 +1,119 @@
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Daytona } from "@daytonaio/sdk";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startSandboxServer } from "./index";
+import { DEFAULT_LIMITS, resolvePython } from "./isolation";
+import { SandboxStore } from "./sandbox-store";
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), "sbx-isolation-"));
+  await chmod(root, 0o711); // sandbox uids must traverse it (the stores below use subdirectories)
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function processesOf(sandboxId: string): Promise<number> {
+  const marker = `DAYTONA_SANDBOX_ID=${sandboxId}\0`;
+  let n = 0;
+  for (const pid of await readdir("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    if ((await readFile(`/proc/${pid}/environ`, "latin1").catch(() => "")).includes(marker)) n++;
+  }
+  return n;
+}
+
+describe("isolation choice", () => {
+  it("refuses to start without bubblewrap when CI=true (or bwrap is demanded)", async () => {
+    const saved = { PATH: process.env.PATH, CI: process.env.CI };
+    process.env.PATH = "/nonexistent"; // hides bwrap from the probe
+    try {
+      process.env.CI = "true";
+      await expect(startSandboxServer({ apiKey: "k", root })).rejects.toThrow(/bubblewrap is required/);
+      process.env.CI = "false";
+      await expect(startSandboxServer({ apiKey: "k", root, isolation: "bwrap" })).rejects.toThrow(
+        /bubblewrap is required/,
+      );
+    } finally {
+      process.env.PATH = saved.PATH;
+      if (saved.CI === undefined) delete process.env.CI;
+      else process.env.CI = saved.CI;
+    }
+  });
+
+  it("falls back to plain processes with a loud warning; stop still kills everything", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    // Own uid range: without a user namespace RLIMIT_NPROC counts every process of the uid on the host.
+    const server = await startSandboxServer({
+      apiKey: "k",
+      root: path.join(root, "plain"),
+      isolation: "none",
+      uidBase: 201_000,
+    });
+    try {
+      expect(server.isolation).toBe("none");
+      expect(warn.mock.calls.flat().join("\n")).toMatch(/NOT isolated/);
+      const daytona = new Daytona({ apiKey: "k", apiUrl: server.apiUrl, useDeprecatedPolling: true });
+      const sandbox = await daytona.create({ envVars: { A: "1" } });
+      await sandbox.fs.uploadFile(Buffer.from("plain"), "/home/daytona/p.txt");
+      const r = await sandbox.process.executeCommand(
+        "cat /home/daytona/p.txt; echo \" $A\"; nohup sleep 30 >/dev/null 2>&1 & nohup sh -c 'setsid sleep 31' >/dev/null 2>&1 &",
+      );
+      expect(r.result).toBe("plain 1\n");
+      await new Promise((res) => setTimeout(res, 100));
+      expect(await processesOf(sandbox.id)).toBeGreaterThanOrEqual(3);
+      await sandbox.stop();
+      expect(await processesOf(sandbox.id)).toBe(0);
+      await sandbox.delete();
+    } finally {
+      warn.mockRestore();
+      await server.stop();
+    }
+  });
+});
+
+describe("auto-stop and auto-delete", () => {
+  it("stops idle sandboxes and deletes stopped ones after their intervals", async () => {
+    const store = new SandboxStore({
+      root: path.join(root, "sweep"),
+      limits: DEFAULT_LIMITS,
+      maxSandboxes: 5,
+      isolation: "none",
+      disableUserns: false,
+      python: resolvePython(),
+      uidBase: process.getuid?.() === 0 ? 201_500 : undefined,
+    });
+    await store.init();
+    const base = {
+      name: "",
+      labels: {},
+      env: {},
+      cpu: 1,
+      gpu: 0,
+      memory: 1,
+      disk: 3,
+      public: false,
+      networkBlockAll: true,
+      target: "local",
+      snapshot: undefined,
+    };
+    const idle = await store.create({ ...base, autoStopInterval: 1, autoDeleteInterval: 0 });
+    const keep = await store.create({ ...base, autoStopInterval: 0, autoDeleteInterval: -1 });
+    try {
+      await store.sweep(Date.now() + 30_000);
+      expect(idle.meta.state).toBe("started");
+      await store.sweep(Date.now() + 2 * 60_000);
+      expect(idle.meta.state).toBe("stopped");
+      await store.sweep(Date.now() + 3 * 60_000);
+      expect(() => store.get(idle.meta.id)).toThrow(/not found/);
+      expect(keep.meta.state).toBe("started");
+    } finally {
+      await store.close();
+    }
+  });
+});

@@ -1,0 +1,46 @@
+/**
+ * CLI for the dev sandbox server.
+ *
+ * Usage: `tsx dev/sandbox-server/main.ts [--port 8790] [--host 127.0.0.1] [--root .data/sandboxes]
+ *          [--api-key KEY] [--max-sandboxes 20] [--memory-mb 2048] [--processes 512] [--isolation auto|bwrap|none]`
+ * The API key may also come from `DAYTONA_API_KEY` (default `dev-sandbox-key`). Prints the apiUrl to use with
+ * `new Daytona({apiKey, apiUrl})` and keeps running until SIGINT/SIGTERM.
+ */
+import { parseArgs } from "node:util";
+import { startSandboxServer } from "./index";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "8790" },
+    host: { type: "string", default: "127.0.0.1" },
+    root: { type: "string", default: ".data/sandboxes" },
+    "api-key": { type: "string" },
+    "max-sandboxes": { type: "string", default: "20" },
+    "memory-mb": { type: "string" },
+    processes: { type: "string" },
+    isolation: { type: "string", default: "auto" },
+  },
+});
+
+const isolation = values.isolation as "auto" | "bwrap" | "none";
+if (!["auto", "bwrap", "none"].includes(isolation)) throw new Error("--isolation must be auto, bwrap or none");
+const apiKey = values["api-key"] ?? process.env.DAYTONA_API_KEY ?? "dev-sandbox-key";
+const server = await startSandboxServer({
+  port: Number(values.port),
+  host: values.host,
+  root: values.root,
+  apiKey,
+  maxSandboxes: Number(values["max-sandboxes"]),
+  isolation,
+  limits: {
+    ...(values["memory-mb"] ? { memoryBytes: Number(values["memory-mb"]) * 1024 * 1024 } : {}),
+    ...(values.processes ? { processes: Number(values.processes) } : {}),
+  },
+});
+console.log(`dev sandbox server listening: apiUrl=${server.apiUrl} isolation=${server.isolation}`);
+
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.once(sig, () => {
+    void server.stop().then(() => process.exit(0));
+  });
+}

@@ -1,0 +1,225 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { readdir, readFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { type BwrapSpec, bwrapArgs, type PythonInfo, type SandboxLimits, sandboxEnv } from "./isolation";
+
+/** How long a sandbox may take to start its supervisor. */
+const READY_TIMEOUT_MS = 15_000;
+
+/** One `process/execute` request as the supervisor takes it. */
+export interface ExecRequest {
+  command: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  timeoutSec: number;
+}
+
+/** Why an execute did not produce an exit code. */
+export class ExecFailure extends Error {
+  constructor(
+    readonly kind: "timeout" | "spawn" | "cwd" | "gone",
+    message: string,
+    readonly output = "",
+  ) {
+    super(message);
+  }
+}
+
+interface Reply {
+  id: number;
+  exitCode?: number;
+  result?: string;
+  error?: string;
+  kind?: ExecFailure["kind"];
+  ready?: boolean;
+}
+
+/** Everything needed to launch one sandbox. */
+export interface LaunchSpec extends BwrapSpec {
+  isolation: "bwrap" | "none";
+  /** Host uid/gid to run as (set when the server is root, so RLIMIT_NPROC applies and sandboxes are apart). */
+  owner?: { uid: number; gid: number };
+}
+
+/**
+ * A running sandbox: its supervisor process (inside bubblewrap, or plain) and the line-delimited JSON channel to it.
+ * Killing it ends every process of the sandbox: under bubblewrap by killing the pid namespace's init, otherwise by
+ * killing every process that carries the sandbox's `DAYTONA_SANDBOX_ID`.
+ */
+export class SandboxProcess {
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  private innerPid: number | undefined;
+  private stderrTail = "";
+  private exitCallbacks: Array<(why: string) => void> = [];
+  alive = true;
+
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly id: string,
+  ) {}
+
+  /** Starts the sandbox and resolves once its supervisor said it is ready. */
+  static async launch(spec: LaunchSpec, limits: SandboxLimits, python: PythonInfo): Promise<SandboxProcess> {
+    const rl = {
+      as: limits.memoryBytes,
+      nproc: limits.processes,
+      cpu: limits.cpuSeconds,
+      fsize: limits.fileSizeBytes,
+      nofile: limits.openFiles,
+      core: 0,
+    };
+    let child: ChildProcess;
+    if (spec.isolation === "bwrap") {
+      const args = bwrapArgs(spec, { limits: rl });
+      child = spawn("bwrap", args, {
+        stdio: ["pipe", "pipe", "pipe", "pipe"],
+        env: { PATH: "/usr/bin:/bin" },
+        ...spec.owner,
+      });
+    } else {
+      const env = sandboxEnv(spec.id, spec.env, python, spec.homeDir, spec.portsDir);
+      child = spawn(
+        python.executable,
+        ["-I", "-S", spec.supervisorPath, JSON.stringify({ limits: rl, homeAlias: spec.homeDir })],
+        {
+          stdio: ["pipe", "pipe", "pipe", "ignore"],
+          env,
+          cwd: spec.homeDir,
+          detached: true,
+          ...spec.owner,
+        },
+      );
+    }
+    const proc = new SandboxProcess(child, spec.id);
+    await proc.wire(spec.isolation === "bwrap");
+    return proc;
+  }
+
+  private async wire(bwrap: boolean): Promise<void> {
+    const child = this.child;
+    child.stderr?.on("data", (d: Buffer) => {
+      this.stderrTail = (this.stderrTail + d.toString("utf8")).slice(-4096);
+    });
+    if (bwrap) {
+      let info = "";
+      (child.stdio[3] as Readable | null)?.on("data", (d: Buffer) => {
+        info += d.toString("utf8");
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(info);
+        if (m?.[1]) this.innerPid = Number(m[1]);
+      });
+    }
+    const ready = new Promise<Reply>((resolve, reject) => this.pending.set(0, { resolve, reject }));
+    createInterface({ input: child.stdout as Readable, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+      let msg: Reply;
+      try {
+        msg = JSON.parse(line) as Reply;
+      } catch {
+        return;
+      }
+      const waiter = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      waiter?.resolve(msg);
+    });
+    child.stdin?.on("error", () => {}); // EPIPE after the sandbox died is reported through "exit"
+    child.once("exit", (code, signal) => {
+      this.alive = false;
+      const why = `sandbox process exited (${signal ?? `code ${code}`})${this.stderrTail ? `: ${this.stderrTail.trim()}` : ""}`;
+      for (const w of this.pending.values()) w.reject(new ExecFailure("gone", why));
+      this.pending.clear();
+      for (const cb of this.exitCallbacks) cb(why);
+    });
+    child.once("error", (err) => {
+      this.alive = false;
+      for (const w of this.pending.values()) w.reject(new ExecFailure("gone", `cannot start sandbox: ${err.message}`));
+      this.pending.clear();
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`sandbox did not start within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
+    });
+    try {
+      await Promise.race([ready, timeout]);
+    } catch (e) {
+      await this.kill();
+      throw new Error(`cannot start sandbox ${this.id}: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Calls `cb` once when the sandbox ends for any reason (killed, crashed, its supervisor killed from inside). */
+  onExit(cb: (why: string) => void) {
+    this.exitCallbacks.push(cb);
+  }
+
+  /** Runs `sh -c command` inside the sandbox; resolves when the shell exits (background children keep running). */
+  async exec(req: ExecRequest, maxOutputBytes: number): Promise<{ exitCode: number; result: string }> {
+    if (!this.alive) throw new ExecFailure("gone", "sandbox is not running");
+    const id = this.nextId++;
+    const reply = new Promise<Reply>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    const line = JSON.stringify({
+      id,
+      command: req.command,
+      cwd: req.cwd,
+      env: req.env,
+      timeout: req.timeoutSec,
+      maxOutput: maxOutputBytes,
+    });
+    this.child.stdin?.write(`${line}\n`);
+    const r = await reply;
+    if (r.error !== undefined) throw new ExecFailure(r.kind ?? "spawn", r.error, r.result ?? "");
+    return { exitCode: r.exitCode ?? -1, result: r.result ?? "" };
+  }
+
+  /** Ends every process of the sandbox and waits for the supervisor to be gone. */
+  async kill(): Promise<void> {
+    const exited = new Promise<void>((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) resolve();
+      else this.child.once("exit", () => resolve());
+    });
+    const timeout = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    if (this.innerPid) {
+      // `innerPid` is the init of the sandbox's pid namespace: when it dies the kernel kills every process in the
+      // namespace and only then lets it be reaped, so the outer bwrap exits once the sandbox is really empty.
+      tryKill(this.innerPid);
+      if ((await Promise.race([exited.then(() => true), timeout(5000)])) === true) return;
+    }
+    if (this.child.pid) tryKill(this.child.pid);
+    if (this.child.pid && this.child.spawnfile !== "bwrap") {
+      tryKill(-this.child.pid);
+      await killByMarker(this.id);
+    }
+    await Promise.race([exited, timeout(5000)]);
+  }
+}
+
+function tryKill(pid: number) {
+  try {
+    process.kill(pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Without namespaces, a sandbox's processes are found by the `DAYTONA_SANDBOX_ID` every one of them inherits. */
+async function killByMarker(id: string): Promise<void> {
+  const marker = Buffer.from(`DAYTONA_SANDBOX_ID=${id}\0`);
+  for (let round = 0; round < 3; round++) {
+    let found = 0;
+    for (const entry of await readdir("/proc").catch(() => [] as string[])) {
+      if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+      const environ = await readFile(`/proc/${entry}/environ`).catch(() => null);
+      if (environ?.includes(marker)) {
+        found++;
+        tryKill(Number(entry));
+      }
+    }
+    if (!found) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -1,0 +1,287 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { SandboxFiles } from "./files";
+import { ApiError } from "./http-util";
+import type { PythonInfo, SandboxLimits } from "./isolation";
+import { ensureTraversable, prepareSandboxDir } from "./sandbox-dirs";
+import { SandboxProcess } from "./sandbox-process";
+
+/** Persisted facts about one sandbox (`<root>/<id>/sandbox.json`); the process itself is not persisted. */
+export interface SandboxMeta {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  env: Record<string, string>;
+  cpu: number;
+  gpu: number;
+  memory: number;
+  disk: number;
+  public: boolean;
+  networkBlockAll: boolean;
+  target: string;
+  snapshot: string | undefined;
+  autoStopInterval: number;
+  autoDeleteInterval: number;
+  state: "started" | "stopped" | "error";
+  errorReason: string | undefined;
+  createdAt: string;
+  updatedAt: string;
+  /** Host uid the sandbox runs as (root servers only). */
+  uid: number | undefined;
+}
+
+/** A sandbox in memory: its metadata plus runtime state. */
+export interface Sandbox {
+  meta: SandboxMeta;
+  dir: string;
+  files: SandboxFiles;
+  portsDir: string;
+  proc: SandboxProcess | undefined;
+  previewToken: string;
+  lastActivity: number;
+  stoppedAt: number | undefined;
+  /** Serialises lifecycle operations (start/stop/delete) on one sandbox. */
+  lock: Promise<unknown>;
+  /** Serialises writes of `sandbox.json`. */
+  saving: Promise<void>;
+}
+
+/** Store configuration. */
+export interface StoreOptions {
+  root: string;
+  limits: SandboxLimits;
+  maxSandboxes: number;
+  isolation: "bwrap" | "none";
+  disableUserns: boolean;
+  python: PythonInfo;
+  /** First host uid for sandboxes when the server runs as root; undefined to run them as the server's uid. */
+  uidBase: number | undefined;
+}
+
+/**
+ * The sandboxes of one dev server: creation with quotas, lookup by id or name, lifecycle, persistence of metadata
+ * (a restarted server shows earlier sandboxes as stopped), and auto-stop / auto-delete by inactivity.
+ */
+export class SandboxStore {
+  private readonly byId = new Map<string, Sandbox>();
+
+  constructor(private readonly opts: StoreOptions) {}
+
+  /** Loads sandboxes left by an earlier run of the server (all stopped: their processes died with it). */
+  async init(): Promise<void> {
+    await mkdir(this.opts.root, { recursive: true });
+    if (this.opts.uidBase !== undefined) await ensureTraversable(this.opts.root);
+    for (const entry of await readdir(this.opts.root)) {
+      const raw = await readFile(path.join(this.opts.root, entry, "sandbox.json"), "utf8").catch(() => null);
+      if (!raw) continue;
+      let meta: SandboxMeta;
+      try {
+        meta = JSON.parse(raw) as SandboxMeta;
+      } catch {
+        console.warn(`[sandbox-server] ignoring ${entry}: unreadable sandbox.json`);
+        continue;
+      }
+      if (meta.state === "started") meta.state = "stopped";
+      this.byId.set(meta.id, this.hydrate(meta));
+    }
+  }
+
+  private hydrate(meta: SandboxMeta): Sandbox {
+    const dir = path.join(this.opts.root, meta.id);
+    const owner = meta.uid === undefined ? undefined : { uid: meta.uid, gid: meta.uid };
+    return {
+      meta,
+      dir,
+      files: { homeDir: path.join(dir, "home"), tmpDir: path.join(dir, "tmp"), owner },
+      portsDir: path.join(dir, "ports"),
+      proc: undefined,
+      previewToken: randomBytes(24).toString("base64url"),
+      lastActivity: Date.now(),
+      stoppedAt: meta.state === "started" ? undefined : Date.now(),
+      lock: Promise.resolve(),
+      saving: Promise.resolve(),
+    };
+  }
+
+  /** Creates and starts a sandbox. `init` holds the validated create request. */
+  async create(init: Omit<SandboxMeta, "id" | "state" | "errorReason" | "createdAt" | "updatedAt" | "uid">) {
+    if (this.byId.size >= this.opts.maxSandboxes) {
+      throw new ApiError(
+        429,
+        `Sandbox quota exceeded: at most ${this.opts.maxSandboxes} sandboxes`,
+        {},
+        { "retry-after": "10" },
+      );
+    }
+    const id = randomUUID();
+    const name = init.name || id;
+    if ([...this.byId.values()].some((s) => s.meta.name === name)) {
+      throw new ApiError(409, `Sandbox with name ${name} already exists`);
+    }
+    const now = new Date().toISOString();
+    const meta: SandboxMeta = {
+      ...init,
+      id,
+      name,
+      state: "stopped",
+      errorReason: undefined,
+      createdAt: now,
+      updatedAt: now,
+      uid: this.allocateUid(),
+    };
+    const sb = this.hydrate(meta);
+    this.byId.set(id, sb);
+    try {
+      await this.prepareDirs(sb);
+      await this.launch(sb);
+    } catch (e) {
+      this.byId.delete(id);
+      await rm(sb.dir, { recursive: true, force: true });
+      throw e;
+    }
+    return sb;
+  }
+
+  private allocateUid(): number | undefined {
+    if (this.opts.uidBase === undefined) return undefined;
+    const used = new Set([...this.byId.values()].map((s) => s.meta.uid));
+    let uid = this.opts.uidBase;
+    while (used.has(uid)) uid++;
+    return uid;
+  }
+
+  private async prepareDirs(sb: Sandbox) {
+    await prepareSandboxDir(sb.dir, sb.meta.id, sb.files.owner);
+    await this.save(sb);
+  }
+
+  private async launch(sb: Sandbox) {
+    const { opts } = this;
+    const proc = await SandboxProcess.launch(
+      {
+        id: sb.meta.id,
+        homeDir: sb.files.homeDir,
+        portsDir: sb.portsDir,
+        etcDir: path.join(sb.dir, "etc"),
+        supervisorPath: path.join(sb.dir, "etc", "supervisor.py"),
+        python: opts.python,
+        env: sb.meta.env,
+        limits: opts.limits,
+        disableUserns: opts.disableUserns,
+        isolation: opts.isolation,
+        owner: sb.files.owner,
+      },
+      opts.limits,
+      opts.python,
+    );
+    sb.proc = proc;
+    sb.previewToken = randomBytes(24).toString("base64url"); // a restart invalidates old preview tokens, as on Daytona
+    sb.lastActivity = Date.now();
+    sb.stoppedAt = undefined;
+    await this.setState(sb, "started");
+    proc.onExit((why) => {
+      if (sb.proc !== proc) return;
+      sb.proc = undefined;
+      sb.stoppedAt = Date.now();
+      void this.setState(sb, "error", why);
+    });
+  }
+
+  private setState(sb: Sandbox, state: SandboxMeta["state"], errorReason?: string): Promise<void> {
+    sb.meta.state = state;
+    sb.meta.errorReason = errorReason;
+    sb.meta.updatedAt = new Date().toISOString();
+    return this.save(sb);
+  }
+
+  /** Writes `sandbox.json` atomically (temp file + rename), one write at a time per sandbox. */
+  private save(sb: Sandbox): Promise<void> {
+    const write = async () => {
+      if (!this.byId.has(sb.meta.id)) return;
+      const file = path.join(sb.dir, "sandbox.json");
+      await writeFile(`${file}.tmp`, JSON.stringify(sb.meta, null, 2));
+      await rename(`${file}.tmp`, file);
+    };
+    sb.saving = sb.saving.then(write).catch((e) => console.error(`[sandbox-server] cannot save ${sb.meta.id}:`, e));
+    return sb.saving;
+  }
+
+  /** Finds a sandbox by id or name, else 404 with Daytona's message. */
+  get(idOrName: string): Sandbox {
+    const sb = this.byId.get(idOrName) ?? [...this.byId.values()].find((s) => s.meta.name === idOrName);
+    if (!sb) throw new ApiError(404, `Sandbox with ID or name ${idOrName} not found`);
+    return sb;
+  }
+
+  /** A started sandbox (for toolbox and preview calls), else 404/409 like Daytona. */
+  running(idOrName: string): Sandbox & { proc: SandboxProcess } {
+    const sb = this.get(idOrName);
+    if (!sb.proc) throw new ApiError(409, `Sandbox ${sb.meta.id} is not started (state: ${sb.meta.state})`);
+    sb.lastActivity = Date.now();
+    return sb as Sandbox & { proc: SandboxProcess };
+  }
+
+  /** Sandboxes whose labels include every given label. */
+  list(labels: Record<string, string>): Sandbox[] {
+    return [...this.byId.values()]
+      .filter((s) => Object.entries(labels).every(([k, v]) => s.meta.labels[k] === v))
+      .sort((a, b) => a.meta.createdAt.localeCompare(b.meta.createdAt));
+  }
+
+  private serial<T>(sb: Sandbox, op: () => Promise<T>): Promise<T> {
+    const next = sb.lock.then(op, op);
+    sb.lock = next.catch(() => {});
+    return next;
+  }
+
+  /** Starts a stopped sandbox (a no-op when it runs). */
+  start(sb: Sandbox): Promise<void> {
+    return this.serial(sb, async () => {
+      if (!sb.proc) await this.launch(sb);
+    });
+  }
+
+  /** Kills every process of the sandbox; its files stay. */
+  stop(sb: Sandbox): Promise<void> {
+    return this.serial(sb, async () => {
+      const proc = sb.proc;
+      sb.proc = undefined;
+      await proc?.kill();
+      sb.stoppedAt = Date.now();
+      await this.setState(sb, "stopped");
+    });
+  }
+
+  /** Kills the sandbox and removes its directory. */
+  delete(sb: Sandbox): Promise<void> {
+    return this.serial(sb, async () => {
+      const proc = sb.proc;
+      sb.proc = undefined;
+      this.byId.delete(sb.meta.id);
+      await proc?.kill();
+      await rm(sb.dir, { recursive: true, force: true });
+    });
+  }
+
+  /** Applies `autoStopInterval` (minutes idle → stop) and `autoDeleteInterval` (minutes stopped → delete). */
+  async sweep(now = Date.now()): Promise<void> {
+    for (const sb of [...this.byId.values()]) {
+      const { autoStopInterval, autoDeleteInterval } = sb.meta;
+      if (sb.proc && autoStopInterval > 0 && now - sb.lastActivity > autoStopInterval * 60_000) await this.stop(sb);
+      else if (
+        !sb.proc &&
+        autoDeleteInterval >= 0 &&
+        sb.stoppedAt &&
+        now - sb.stoppedAt > autoDeleteInterval * 60_000
+      ) {
+        await this.delete(sb);
+      }
+    }
+  }
+
+  /** Kills every running sandbox (server shutdown); files and metadata stay. */
+  async close(): Promise<void> {
+    await Promise.all([...this.byId.values()].map((sb) => (sb.proc ? this.stop(sb) : undefined)));
+  }
+}

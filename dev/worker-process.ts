@@ -1,0 +1,67 @@
+/**
+ * Runs the Worker under `wrangler dev` with the given bindings and waits for `/ready`. Shared by `npm run dev` and
+ * the benchmarks, so both exercise the Worker exactly as deployed code runs locally.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export interface WorkerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface WorkerProcessOptions {
+  port: number;
+  vars: Record<string, string>;
+  /** Where wrangler keeps local Durable Object and R2 state. */
+  persistTo: string;
+  /** Receives wrangler's output (default: discarded). */
+  onOutput?: (text: string, stream: "stdout" | "stderr") => void;
+  readyTimeoutMs?: number;
+}
+
+const ROOT = resolve(import.meta.dirname, "..");
+
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const args = [
+    "wrangler",
+    "dev",
+    "--port",
+    String(options.port),
+    "--ip",
+    "127.0.0.1",
+    "--persist-to",
+    options.persistTo,
+  ];
+  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  // Its own process group, so stopping it also stops workerd.
+  const child = spawn("npx", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stdout"));
+  child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
+  const url = `http://127.0.0.1:${options.port}`;
+  const stop = async () => {
+    if (child.exitCode !== null || !child.pid) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      return;
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+    try {
+      const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      if (res.ok) return { url, child, stop };
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  await stop();
+  throw new Error(`${url}/ready did not answer in time`);
+}
