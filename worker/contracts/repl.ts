@@ -12,6 +12,8 @@
  * - `POST /resume`  {@link ResumeRequest}      → {@link ExecReply}     answers callbacks, continues the same exec
  * - `POST /var`     {@link VarRequest}         → {@link VarReply}      read a variable as text (for `FINAL_VAR`)
  * - `POST /reset`                              → {@link ReplHealth}    drop the namespace (context stays loaded)
+ * - `POST /interrupt`                          → `{interrupted}`       cancel the running exec: pending host calls
+ *                                                                       and the code itself get `CancelledError`
  *
  * Errors: non-2xx with {@link ReplErrorBody}. 401 bad secret, 400 bad body, 409 an exec is already running (or
  * `/resume` without one waiting), 404 unknown route.

@@ -111,6 +111,34 @@ describe("REPL through the Worker", () => {
     expect((await repl.exec("print(x)")).stdout).toBe("41\n");
   });
 
+  it("interrupts running code when the caller aborts, keeping the namespace", async () => {
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 300);
+    const started = Date.now();
+    const done = await repl.exec("import time\nfor _ in range(600):\n    time.sleep(0.05)", {
+      signal: controller.signal,
+    });
+    expect(done.error?.type).toBe("CancelledError");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await repl.exec("print(x)")).stdout).toBe("41\n");
+  });
+
+  it("cancels pending host calls when the caller aborts", async () => {
+    const controller = new AbortController();
+    const done = await repl.exec(
+      "try:\n    llm_query('slow')\nexcept CancelledError as e:\n    print('cancelled:', e)",
+      {
+        signal: controller.signal,
+        onCallback: async () => {
+          controller.abort();
+          await new Promise((r) => setTimeout(r, 200));
+          return "too late";
+        },
+      },
+    );
+    expect(done.stdout).toContain("cancelled:");
+  });
+
   it("reports exceptions with type, message and a short traceback", async () => {
     const done = await repl.exec("def f():\n    return 1/0\nf()");
     expect(done.error).toMatchObject({ type: "ZeroDivisionError", message: "division by zero" });

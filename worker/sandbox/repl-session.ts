@@ -40,6 +40,8 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** How long an interrupted exec may take to wind down before the host stops waiting for it. */
+const INTERRUPT_GRACE_MS = 5_000;
 /** Thirty seconds: a cold sandbox needs a moment for Python to import and bind. */
 const START_TIMEOUT_MS = 30_000;
 const SERVER_DIR = REPL_SERVER_PATH.slice(0, REPL_SERVER_PATH.lastIndexOf("/"));
@@ -99,27 +101,34 @@ export class ReplSession {
     return ContextInfoSchema.parse(info);
   }
 
-  /** Runs code to completion, serving its host calls; returns output, error and any final answer it set. */
+  /**
+   * Runs code to completion, serving its host calls; returns output, error and any final answer it set. Aborting
+   * `signal` interrupts the code (it ends with `CancelledError`, the namespace intact); if the sandbox does not
+   * answer within {@link INTERRUPT_GRACE_MS} the request itself is abandoned.
+   */
   async exec(code: string, options: ExecOptions = {}): Promise<ExecDone> {
     const { signal } = options;
-    const onAbort = () => void this.request("POST", "/interrupt").catch(() => {});
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const abandon = new AbortController();
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () => {
+      void this.request("POST", "/interrupt").catch(() => {});
+      grace = setTimeout(() => abandon.abort(), INTERRUPT_GRACE_MS);
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      let reply = ExecReply.parse(
-        await this.request(
-          "POST",
-          "/exec",
-          { code, timeoutMs: options.timeoutMs ?? 60_000, maxOutputChars: options.maxOutputChars ?? 100_000 },
-          signal,
-        ),
-      );
+      const body = { code, timeoutMs: options.timeoutMs ?? 60_000, maxOutputChars: options.maxOutputChars ?? 100_000 };
+      let reply = ExecReply.parse(await this.request("POST", "/exec", body, abandon.signal));
       while (reply.status === "callbacks") {
         const results = await Promise.all(reply.calls.map((call) => answer(call, options.onCallback)));
-        reply = ExecReply.parse(await this.request("POST", "/resume", { results }, signal));
+        // After an interrupt the server has already failed these calls; an empty resume re-attaches to the exec.
+        const resume = { results: signal?.aborted ? [] : results };
+        reply = ExecReply.parse(await this.request("POST", "/resume", resume, abandon.signal));
       }
       return reply;
     } finally {
       signal?.removeEventListener("abort", onAbort);
+      clearTimeout(grace);
     }
   }
 

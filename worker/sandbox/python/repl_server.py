@@ -4,7 +4,7 @@
 Runs inside a sandbox as ``python3 repl_server.py`` (standard library only). The wire contract is
 ``worker/contracts/repl.ts``; field names there are binding. Summary:
 
-- ``GET /health``, ``POST /context``, ``/exec``, ``/resume``, ``/var``, ``/reset``; JSON in and out; every request must
+- ``GET /health``, ``POST /context``, ``/exec``, ``/resume``, ``/var``, ``/reset``, ``/interrupt``; JSON in and out; every request must
   carry ``x-fleet-repl-key`` equal to ``$FLEET_REPL_SECRET`` (removed from ``os.environ`` at startup so user code
   cannot read it).
 - User code runs on the MAIN thread (so ``SIGALRM`` can interrupt it with ``TimeoutError``); the HTTP server runs on
@@ -208,6 +208,7 @@ class _Exec:
         self.result = None
         self.result_delivered = False
         self.final = None
+        self.cancelled = False  # set by /interrupt: the next alarm raises CancelledError in user code
         self.started = time.monotonic()
 
 
@@ -455,6 +456,21 @@ class Runner:
             self.cond.notify_all()
             return ex
 
+    def interrupt(self):
+        """Cancels the running exec: pending host calls fail with CancelledError and user code gets one raised at the
+        next bytecode boundary. Returns False when nothing is running."""
+        with self.cond:
+            ex = self.current
+            if ex is None or ex.result is not None:
+                return False
+            ex.cancelled = True
+            self._cancel_pending(ex, "the run was cancelled")
+            self._unpause(ex)
+            # Fire the alarm almost at once and keep repeating until user code is interruptible.
+            signal.setitimer(signal.ITIMER_REAL, 0.001, 0.05)
+            self.cond.notify_all()
+            return True
+
     def _cancel_pending(self, ex, why):
         for c in list(ex.pending.values()):
             c.error = {"type": "cancelled", "message": why}
@@ -553,6 +569,8 @@ class Runner:
         if ex is None:
             signal.setitimer(signal.ITIMER_REAL, 0)
             return
+        if ex.cancelled and self.in_user_code and not self.critical:
+            raise CancelledError("the run was cancelled by the host")
         if not self.in_user_code or ex.host_holding or self.critical:
             return  # the 1 s repeat of the timer tries again
         raise TimeoutError(
@@ -787,6 +805,10 @@ def route_var(body):
     return 200, {"found": False, "available": RUNNER.user_vars()}
 
 
+def route_interrupt(_body):
+    return 200, {"interrupted": RUNNER.interrupt()}
+
+
 def route_reset(_body):
     with RUNNER.cond:
         if RUNNER.current is not None:
@@ -800,6 +822,7 @@ SIMPLE_ROUTES = {
     ("POST", "/context"): route_context,
     ("POST", "/var"): route_var,
     ("POST", "/reset"): route_reset,
+    ("POST", "/interrupt"): route_interrupt,
 }
 POLL_ROUTES = {("POST", "/exec"): route_exec, ("POST", "/resume"): route_resume}
 

@@ -1,0 +1,171 @@
+/**
+ * The LLM gateway's I/O: one OpenAI SDK client per gateway, with the SDK's own retries off so the policy in
+ * `./retry.ts` (full jitter, `retry-after`, a whole-call deadline, no retry once text was streamed) is the only one.
+ */
+import { OpenAI } from "openai";
+import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
+import { AppError } from "../errors/index";
+import { abortError, attemptSignal, sleep } from "./abort";
+import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
+import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
+import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
+import { DEFAULT_BACKOFF, decideRetry } from "./retry";
+import type { LlmCompletion, LlmGateway, LlmGatewayConfig, LlmRequest } from "./types";
+
+/** Per attempt: long enough for a long answer from a slow reasoning model, short enough to notice a hung socket. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+/** Five attempts in all: with the default backoff, about 15 s of waiting before a blip counts as an outage. */
+const DEFAULT_MAX_RETRIES = 4;
+/** A whole call, waits included: bounds a run's wall time when a provider keeps timing out. */
+const DEFAULT_DEADLINE_MS = 300_000;
+
+type Params = Omit<ChatCompletionCreateParamsNonStreaming, "stream">;
+
+/** What one attempt did before it failed, for the retry decision. */
+interface Progress {
+  /** Text already handed to `onDelta`: retrying would deliver it twice. */
+  delivered: boolean;
+  /** An exception from the caller's `onDelta`, passed through untouched rather than classified. */
+  callbackError: { error: unknown } | null;
+}
+
+function buildParams(request: LlmRequest, model: string): Params {
+  return {
+    model,
+    messages: request.messages,
+    ...(request.tools && request.tools.length > 0 ? { tools: request.tools } : {}),
+    ...(request.toolChoice !== undefined ? { tool_choice: request.toolChoice } : {}),
+    // `max_tokens` is deprecated and rejected by OpenAI's reasoning models; compatible servers accept the new name.
+    ...(request.maxTokens !== undefined ? { max_completion_tokens: request.maxTokens } : {}),
+    ...(request.temperature !== undefined ? { temperature: request.temperature } : {}),
+  };
+}
+
+/** Counts for a reply whose provider sent no `usage`, so the budget never sees a free call. */
+function estimateUsage(params: Params, reply: Assembled): LlmUsage {
+  const prompt = JSON.stringify(params.messages) + (params.tools ? JSON.stringify(params.tools) : "");
+  const completion = reply.content + reply.toolCalls.map((c) => c.name + c.arguments).join("");
+  return { promptTokens: estimateTokens(prompt), completionTokens: estimateTokens(completion), cachedTokens: 0 };
+}
+
+/**
+ * Creates a gateway for one provider endpoint. Nothing is read from the environment: the SDK's `OPENAI_*`
+ * fallbacks would otherwise hand the platform's key to a tenant profile that has none.
+ * @example
+ * const llm = createLlmGateway({ baseUrl: env.OPENAI_BASE_URL, apiKey: env.OPENAI_API_KEY,
+ *   models: { planner: "gpt-5", delegate: "gpt-5-mini" } });
+ * const reply = await llm.complete({ role: "planner", messages: [{ role: "user", content: "Hi" }] });
+ */
+export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
+  if (!URL.canParse(config.baseUrl)) throw new AppError("bad_request", "The LLM base URL is not a valid URL");
+  const timeoutMs = config.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxRetries = config.maxRetries ?? DEFAULT_MAX_RETRIES;
+  const deadlineMs = config.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const policy = { ...DEFAULT_BACKOFF, ...config.backoff };
+  const prices = { ...DEFAULT_PRICES, ...config.prices };
+  const client = new OpenAI({
+    baseURL: config.baseUrl,
+    // The SDK refuses to start without a key; a keyless server gets a placeholder and no Authorization header.
+    apiKey: config.apiKey || "keyless",
+    defaultHeaders: config.apiKey ? undefined : { authorization: null },
+    adminAPIKey: null,
+    organization: null,
+    project: null,
+    webhookSecret: null,
+    maxRetries: 0,
+    timeout: timeoutMs,
+    logLevel: "off",
+    ...(config.fetch ? { fetch: config.fetch } : {}),
+  });
+
+  async function attemptOnce(
+    params: Params,
+    signal: AbortSignal,
+    onDelta: ((text: string) => void) | undefined,
+    progress: Progress,
+  ): Promise<Assembled> {
+    if (!onDelta) return fromCompletion(await client.chat.completions.create({ ...params, stream: false }, { signal }));
+    const stream = await client.chat.completions.create(
+      { ...params, stream: true, stream_options: { include_usage: true } },
+      { signal },
+    );
+    const assembler = new StreamAssembler();
+    // On abort the SDK ends this loop quietly; the caller's catch tells abort and timeout apart by the signals.
+    for await (const chunk of stream) {
+      const text = assembler.push(chunk);
+      if (text === "") continue;
+      progress.delivered = true;
+      try {
+        onDelta(text);
+      } catch (error) {
+        progress.callbackError = { error };
+        throw error;
+      }
+    }
+    if (!assembler.finished) throw incompleteStreamError();
+    return assembler.result();
+  }
+
+  function toCompletion(params: Params, reply: Assembled, started: number, attempts: number): LlmCompletion {
+    const model = reply.model ?? params.model;
+    const usage = reply.usage ?? estimateUsage(params, reply);
+    const price = findPrice(prices, model) ?? findPrice(prices, params.model);
+    return {
+      content: reply.content,
+      toolCalls: reply.toolCalls,
+      finishReason: reply.finishReason ?? "stop",
+      model,
+      usage,
+      usageEstimated: reply.usage === null,
+      costUsd: costUsd(usage, price),
+      latencyMs: Date.now() - started,
+      attempts,
+    };
+  }
+
+  async function complete(request: LlmRequest): Promise<LlmCompletion> {
+    const started = Date.now();
+    const params = buildParams(request, request.model ?? config.models[request.role]);
+    const remaining = () => deadlineMs - (Date.now() - started);
+    for (let attempt = 1; ; attempt += 1) {
+      const attemptCtl = attemptSignal(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
+      const progress: Progress = { delivered: false, callbackError: null };
+      try {
+        const reply = await attemptOnce(params, attemptCtl.signal, request.onDelta, progress);
+        return toCompletion(params, reply, started, attempt);
+      } catch (err) {
+        if (request.signal?.aborted) throw abortError(request.signal.reason);
+        if (progress.callbackError) throw progress.callbackError.error;
+        const failure = classifyFailure(err, attemptCtl.timedOut());
+        const decision = decideRetry(failure, {
+          attempt,
+          maxRetries,
+          remainingMs: remaining(),
+          deliveredOutput: progress.delivered,
+          policy,
+          random: config.random,
+        });
+        if (decision.action === "fail") {
+          throw toAppError(failure, {
+            attempts: attempt,
+            timeoutMs,
+            apiKey: config.apiKey,
+            retryAfterMs: decision.retryAfterMs,
+          });
+        }
+        await sleep(decision.delayMs, request.signal);
+      } finally {
+        attemptCtl.dispose();
+      }
+    }
+  }
+
+  return {
+    complete,
+    modelFor: (role) => config.models[role],
+    estimateCostUsd(role, promptTokens, completionTokens) {
+      const price = findPrice(prices, config.models[role]);
+      return costUsd({ promptTokens, completionTokens, cachedTokens: 0 }, price);
+    },
+  };
+}
