@@ -82,7 +82,7 @@ export function isContextLengthError(failure: LlmFailure): boolean {
 }
 
 // Key-shaped tokens (`sk-…`, `sk-proj-…`, partly starred as OpenAI echoes them) that must never reach a message.
-const KEY_PATTERN = /\b(?:sk|pk|rk|key)-[A-Za-z0-9_*.-]{4,}/g;
+const KEY_PATTERN = /\b(?:sk|pk|rk)-[A-Za-z0-9_*.-]{4,}/g;
 
 /** `text` with the API key and anything shaped like a key replaced, for every message and log line. */
 export function redact(text: string, apiKey: string | undefined): string {
