@@ -1,12 +1,29 @@
 /** Shared helpers for Worker tests: a database handle, fresh tenants, and requests through the real app. */
 import { env, exports } from "cloudflare:workers";
+import { afterEach, beforeEach } from "vitest";
 import { bootstrapTenant } from "../../worker/auth/bootstrap";
 import type { Scope } from "../../worker/auth/scopes";
-import { type DbHandle, openDb } from "../../worker/db/client";
+import { type Db, type DbHandle, openDb } from "../../worker/db/client";
 
-/** Opens a database handle for a test; close it in `afterAll`/`finally`. */
-export function testDb(): DbHandle {
-  return openDb(env);
+/**
+ * A database handle per test. workerd ties sockets to the request (here: the test) that opened them, so a pool
+ * shared across tests would find its connections dead; each test opens its own and closes it afterwards.
+ */
+export function useTestDb(): { readonly db: Db } {
+  let current: DbHandle | null = null;
+  beforeEach(() => {
+    current = openDb(env);
+  });
+  afterEach(async () => {
+    await current?.close();
+    current = null;
+  });
+  return {
+    get db(): Db {
+      if (!current) throw new Error("useTestDb: the handle exists only inside a test");
+      return current.db;
+    },
+  };
 }
 
 let counter = 0;
@@ -17,7 +34,7 @@ export function uniqueSlug(label: string): string {
 }
 
 /** A new tenant with an owner and an API key holding `scopes` (admin by default). */
-export async function newTenant(handle: DbHandle, label = "t", scopes: Scope[] = ["admin"]) {
+export async function newTenant(handle: { readonly db: Db }, label = "t", scopes: Scope[] = ["admin"]) {
   return bootstrapTenant(handle.db, { tenantSlug: uniqueSlug(label), email: `${label}@example.com`, scopes });
 }
 

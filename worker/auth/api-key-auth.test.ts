@@ -1,9 +1,8 @@
 /** API-key authentication through the real app: every way a credential can be wrong, and scopes. */
-import { afterAll, describe, expect, it } from "vitest";
-import { call, newTenant, testDb } from "../../test/worker/harness";
+import { describe, expect, it } from "vitest";
+import { call, newTenant, useTestDb } from "../../test/worker/harness";
 
-const handle = testDb();
-afterAll(() => handle.close());
+const handle = useTestDb();
 
 async function expectError(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);

@@ -25,7 +25,7 @@ interface Tally {
 describe("BudgetDO under concurrent load", () => {
   it("never exceeds a limit and ends with totals equal to the settled actuals", async () => {
     const budget = freshBudget("concurrent");
-    const limits = { llmCalls: 300, tokens: 150_000, costUsd: 0.3, maxSandboxes: 4 };
+    const limits = { llmCalls: 250, tokens: 150_000, costUsd: 0.3, maxSandboxes: 4 };
     expect(await budget.init(limits)).toMatchObject({ status: "initialized" });
 
     const snapshots: BudgetSnapshot[] = [];
@@ -75,9 +75,8 @@ describe("BudgetDO under concurrent load", () => {
       }
       const sandbox = await budget.acquireSandbox(scope);
       if (sandbox.status === "refused") refuse(sandbox.reason);
-      const work = Array.from({ length: 30 }, () => call(scope, random));
-      if (index % 5 === 0) work.push(grandchild(scope, random));
-      await Promise.all(work);
+      const calls = waves(3, 10, () => call(scope, random));
+      await Promise.all(index % 5 === 0 ? [calls, grandchild(scope, random)] : [calls]);
       if (sandbox.status === "granted") await budget.releaseSandbox(scope);
       snapshots.push(await budget.snapshot());
       expect(await budget.closeLease(scope)).toMatchObject({ status: "closed", alreadyClosed: false });
@@ -91,14 +90,14 @@ describe("BudgetDO under concurrent load", () => {
         return;
       }
       expect(await budget.lease(scope, { childScope: `${scope}-too-deep` })).toMatchObject({ reason: "depth" });
-      await Promise.all(Array.from({ length: 10 }, () => call(scope, random)));
+      await waves(2, 5, () => call(scope, random));
       await budget.closeLease(scope);
     }
 
     const rootRandom = mulberry32(1_000);
     await Promise.all([
       ...Array.from({ length: 20 }, (_, i) => child(i)),
-      ...Array.from({ length: 40 }, () => call(ROOT_SCOPE, rootRandom)),
+      waves(4, 10, () => call(ROOT_SCOPE, rootRandom)),
     ]);
 
     const final = await budget.snapshot();
@@ -110,8 +109,9 @@ describe("BudgetDO under concurrent load", () => {
       expect(snapshot.totals.used.tokens + snapshot.totals.reserved.tokens).toBeLessThanOrEqual(limits.tokens);
       expect(snapshot.totals.sandboxes).toBeLessThanOrEqual(limits.maxSandboxes);
     }
-    // Demand outran supply: calls ran out, and so did sandboxes.
+    // Demand (about 800 calls) outran supply: calls ran out, tokens ran out, and so did sandboxes.
     expect(tally.refused.get("llm_calls")).toBeGreaterThan(0);
+    expect(tally.refused.get("tokens")).toBeGreaterThan(0);
     expect(tally.refused.get("sandboxes")).toBeGreaterThan(0);
     expect(tally.granted).toBeGreaterThan(150);
     expect(final.totals.reserved).toEqual({ llmCalls: 0, tokens: 0, costUsd: 0 });
@@ -178,6 +178,11 @@ describe("BudgetDO state", () => {
     expect((await budget.snapshot()).cancelled).toBe("deadline of the parent task");
   });
 });
+
+/** `count` waves of `size` concurrent calls: later waves run on what the earlier ones refunded. */
+async function waves(count: number, size: number, call: () => Promise<void>): Promise<void> {
+  for (let wave = 0; wave < count; wave++) await Promise.all(Array.from({ length: size }, call));
+}
 
 /** The `AppError` code an RPC call rejects with; the brand and code survive the trip out of the Durable Object. */
 async function errorCode(call: Promise<unknown>): Promise<string> {

@@ -87,7 +87,7 @@ describe("reserve", () => {
     const short = cost.reserve(ROOT_SCOPE, { costUsd: 0.003 });
     expect(short).toMatchObject({ reason: "cost", used: 0.008, limit: 0.01 });
     expect(short.status === "refused" && short.message).toBe(
-      "Cost budget too small for this call: $0.0080 of $0.0100 used or reserved and it needs $0.0030 more; answer with what you have.",
+      "Cost budget too small for this call: $0.0080 of $0.0100 used or reserved, $0.0030 requested; answer with what you have.",
     );
   });
 
@@ -397,6 +397,7 @@ describe("invariants under random operations", () => {
         else settled = settleWithin(ledger, held, random, settled);
       }
       expect(snapshotViolations(ledger.snapshot())).toEqual([]);
+      if (step % 10 === 0) expectExactRemaining(ledger, pick(scopes) ?? ROOT_SCOPE);
     }
     for (const held of open) settled = settleWithin(ledger, held, random, settled);
     // Demand outran supply on every dimension, and depth and closed leases were hit too.
@@ -411,6 +412,16 @@ describe("invariants under random operations", () => {
     expect(Math.round(totals.used.costUsd * 1e9)).toBe(settled.nano);
   });
 });
+
+/** `remaining.tokens` is exact: one token more is refused, exactly that much is granted (and given back). */
+function expectExactRemaining(ledger: BudgetLedger, scope: string): void {
+  const { remaining, closed } = scopeOf(ledger, scope);
+  if (closed || remaining.tokens === null || remaining.llmCalls === 0) return;
+  expect(ledger.reserve(scope, { llmCalls: 0, tokens: remaining.tokens + 1 })).toMatchObject({ reason: "tokens" });
+  const exact = ledger.reserve(scope, { llmCalls: 0, tokens: remaining.tokens });
+  expect(exact.status).toBe("granted");
+  if (exact.status === "granted") ledger.release(exact.reservationId);
+}
 
 function isWithin(scope: string, ancestor: string, parents: Map<string, string>): boolean {
   for (let s: string | undefined = scope; s !== undefined; s = parents.get(s)) if (s === ancestor) return true;

@@ -2,15 +2,10 @@
  * The budget ledger of one root run, shared by its whole recursive tree. Pure logic over a {@link LedgerStore}; no
  * Cloudflare imports, so it runs in plain Node as well as inside the Durable Object that owns it.
  *
- * Scopes form a tree: the root run's scope and, per child run, a scope leased from its parent's. Every scope `S`
- * keeps, per dimension (LLM calls, tokens, nano-dollars), a committed amount:
- *
- *     committed(S) = used(S) + reserved(S) + Σ hold(C) over S's children C
- *     hold(C)      = max(slice(C), committed(C))  while C is open and has a slice in that dimension
- *                  = committed(C)                  otherwise (no slice: C shares S's remaining; or C is closed)
- *
- * and no operation that adds to a scope's committed amount is granted if that would take it past the scope's limit
- * (the root's limits, or a child's slice). A lease is therefore a guarantee: the slice is held in the parent from the
+ * Scopes form a tree: the root run's scope and, per child run, a scope leased from its parent's. Each scope has a
+ * committed amount per dimension (used + reserved + the slices it has leased out; see `scope-tree.ts`), and no
+ * operation that adds to a scope's committed amount is granted if that would take it past the scope's limit (the
+ * root's limits, or a child's slice). A lease is therefore a guarantee: the slice is held in the parent from the
  * moment it is granted, so siblings cannot spend it, and a child spending inside its slice touches no ancestor. A
  * reservation is checked against its scope and every ancestor it reaches, all or nothing, in one synchronous step.
  *
@@ -37,14 +32,26 @@ import {
   deadlineRefusal,
   depthRefusal,
   NANO_PER_USD,
-  type QuantityReason,
-  quantityRefusal,
   sandboxRefusal,
 } from "./refusals";
+import {
+  addUnits,
+  allowance,
+  amounts,
+  apply,
+  DIMS,
+  headroom,
+  hold,
+  postOrder,
+  ripple,
+  type Scope,
+  shortfall,
+  toNano,
+  zero,
+} from "./scope-tree";
 import type { LedgerStore, MetaRecord, ReservationRecord, ScopeRecord, StoredLedger, Units } from "./store";
 import {
   type Allowance,
-  type Amounts,
   BudgetLimits,
   type BudgetSnapshot,
   type CancelResult,
@@ -66,30 +73,10 @@ import {
   type SettleResult,
 } from "./types";
 
-const DIMS = ["calls", "tokens", "nanoUsd"] as const;
-type Dim = (typeof DIMS)[number];
-const REASONS: Record<Dim, QuantityReason> = { calls: "llm_calls", tokens: "tokens", nanoUsd: "cost" };
-
 /** A cancel reason is shown to models and people; a paragraph is plenty. */
 const MAX_CANCEL_REASON = 500;
 
-/** One scope in memory: its stored facts plus what is derived from them. */
-interface Scope {
-  readonly record: ScopeRecord;
-  readonly parent: Scope | null;
-  readonly children: Scope[];
-  /** The root's limits or the child's slice; `Infinity` where there is none. */
-  readonly limit: Units;
-  /** Open reservations made in this scope itself. */
-  readonly reserved: Units;
-  reservations: number;
-  /** See the module comment. */
-  readonly committed: Units;
-}
-
-/** How one change to a scope's committed amount ripples up: each scope it reaches and by how much. */
-type Ripple = Array<[Scope, number]>;
-
+/** How {@link BudgetLedger.open} is set up. */
 export interface LedgerOptions {
   /** Epoch milliseconds; inject a fake clock in tests. */
   now?: () => number;
@@ -491,110 +478,7 @@ export class BudgetLedger {
   }
 }
 
-/** What `scope` holds in its parent for `dim` when its committed amount is `committed`. */
-function hold(scope: Scope, dim: Dim, committed: number): number {
-  const slice = scope.limit[dim];
-  return scope.parent && !scope.record.closed && Number.isFinite(slice) ? Math.max(slice, committed) : committed;
-}
-
-/** The scopes a change of `delta` to `scope`'s committed amount reaches, stopping where a slice absorbs it. */
-function ripple(scope: Scope, dim: Dim, delta: number): Ripple {
-  const steps: Ripple = [];
-  let current: Scope | null = scope;
-  let change = delta;
-  while (current) {
-    steps.push([current, change]);
-    const committed = current.committed[dim];
-    change = hold(current, dim, committed + change) - hold(current, dim, committed);
-    if (change === 0) break;
-    current = current.parent;
-  }
-  return steps;
-}
-
-function apply(steps: Ripple, dim: Dim): void {
-  for (const [scope, change] of steps) scope.committed[dim] += change;
-}
-
-/**
- * The first scope a ripple would push past its limit, as a refusal. The asking scope is always checked (so a scope
- * that overshot refuses even a zero estimate); ancestors only where their committed amount grows.
- */
-function shortfall(
-  asker: Scope,
-  dim: Dim,
-  requested: number,
-  steps: Ripple,
-  purpose: "call" | "lease",
-): Refused | null {
-  for (const [i, [scope, change]] of steps.entries()) {
-    if ((i === 0 || change > 0) && scope.committed[dim] + change > scope.limit[dim]) {
-      return quantityRefusal({
-        reason: REASONS[dim],
-        scope: scope.record.id,
-        whose: !scope.parent ? "root" : scope === asker ? "self" : "ancestor",
-        askerIsRoot: !asker.parent,
-        used: scope.committed[dim],
-        limit: scope.limit[dim],
-        requested,
-        purpose,
-      });
-    }
-  }
-  return null;
-}
-
-/** How much more `scope` could commit in `dim`: its own room, capped by what its ancestors can still absorb. */
-function headroom(scope: Scope, dim: Dim): number {
-  const own = scope.limit[dim] - scope.committed[dim];
-  if (!scope.parent) return own;
-  const unspent = hold(scope, dim, scope.committed[dim]) - scope.committed[dim];
-  return Math.min(own, unspent + Math.max(0, headroom(scope.parent, dim)));
-}
-
-/** The subtree of `scope`, children before parents. */
-function postOrder(scope: Scope): Scope[] {
-  const out: Scope[] = [];
-  const visit = (s: Scope) => {
-    for (const child of s.children) visit(child);
-    out.push(s);
-  };
-  visit(scope);
-  return out;
-}
-
-function zero(): Units {
-  return { calls: 0, tokens: 0, nanoUsd: 0 };
-}
-
-function addUnits(into: Units, add: Units, sign: 1 | -1): void {
-  for (const dim of DIMS) into[dim] += sign * add[dim];
-}
-
-function amounts(units: Units): Amounts {
-  return { llmCalls: units.calls, tokens: units.tokens, costUsd: units.nanoUsd / NANO_PER_USD };
-}
-
-/** Units to caller-facing amounts, `null` for unlimited. */
-function allowance(units: Units): Allowance {
-  const finite = (n: number, scale = 1) => (Number.isFinite(n) ? n / scale : null);
-  return {
-    llmCalls: finite(units.calls),
-    tokens: finite(units.tokens),
-    costUsd: finite(units.nanoUsd, NANO_PER_USD),
-  };
-}
-
-/**
- * Dollars to whole nano-dollars. A product within a millionth of an integer is that integer (`0.3 * 1e9` is
- * 300000000.00000006 in binary floating point); otherwise `round` decides: up for estimates, down for limits.
- */
-function toNano(usd: number, round: (x: number) => number): number {
-  const exact = usd * NANO_PER_USD;
-  const nearest = Math.round(exact);
-  return Math.abs(exact - nearest) < 1e-6 ? nearest : round(exact);
-}
-
+/** Validates input at the boundary; a malformed request is a caller bug, thrown as `validation_failed`. */
 function parse<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;

@@ -32,7 +32,7 @@ export function quantityRefusal(s: Shortfall): Refused {
   const noun = { llm_calls: "LLM-call", tokens: "Token", cost: "Cost" }[reason];
   const whose = { root: "", self: " of this sub-run", ancestor: " of an enclosing sub-run" }[s.whose];
   const state = used >= limit ? "exhausted" : `too small for this ${s.purpose === "call" ? "call" : "sub-run's slice"}`;
-  const needs = used >= limit ? "" : ` and it needs ${amount(reason, requested)} more`;
+  const needs = used >= limit ? "" : `, ${amount(reason, requested)} requested`;
   const aggregate = reason === "llm_calls" ? "use code for aggregation or " : "";
   const advice = s.askerIsRoot ? "answer with what you have" : "return your best answer to the parent";
   const message =

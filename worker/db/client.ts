@@ -41,10 +41,19 @@ export function openDb(env: DbEnv): DbHandle {
   }
   // Four connections are plenty for one request; Neon's pooler multiplexes behind them.
   const pool = new Pool({ connectionString: env.DATABASE_URL, max: 4 });
+  let closing = false;
   // An idle connection dropped by the server must not become an uncaught exception; the next query reconnects.
-  pool.on("error", (err: unknown) =>
-    console.warn(JSON.stringify({ level: "warn", msg: "idle database connection lost", err: String(err) })),
-  );
+  // While closing, or once workerd has torn down the request that owned the sockets, such drops are expected.
+  pool.on("error", (err: unknown) => {
+    if (!closing)
+      console.warn(JSON.stringify({ level: "warn", msg: "idle database connection lost", err: String(err) }));
+  });
   const db = drizzle({ client: pool, schema });
-  return { db, close: () => pool.end() };
+  return {
+    db,
+    close: () => {
+      closing = true;
+      return pool.end();
+    },
+  };
 }

@@ -2,13 +2,12 @@
  * Tenant isolation of the data layer: for every tenant table, tenant B cannot read, list, update or delete tenant A's
  * row through the scoped repository, and A's row is untouched afterwards.
  */
-import { afterAll, describe, expect, it } from "vitest";
-import { newTenant, testDb } from "../../test/worker/harness";
+import { describe, expect, it } from "vitest";
+import { newTenant, useTestDb } from "../../test/worker/harness";
 import type { Db } from "./client";
 import { repos } from "./repos";
 
-const handle = testDb();
-afterAll(() => handle.close());
+const handle = useTestDb();
 
 type RepoName = keyof typeof repos;
 

@@ -46,30 +46,37 @@ export class BudgetDO extends DurableObject<Env> {
     return this.#use((ledger) => ledger.init(limits));
   }
 
+  /** Holds one call's estimates against `scope` and every ancestor, all or nothing. */
   reserve(scope: string, request: ReserveRequest): ReserveResult {
     return this.#use((ledger) => ledger.reserve(scope, request));
   }
 
+  /** Replaces a reservation's estimates with actuals; an overshoot is charged in full. */
   settle(reservationId: string, actual: SettleRequest): SettleResult {
     return this.#use((ledger) => ledger.settle(reservationId, actual));
   }
 
+  /** Refunds a reservation whose call never happened. */
   release(reservationId: string): ReleaseResult {
     return this.#use((ledger) => ledger.release(reservationId));
   }
 
+  /** Carves a child scope's slice from `parentScope`'s remaining; refused past `maxDepth` or without room. */
   lease(parentScope: string, request: LeaseRequest): LeaseResult {
     return this.#use((ledger) => ledger.lease(parentScope, request));
   }
 
+  /** Closes a child scope and its subtree, returning unspent slices to the parent. */
   closeLease(childScope: string): CloseResult {
     return this.#use((ledger) => ledger.closeLease(childScope));
   }
 
+  /** Counts one more sandbox held in `scope`, refused past the tree-wide `maxSandboxes`. */
   acquireSandbox(scope: string): SandboxResult {
     return this.#use((ledger) => ledger.acquireSandbox(scope));
   }
 
+  /** Counts one sandbox of `scope` as gone. */
   releaseSandbox(scope: string): SandboxReleaseResult {
     return this.#use((ledger) => ledger.releaseSandbox(scope));
   }
@@ -79,6 +86,7 @@ export class BudgetDO extends DurableObject<Env> {
     return this.#use((ledger) => ledger.cancel(reason));
   }
 
+  /** Every scope's used, reserved, held, limit and remaining, plus the run's totals. */
   snapshot(): BudgetSnapshot {
     return this.#use((ledger) => ledger.snapshot());
   }

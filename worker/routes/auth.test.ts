@@ -2,16 +2,15 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from "jose";
-import { afterAll, describe, expect, it } from "vitest";
-import { call, newTenant, testDb, uniqueSlug } from "../../test/worker/harness";
+import { describe, expect, it } from "vitest";
+import { call, newTenant, uniqueSlug, useTestDb } from "../../test/worker/harness";
 import { createApp } from "../app";
 import { authenticateToken } from "../auth/authenticate";
 import { consumeWsTicket } from "../db/queries/ws-tickets";
 import { repos } from "../db/repos";
 import { wsTickets } from "../db/schema";
 
-const handle = testDb();
-afterAll(() => handle.close());
+const handle = useTestDb();
 
 async function callWith(overrides: Partial<Env>, path: string, init: RequestInit) {
   const ctx = createExecutionContext();

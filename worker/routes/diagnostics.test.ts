@@ -1,12 +1,11 @@
 /** The sandbox diagnostics route: a real round trip, its failure report, and its input checks. */
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { afterAll, expect, it } from "vitest";
-import { call, newTenant, testDb } from "../../test/worker/harness";
+import { expect, it } from "vitest";
+import { call, newTenant, useTestDb } from "../../test/worker/harness";
 import { createApp } from "../app";
 
-const handle = testDb();
-afterAll(() => handle.close());
+const handle = useTestDb();
 
 it("times REPL round trips and ingestion through the real sandbox path", async () => {
   const { apiKey } = await newTenant(handle);

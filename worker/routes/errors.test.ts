@@ -1,9 +1,8 @@
 /** The error contract: JSON 404s, 413 for large bodies, 400 naming fields with nothing changed. */
-import { afterAll, expect, it } from "vitest";
-import { call, newTenant, testDb } from "../../test/worker/harness";
+import { expect, it } from "vitest";
+import { call, newTenant, useTestDb } from "../../test/worker/harness";
 
-const handle = testDb();
-afterAll(() => handle.close());
+const handle = useTestDb();
 
 it("answers unknown routes with a JSON 404", async () => {
   const res = await call("/v1/nope");
