@@ -10,9 +10,15 @@ import { authRoutes, identityRoutes } from "./routes/auth";
 import { diagnosticsRoutes } from "./routes/diagnostics";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
+import { rlmRunRoutes } from "./routes/rlm-runs";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+/**
+ * Routes whose bodies legitimately carry a long context inline. 32 MiB stays well inside a Worker's 128 MB of memory
+ * while the body is parsed; anything larger belongs in a document.
+ */
+const LARGE_BODY_ROUTES: Record<string, number> = { "/v1/rlm/runs": 32 * 1_048_576 };
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -32,7 +38,7 @@ export function createApp() {
   });
   app.use(requestId());
   app.use("/v1/*", async (c, next) => {
-    const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES;
+    const maxSize = LARGE_BODY_ROUTES[c.req.path] ?? (Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
     return bodyLimit({
       maxSize,
       onError: () => {
@@ -46,6 +52,7 @@ export function createApp() {
   app.route("/", identityRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", diagnosticsRoutes);
+  app.route("/", rlmRunRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -68,7 +68,7 @@ export function dbRecorder(options: DbRecorderOptions): RunRecorder {
   return {
     started(run) {
       queue.push(async ({ db }) => {
-        await db.insert(runs).values({
+        const row = {
           id: run.runId,
           tenantId,
           sessionId: options.sessionId ?? null,
@@ -76,11 +76,20 @@ export function dbRecorder(options: DbRecorderOptions): RunRecorder {
           parentRunId: run.parentRunId,
           rootRunId: run.rootRunId,
           depth: run.depth,
-          kind: "rlm",
-          status: "running",
+          kind: "rlm" as const,
+          status: "running" as const,
           query: run.query,
           startedAt: new Date(),
-        });
+        };
+        // A root run created by the API already has its (queued) row; it becomes running here.
+        await db
+          .insert(runs)
+          .values(row)
+          .onConflictDoUpdate({
+            target: runs.id,
+            set: { status: "running", startedAt: row.startedAt },
+            where: eq(runs.tenantId, tenantId),
+          });
       });
       void write();
       options.observer?.started?.(run);

@@ -1,0 +1,132 @@
+/** One-shot RLM runs: create (context stored in R2, run hosted by a task object), read with its tree, cancel. */
+import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
+import { requireAuth, requireScope } from "../auth/middleware";
+import { errorResponses, IdParam } from "../contracts/common";
+import { CreateRlmRunRequest, RlmRun, RlmRunAccepted } from "../contracts/rlm";
+import { repos } from "../db/repos";
+import { getTaskStub } from "../durable/task-stub";
+import { AppError } from "../errors";
+import { type RunLaunch, resolveLlm } from "../rlm/launch";
+import { countSteps, loadRunTree } from "../rlm/run-rows";
+import type { AppEnv } from "./app-env";
+import { jsonBody, jsonResponse } from "./openapi";
+
+const security = [{ bearer: [] }];
+
+export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/rlm/runs",
+      tags: ["rlm"],
+      summary: "Start a Recursive Language Model run over an inline context",
+      security,
+      middleware: [requireAuth(), requireScope("tasks:write")],
+      request: { body: jsonBody(CreateRlmRunRequest) },
+      responses: { 202: jsonResponse(RlmRunAccepted, "Started"), ...errorResponses(400, 401, 403, 413, 503) },
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const { tenantId } = c.var.principal;
+      resolveLlm(c.env, input.models); // Fails fast, before anything is stored, when no model can serve the run.
+      const runId = crypto.randomUUID();
+      const isText = typeof input.context === "string";
+      const contextKey = `contexts/${tenantId}/${runId}`;
+      await c.env.DOCUMENTS.put(contextKey, isText ? (input.context as string) : JSON.stringify(input.context), {
+        httpMetadata: { contentType: isText ? "text/plain; charset=utf-8" : "application/json" },
+      });
+      await repos.runs.insert(c.var.db, tenantId, {
+        id: runId,
+        rootRunId: runId,
+        kind: "rlm",
+        status: "queued",
+        query: input.query,
+      });
+      const launch: RunLaunch = {
+        runId,
+        tenantId,
+        query: input.query,
+        contextKey,
+        contextFormat: isText ? "text" : "json",
+        budget: input.budget,
+        models: input.models,
+        maxIterations: input.maxIterations,
+        maxDepth: input.maxDepth,
+      };
+      await getTaskStub(c.env, runId).startRlm(launch);
+      return c.json({ id: runId, status: "running" as const, url: `/v1/rlm/runs/${runId}` }, 202);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/rlm/runs/{id}",
+      tags: ["rlm"],
+      summary: "A run with its answer, usage and child runs",
+      security,
+      middleware: [requireAuth(), requireScope("tasks:read")],
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(RlmRun, "The run"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { tenantId } = c.var.principal;
+      const found = await loadRunTree(c.var.db, tenantId, id);
+      if (!found || found.root.parentRunId !== null)
+        throw new AppError("not_found", "Run not found", { details: { id } });
+      const steps = await countSteps(c.var.db, tenantId, [id]);
+      const iterations = steps.filter((s) => s.kind === "iteration").length;
+      const subCalls = steps.filter((s) => s.kind === "llm_call" && s.data.role === "delegate").length;
+      const started = found.root.startedAt ?? found.root.createdAt;
+      return c.json(
+        {
+          ...summary(found.root),
+          iterations,
+          subCalls,
+          wallMs: found.root.completedAt ? found.root.completedAt.getTime() - started.getTime() : null,
+          children: found.tree.filter((r) => r.id !== id).map(summary),
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/rlm/runs/{id}/cancel",
+      tags: ["rlm"],
+      summary: "Cancel a running run and its children; the budget is settled",
+      security,
+      middleware: [requireAuth(), requireScope("tasks:write")],
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(RlmRun.pick({ id: true, status: true }), "The run's status"),
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { tenantId } = c.var.principal;
+      const run = await repos.runs.get(c.var.db, tenantId, id);
+      if (!run || run.parentRunId !== null) throw new AppError("not_found", "Run not found", { details: { id } });
+      await getTaskStub(c.env, id).cancel();
+      const after = await repos.runs.get(c.var.db, tenantId, id);
+      return c.json({ id, status: after?.status ?? run.status }, 200);
+    },
+  );
+
+function summary(row: NonNullable<Awaited<ReturnType<typeof repos.runs.get>>>) {
+  return {
+    id: row.id,
+    parentRunId: row.parentRunId,
+    depth: row.depth,
+    status: row.status,
+    query: row.query,
+    answer: row.answer,
+    endReason: row.endReason,
+    error: row.error,
+    usage: row.usage,
+    createdAt: row.createdAt.toISOString(),
+    completedAt: row.completedAt?.toISOString() ?? null,
+  };
+}
