@@ -11,17 +11,10 @@
  * Target (issue #4): round trip within 5× of (in-process exec + one loopback hop); ingestion ≥ 100 MB/s.
  */
 import { execFile, execFileSync } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
-import { configureNeonForNode } from "../dev/db/migrate";
-import { startLocalStack } from "../dev/stack";
-import { startWorkerProcess } from "../dev/worker-process";
-import { bootstrapTenant } from "../worker/auth/bootstrap";
-import { openDb } from "../worker/db/client";
+import { startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
 
 const EXECS = Number(process.env.BENCH_EXECS ?? 200);
@@ -35,25 +28,10 @@ interface Diagnostics {
 }
 
 async function main() {
-  const dataDir = await mkdtemp(join(tmpdir(), "fleet-bench-"));
-  // Sandboxes run as their own uids and must be able to traverse into their directories.
-  await chmod(dataDir, 0o755);
-  const stack = await startLocalStack({ dataDir, env: { ...process.env, DATABASE_URL: undefined } });
-  const port = 18_000 + Math.floor(Math.random() * 1000);
-  const worker = await startWorkerProcess({ port, vars: stack.vars, persistTo: join(dataDir, "wrangler") });
+  const stack = await startBenchStack();
   try {
-    configureNeonForNode(stack.vars.NEON_WS_PROXY);
-    const handle = openDb({ DATABASE_URL: stack.vars.DATABASE_URL, NEON_WS_PROXY: stack.vars.NEON_WS_PROXY });
-    const { apiKey } = await bootstrapTenant(handle.db, { tenantSlug: "bench", email: "bench@example.com" });
-    await handle.close();
-
     const diagnose = async (execs: number, contextMb: number): Promise<Diagnostics> => {
-      const res = await fetch(`${worker.url}/v1/diagnostics/sandbox`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" },
-        body: JSON.stringify({ execs, contextMb }),
-      });
-      const body = (await res.json()) as Diagnostics;
+      const body = await stack.api<Diagnostics>("/v1/diagnostics/sandbox", { execs, contextMb });
       if (!body.ok) throw new Error(`diagnostics failed: ${JSON.stringify(body)}`);
       return body;
     };
@@ -103,9 +81,7 @@ async function main() {
       ),
     );
   } finally {
-    await worker.stop();
     await stack.stop();
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

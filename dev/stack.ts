@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startLocalDatabase } from "./database";
 import { startScriptedLlm } from "./llm/index";
-import { startSandboxServer } from "./sandbox-server/index";
+import { chooseSandboxRoot, startSandboxServer } from "./sandbox-server/index";
 
 export interface LocalStack {
   /** Worker bindings: passed to `wrangler dev` as `--var`s. */
@@ -36,7 +36,8 @@ export async function startLocalStack({ dataDir, env }: LocalStackOptions): Prom
   try {
     const database = await startLocalDatabase({ url: env.DATABASE_URL, dataDir: join(dataDir, "pglite") });
     stops.push(() => database.stop());
-    const sandboxes = await startSandboxServer({ root: join(dataDir, "sandboxes"), apiKey: secrets.daytonaApiKey });
+    const sandboxRoot = await chooseSandboxRoot(join(dataDir, "sandboxes"));
+    const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey: secrets.daytonaApiKey });
     stops.push(() => sandboxes.stop());
     const vars: Record<string, string> = {
       ENVIRONMENT: "development",
@@ -49,7 +50,7 @@ export async function startLocalStack({ dataDir, env }: LocalStackOptions): Prom
     };
     const describe = [
       `database   ${database.kind === "embedded" ? `embedded PGlite (${join(dataDir, "pglite")})` : "PostgreSQL from DATABASE_URL"}`,
-      `sandboxes  dev sandbox server ${sandboxes.apiUrl}`,
+      `sandboxes  dev sandbox server ${sandboxes.apiUrl} (${sandboxes.isolation === "bwrap" ? "bubblewrap" : "NOT isolated"}; files in ${sandboxRoot.root}${sandboxRoot.fallback ? ", because the project directory is private to its owner" : ""})`,
     ];
     if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
       for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"] as const) {

@@ -20,6 +20,7 @@ import { SandboxStore } from "./sandbox-store";
 import { handleToolbox } from "./toolbox-routes";
 
 export { DEFAULT_LIMITS, type SandboxLimits } from "./isolation";
+export { chooseSandboxRoot } from "./sandbox-dirs";
 
 /** Options of {@link startSandboxServer}. */
 export interface SandboxServerOptions {

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { chmod, chown, copyFile, mkdir, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -46,4 +48,22 @@ export async function ensureTraversable(root: string): Promise<void> {
     }
     if (dir === path.dirname(dir)) return;
   }
+}
+
+/**
+ * Where sandbox directories can live: `preferred` when every ancestor is world-traversable, else a directory under
+ * the system temp dir (always traversable), named after `preferred` so restarts find the same sandboxes. A checkout
+ * under a private home (e.g. `/root`, mode 0700) needs the fallback when sandboxes run as their own uids.
+ */
+export async function chooseSandboxRoot(preferred: string): Promise<{ root: string; fallback: boolean }> {
+  const absolute = path.resolve(preferred);
+  let reachable = true;
+  for (let dir = path.dirname(absolute); ; dir = path.dirname(dir)) {
+    const st = await stat(dir).catch(() => null);
+    if (st && (st.mode & 0o001) === 0) reachable = false;
+    if (dir === path.dirname(dir)) break;
+  }
+  if (reachable || process.getuid?.() !== 0) return { root: absolute, fallback: false };
+  const tag = createHash("sha256").update(absolute).digest("hex").slice(0, 10);
+  return { root: path.join(os.tmpdir(), `fleet-rlm-sandboxes-${tag}`), fallback: true };
 }

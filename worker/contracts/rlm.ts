@@ -38,6 +38,9 @@ export const CreateRlmRunRequest = z
     budget: RunBudget.default({}),
     models: RunModels.default({}),
     maxIterations: z.number().int().min(1).max(100).default(20),
+    subCallConcurrency: z.number().int().min(1).max(128).default(16).openapi({
+      description: "Sub-calls of one llm_query_batched in flight at once",
+    }),
     maxDepth: z.number().int().min(1).max(4).default(1).openapi({
       description: "1: sub-calls are plain LLM calls (the paper's setting); 2+: rlm_query starts child RLMs",
     }),

@@ -116,7 +116,8 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
 
       let final: string | null = null;
       const blocks = extractReplBlocks(response);
-      const outputs: Array<{ code: string; output: string; outputChars: number; error: string | null }> = [];
+      const outputs: Array<{ code: string; output: string; outputChars: number; error: string | null; ms: number }> =
+        [];
       for (const code of blocks) {
         const done = await repl.exec(code, {
           timeoutMs: settings.execTimeoutMs,
@@ -131,6 +132,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           output: formatted,
           outputChars: done.stdoutChars + done.stderrChars,
           error: done.error ? `${done.error.type}: ${done.error.message}` : null,
+          ms: done.durationMs,
         });
         if (signal?.aborted) return end(cancelled());
         if (done.final !== null) {

@@ -23,6 +23,7 @@ export interface RunLaunch {
   models: { planner?: string; delegate?: string };
   maxIterations: number;
   maxDepth: number;
+  subCallConcurrency: number;
 }
 
 /** Default ceilings for a run whose request names none: generous for real work, finite for mistakes. */
@@ -86,7 +87,11 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
         sandboxes: replSandboxes(daytonaProvider(daytonaSettings(env)), { labels: { tenant: launch.tenantId } }),
         recorder,
         signal,
-        settings: { maxIterations: launch.maxIterations, maxDepth: launch.maxDepth },
+        settings: {
+          maxIterations: launch.maxIterations,
+          maxDepth: launch.maxDepth,
+          llmConcurrency: launch.subCallConcurrency,
+        },
       },
     );
   } finally {

@@ -52,6 +52,7 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
         models: input.models,
         maxIterations: input.maxIterations,
         maxDepth: input.maxDepth,
+        subCallConcurrency: input.subCallConcurrency,
       };
       await getTaskStub(c.env, runId).startRlm(launch);
       return c.json({ id: runId, status: "running" as const, url: `/v1/rlm/runs/${runId}` }, 202);

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench:rlm`: the RLM engine's own cost, through the API of a Worker under `wrangler dev`.
+ *
+ * 1. Orchestration overhead per iteration with a zero-latency scripted model: each root turn runs one trivial
+ *    ```` ```repl ```` block; the per-iteration wall time (root call + block + budget + recording) is compared with
+ *    one sandbox exec round trip measured in the same run (target: within 2×).
+ * 2. Fan-out efficiency: `llm_query_batched` of 256 prompts with 100 ms of simulated model latency at concurrency 16
+ *    and 64; achieved throughput as a percentage of ideal (ideal = ceil(256 / c) × 100 ms; target ≥ 90 %).
+ */
+import { and, eq } from "drizzle-orm";
+import { runSteps } from "../worker/db/schema";
+import { type BenchStack, startBenchStack } from "./stack";
+import { formatTable, median, percentile, ratio } from "./table";
+
+const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
+const FAN_OUT = 256;
+const SUB_CALL_LATENCY_MS = 100;
+
+interface Run {
+  status: string;
+  answer: string | null;
+  error: unknown;
+}
+
+async function runToEnd(stack: BenchStack, body: unknown): Promise<string> {
+  const { id } = await stack.api<{ id: string }>("/v1/rlm/runs", body);
+  for (;;) {
+    const run = await stack.api<Run>(`/v1/rlm/runs/${id}`);
+    if (run.status !== "running" && run.status !== "queued") {
+      if (run.status !== "completed") throw new Error(`run ${id} ended ${run.status}: ${JSON.stringify(run.error)}`);
+      return id;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+type IterationData = { blocks: Array<{ code: string; ms: number }> };
+
+async function iterationSteps(stack: BenchStack, runId: string) {
+  const handle = stack.openDb();
+  try {
+    const rows = await handle.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.tenantId, stack.tenantId), eq(runSteps.runId, runId), eq(runSteps.kind, "iteration")));
+    return rows.map((r) => ({ latencyMs: r.latencyMs, data: r.data as IterationData }));
+  } finally {
+    await handle.close();
+  }
+}
+
+async function admin(stack: BenchStack, path: string, body: unknown) {
+  const res = await fetch(`${stack.llmAdmin}/__admin/${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`admin ${path}: ${res.status}`);
+}
+
+async function main() {
+  const stack = await startBenchStack();
+  try {
+    // 1. Overhead per iteration.
+    await admin(stack, "config", { latencyMs: 0, perTokenMs: 0 });
+    const scriptId = `overhead-${Date.now()}`;
+    const replies = [
+      ...Array.from({ length: ITERATIONS }, (_, i) => `Step ${i}.\n\`\`\`repl\nx = ${i}\n\`\`\``),
+      "FINAL(done)",
+    ];
+    await admin(stack, "script", { scriptId, replies });
+    process.stdout.write(`overhead: ${ITERATIONS} iterations … `);
+    const overheadRun = await runToEnd(stack, {
+      query: "overhead",
+      context: "x",
+      models: { planner: `scripted:${scriptId}` },
+      maxIterations: ITERATIONS + 1,
+    });
+    // The first iterations warm the sandbox's keep-alive connections; the rest are steady state.
+    const iterations = (await iterationSteps(stack, overheadRun)).slice(3, ITERATIONS);
+    const perIteration = iterations.map((s) => s.latencyMs);
+    const execInside = iterations.map((s) => s.data.blocks[0]?.ms ?? 0);
+    const diag = await stack.api<{ exec: { medianMs: number; p95Ms: number } }>("/v1/diagnostics/sandbox", {
+      execs: 100,
+    });
+    console.log("done");
+
+    // 2. Fan-out efficiency.
+    await admin(stack, "config", { latencyMs: SUB_CALL_LATENCY_MS, perTokenMs: 0 });
+    const fanOut: Array<[number, number]> = [];
+    for (const concurrency of [16, 64]) {
+      process.stdout.write(`fan-out: ${FAN_OUT} sub-calls at concurrency ${concurrency} … `);
+      const runId = await runToEnd(stack, {
+        query: `Count the characters of the context; fan out ${FAN_OUT}`,
+        context: "abcdefgh".repeat(8192),
+        subCallConcurrency: concurrency,
+      });
+      const steps = await iterationSteps(stack, runId);
+      const block = steps.flatMap((s) => s.data.blocks).find((b) => b.code.includes("llm_query_batched"));
+      if (!block) throw new Error("no llm_query_batched block recorded");
+      fanOut.push([concurrency, block.ms]);
+      console.log("done");
+    }
+
+    console.log("");
+    const target = diag.exec.medianMs * 2;
+    console.log(
+      formatTable(
+        ["orchestration per iteration (zero-latency model)", "median ms", "p95 ms", "vs 2× sandbox round trip"],
+        [
+          [
+            "whole iteration: root call + 1 block + budget + trace",
+            median(perIteration),
+            percentile(perIteration, 0.95),
+            ratio(median(perIteration), target),
+          ],
+          [
+            "  of which the block's exec (inside the REPL)",
+            median(execInside),
+            percentile(execInside, 0.95),
+            ratio(median(execInside), target),
+          ],
+          [
+            "baseline: one sandbox exec round trip (Worker → REPL)",
+            diag.exec.medianMs,
+            diag.exec.p95Ms,
+            ratio(diag.exec.medianMs, target),
+          ],
+        ],
+      ),
+    );
+    console.log("");
+    console.log(
+      formatTable(
+        ["llm_query_batched of 256 at 100 ms/call", "concurrency", "ideal ms", "achieved ms", "% of ideal"],
+        fanOut.map(([c, ms]) => {
+          const ideal = Math.ceil(FAN_OUT / c) * SUB_CALL_LATENCY_MS;
+          return ["scripted model, real sandbox", c, ideal, ms, `${((100 * ideal) / ms).toFixed(1)} %`];
+        }),
+      ),
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+await main();
