@@ -1,9 +1,15 @@
 /** `/v1/rlm/runs`: a run end to end through the API and its task object, cancellation, the watchdog, bad input. */
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { call, newTenant, useTestDb } from "../../test/worker/harness";
+import { createApp } from "../app";
 import { repos } from "../db/repos";
 import { getTaskStub } from "../durable/task-stub";
 
@@ -136,6 +142,35 @@ describe("RLM runs over HTTP", () => {
     expect(await res.text()).toContain("json.models.planner");
     expect(await repos.runs.list(handle.db, tenant.id)).toEqual([]);
   });
+
+  it("offers the scripted demo model only in development", async () => {
+    const { apiKey, tenant } = await newTenant(handle);
+    const demoOnly = { OPENAI_BASE_URL: undefined, OPENAI_API_KEY: undefined, DEMO_LLM_BASE_URL: env.OPENAI_BASE_URL };
+    const post = async (overrides: Partial<Env>) => {
+      const ctx = createExecutionContext();
+      const res = await createApp().fetch(
+        new Request("https://fleet.test/v1/rlm/runs", {
+          method: "POST",
+          headers: { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" },
+          body: JSON.stringify({ query: "q", context: "c" }),
+        }),
+        { ...env, ...demoOnly, ...overrides },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    const refused = await post({ ENVIRONMENT: "production" });
+    expect(refused.status).toBe(503);
+    expect(await refused.text()).toContain("No LLM endpoint");
+    expect(await repos.runs.list(handle.db, tenant.id)).toEqual([]);
+    const accepted = await post({ ENVIRONMENT: "development" });
+    expect(accepted.status).toBe(202);
+    await call(`/v1/rlm/runs/${((await accepted.json()) as { id: string }).id}/cancel`, {
+      method: "POST",
+      key: apiKey.secret,
+    });
+  }, 60_000);
 
   it("hides runs of other tenants and needs the right scope", async () => {
     const a = await newTenant(handle, "a");
