@@ -23,9 +23,9 @@ export interface SmokeReport {
   deleteMs?: number;
 }
 
-/** Generated text streamed in 64 KiB blocks, so the Worker never holds the context. */
+/** Generated text streamed in 1 MiB blocks, so the Worker never holds the context. */
 export function generatedText(bytes: number): ReadableStream<Uint8Array> {
-  const block = new TextEncoder().encode("0123456789abcdef".repeat(4096));
+  const block = new TextEncoder().encode("0123456789abcdef".repeat(65_536));
   let sent = 0;
   return new ReadableStream({
     pull(controller) {
