@@ -36,32 +36,25 @@ export function addUsage(into: RunUsage, more: RunUsage): void {
   into.costUsd += more.costUsd;
 }
 
-/** One budgeted, recorded LLM call. Provider errors propagate (the reservation is released first). */
-export async function meteredComplete(
+/** The reservation one call of this size needs. */
+export function callEstimate(meter: Meter, role: "planner" | "delegate", messages: ChatMessage[]) {
+  const promptTokens = estimateTokens(messages);
+  return {
+    llmCalls: 1,
+    tokens: promptTokens + EXPECTED_COMPLETION_TOKENS,
+    costUsd: meter.llm.estimateCostUsd(role, promptTokens, EXPECTED_COMPLETION_TOKENS),
+  };
+}
+
+/** Makes a call whose budget the caller already reserved; counts its usage and records the step. */
+export async function recordedComplete(
   meter: Meter,
   role: "planner" | "delegate",
   messages: ChatMessage[],
   options: { signal?: AbortSignal; model?: string; purpose: string },
-): Promise<MeteredReply> {
-  const promptTokens = estimateTokens(messages);
-  const reservation = await meter.budget.reserve({
-    llmCalls: 1,
-    tokens: promptTokens + EXPECTED_COMPLETION_TOKENS,
-    costUsd: meter.llm.estimateCostUsd(role, promptTokens, EXPECTED_COMPLETION_TOKENS),
-  });
-  if (reservation.status === "refused") return reservation;
-  let reply: LlmReply;
-  try {
-    reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
-  } catch (err) {
-    await meter.budget.release(reservation.id);
-    throw err;
-  }
+): Promise<LlmReply> {
+  const reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
   const { usage } = reply;
-  await meter.budget.settle(reservation.id, {
-    tokens: usage.promptTokens + usage.completionTokens,
-    costUsd: reply.costUsd,
-  });
   addUsage(meter.usage, { llmCalls: 1, ...usage, costUsd: reply.costUsd });
   meter.recorder.step(meter.runId, {
     kind: "llm_call",
@@ -70,6 +63,29 @@ export async function meteredComplete(
     completionTokens: usage.completionTokens,
     costUsd: reply.costUsd,
     latencyMs: reply.latencyMs,
+  });
+  return reply;
+}
+
+/** One budgeted, recorded LLM call. Provider errors propagate (the reservation is released first). */
+export async function meteredComplete(
+  meter: Meter,
+  role: "planner" | "delegate",
+  messages: ChatMessage[],
+  options: { signal?: AbortSignal; model?: string; purpose: string },
+): Promise<MeteredReply> {
+  const reservation = await meter.budget.reserve(callEstimate(meter, role, messages));
+  if (reservation.status === "refused") return reservation;
+  let reply: LlmReply;
+  try {
+    reply = await recordedComplete(meter, role, messages, options);
+  } catch (err) {
+    await meter.budget.release(reservation.id);
+    throw err;
+  }
+  await meter.budget.settle(reservation.id, {
+    tokens: reply.usage.promptTokens + reply.usage.completionTokens,
+    costUsd: reply.costUsd,
   });
   return { status: "ok", reply };
 }

@@ -7,7 +7,8 @@ import type { CallbackCall } from "../contracts/repl";
 import { isAppError } from "../errors";
 import { HostCallFailure } from "../sandbox/repl-session";
 import { mapWithConcurrency } from "./concurrency";
-import { type Meter, meteredComplete } from "./metered-llm";
+import { callEstimate, type Meter, meteredComplete, recordedComplete } from "./metered-llm";
+import type { ChatMessage } from "./ports";
 import { SUB_CALL_SYSTEM_PROMPT } from "./prompts";
 
 export interface SubCallSettings {
@@ -25,18 +26,54 @@ export type SpawnChild = (prompt: string, context: unknown, signal?: AbortSignal
 
 /** Builds the callback handler of one run. */
 export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChild: SpawnChild, signal?: AbortSignal) {
+  const messagesFor = (prompt: string): ChatMessage[] => [
+    { role: "system", content: SUB_CALL_SYSTEM_PROMPT },
+    { role: "user", content: prompt },
+  ];
   const llmQuery = async (prompt: string, model?: string): Promise<string> => {
-    const result = await meteredComplete(
-      meter,
-      "delegate",
-      [
-        { role: "system", content: SUB_CALL_SYSTEM_PROMPT },
-        { role: "user", content: prompt },
-      ],
-      { signal, model, purpose: "llm_query" },
-    );
+    const result = await meteredComplete(meter, "delegate", messagesFor(prompt), {
+      signal,
+      model,
+      purpose: "llm_query",
+    });
     if (result.status === "refused") throw new HostCallFailure("budget_exhausted", result.message);
     return result.reply.content;
+  };
+
+  /**
+   * `llm_query_batched`: one reservation for the whole batch and one settlement after it, instead of two budget
+   * round trips per prompt (which serialise on the budget object and cap fan-out throughput). When the budget cannot
+   * cover the whole batch, prompts are reserved one by one so the ones that fit still run.
+   */
+  const llmQueryBatched = async (prompts: string[], model?: string): Promise<string[]> => {
+    const estimates = prompts.map((prompt) => callEstimate(meter, "delegate", messagesFor(prompt)));
+    const grant = await meter.budget.reserve({
+      llmCalls: prompts.length,
+      tokens: estimates.reduce((n, e) => n + e.tokens, 0),
+      costUsd: estimates.reduce((n, e) => n + e.costUsd, 0),
+    });
+    if (grant.status === "refused") {
+      return batch(prompts, settings.llmConcurrency, (prompt) => llmQuery(prompt, model));
+    }
+    const actual = { tokens: 0, costUsd: 0 };
+    try {
+      return await mapWithConcurrency(prompts, settings.llmConcurrency, async (prompt) => {
+        try {
+          const reply = await recordedComplete(meter, "delegate", messagesFor(prompt), {
+            signal,
+            model,
+            purpose: "llm_query_batched",
+          });
+          actual.tokens += reply.usage.promptTokens + reply.usage.completionTokens;
+          actual.costUsd += reply.costUsd;
+          return reply.content;
+        } catch (err) {
+          return `[ERROR] ${errorText(err)}`;
+        }
+      });
+    } finally {
+      await meter.budget.settle(grant.id, actual);
+    }
   };
 
   const rlmQuery = async (prompt: string, context: unknown): Promise<string> => {
@@ -70,7 +107,7 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
       case "llm_query":
         return llmQuery(String(first), model ?? (typeof second === "string" ? second : undefined));
       case "llm_query_batched":
-        return batch(asList(first), settings.llmConcurrency, (prompt) => llmQuery(String(prompt), model));
+        return llmQueryBatched(asList(first).map(String), model);
       case "rlm_query":
         return rlmQuery(String(first), call.kwargs.context ?? second);
       case "rlm_query_batched": {
