@@ -99,7 +99,7 @@ describe("RLM engine", () => {
 
   it("fans out 256 llm_query_batched prompts", async () => {
     const context = "abcdefghij".repeat(25_600);
-    const { outcome } = await runOnce(
+    const { outcome, stub } = await runOnce(
       "Count the characters of the context; fan out 256",
       { kind: "text", text: context },
       {
@@ -109,6 +109,11 @@ describe("RLM engine", () => {
     expect(outcome.status).toBe("completed");
     expect(outcome.usage.llmCalls).toBeGreaterThanOrEqual(256 + 2);
     expect(outcome.answer).toContain(String(context.length));
+    // The batch was reserved and settled as a whole: the ledger agrees exactly with the calls made.
+    const snapshot = await stub.snapshot();
+    expect(snapshot.totals.used.llmCalls).toBe(outcome.usage.llmCalls);
+    expect(snapshot.totals.used.tokens).toBe(outcome.usage.promptTokens + outcome.usage.completionTokens);
+    expect(snapshot.totals.reserved.llmCalls).toBe(0);
   }, 120_000);
 
   it("recurses to depth 2 with rlm_query, linking child runs to the parent", async () => {
