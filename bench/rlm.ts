@@ -34,7 +34,10 @@ async function runToEnd(stack: BenchStack, body: unknown): Promise<string> {
   }
 }
 
-type IterationData = { blocks: Array<{ code: string; ms: number }> };
+type IterationData = {
+  blocks: Array<{ code: string; ms: number }>;
+  timings: { rootCallMs: number; modelMs: number; execWallMs: number };
+};
 
 /** Latencies of the run's recorded LLM calls of one role, as the gateway measured them. */
 async function llmCallLatencies(stack: BenchStack, runId: string, role: "planner" | "delegate"): Promise<number[]> {
@@ -133,6 +136,14 @@ async function main() {
           row("whole iteration: root call + 1 block + budget + trace", perIteration),
           row("  the root LLM call (model time: HTTP to the scripted server)", rootCalls),
           row("  orchestration overhead = iteration − model time", overhead),
+          row(
+            "  budget reserve + settle around the root call",
+            iterations.map((s) => s.data.timings.rootCallMs - s.data.timings.modelMs),
+          ),
+          row(
+            "  the block's exec round trip (host wall time)",
+            iterations.map((s) => s.data.timings.execWallMs),
+          ),
           row("  the block's own run time inside the REPL", execInside),
           row("baseline: one sandbox exec round trip (Worker → REPL)", diag.exec.samplesMs),
         ],

@@ -5,7 +5,7 @@
  * `rlm_query` recurses into a child run with its own sandbox and a lease of the same budget.
  */
 import { isAppError } from "../errors";
-import { addUsage, emptyUsage, type Meter, meteredComplete } from "./metered-llm";
+import { addUsage, emptyUsage, type Meter, meteredComplete, settled } from "./metered-llm";
 import { extractReplBlocks, findFinal, unwrapForcedAnswer } from "./parse";
 import type { BudgetPort, ChatMessage, LlmPort, ReplPort, RunOutcome, RunRecorder, SandboxPort } from "./ports";
 import {
@@ -69,7 +69,14 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
   const settings = { ...DEFAULT_RLM_SETTINGS, ...ports.settings };
   const started = Date.now();
   const usage = emptyUsage();
-  const meter: Meter = { llm: ports.llm, budget: ports.budget, recorder: ports.recorder, runId: run.runId, usage };
+  const meter: Meter = {
+    llm: ports.llm,
+    budget: ports.budget,
+    recorder: ports.recorder,
+    runId: run.runId,
+    usage,
+    settling: new Set(),
+  };
   const { signal } = ports;
   ports.recorder.started(run);
   let iterations = 0;
@@ -110,6 +117,8 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
       ];
       const root = await meteredComplete(meter, "planner", messages, { signal, purpose: "root" });
       if (root.status === "refused") return end(budgetEnd(root.reason, root.message));
+      const rootCallMs = Date.now() - turnStarted;
+      let execWallMs = 0;
       iterations = turn + 1;
       const response = root.reply.content;
       history.push({ role: "assistant", content: response });
@@ -119,12 +128,14 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
       const outputs: Array<{ code: string; output: string; outputChars: number; error: string | null; ms: number }> =
         [];
       for (const code of blocks) {
+        const execStarted = Date.now();
         const done = await repl.exec(code, {
           timeoutMs: settings.execTimeoutMs,
           maxOutputChars: OUTPUT_CAP_CHARS,
           onCallback,
           signal,
         });
+        execWallMs += Date.now() - execStarted;
         const formatted = formatExecution(done);
         history.push({ role: "user", content: formatted });
         outputs.push({
@@ -158,7 +169,14 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
       }
       ports.recorder.step(run.runId, {
         kind: "iteration",
-        data: { turn, response, blocks: outputs, final },
+        // Where the turn's time went: the root call with its budget round trips, the model alone, the blocks' execs.
+        data: {
+          turn,
+          response,
+          blocks: outputs,
+          final,
+          timings: { rootCallMs, modelMs: root.reply.latencyMs, execWallMs },
+        },
         latencyMs: Date.now() - turnStarted,
       });
       if (final !== null)
@@ -190,6 +208,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     if (!isAppError(err)) console.error(JSON.stringify({ level: "error", runId: run.runId, err: String(err) }));
     return end({ status: "failed", answer: null, forced: false, endReason: error.code, error });
   } finally {
+    await settled(meter);
     await sandbox?.dispose().catch(() => {});
     await ports.budget.releaseSandbox().catch(() => {});
   }

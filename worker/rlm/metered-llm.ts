@@ -15,6 +15,28 @@ export interface Meter {
   recorder: RunRecorder;
   runId: string;
   usage: RunUsage;
+  /** Settlements in flight; see {@link settleLater}. */
+  settling: Set<Promise<void>>;
+}
+
+/**
+ * Settles a reservation without making the caller wait for the budget's answer: nothing the caller does next depends
+ * on it, and calls on one budget stub arrive in order, so the settlement still lands before the next reservation.
+ * The run awaits {@link settled} before it reports its outcome, so totals are exact when anyone looks.
+ */
+export function settleLater(meter: Meter, id: string, actual: { tokens: number; costUsd: number }): void {
+  const work = meter.budget.settle(id, actual).catch((err: unknown) => {
+    console.error(
+      JSON.stringify({ level: "error", msg: "budget settle failed", runId: meter.runId, err: String(err) }),
+    );
+  });
+  meter.settling.add(work);
+  void work.finally(() => meter.settling.delete(work));
+}
+
+/** Resolves once every settlement started so far has been applied. */
+export async function settled(meter: Meter): Promise<void> {
+  await Promise.all([...meter.settling]);
 }
 
 /** A rough token count for reservations: four characters per token, as providers' rules of thumb say. */
@@ -83,7 +105,7 @@ export async function meteredComplete(
     await meter.budget.release(reservation.id);
     throw err;
   }
-  await meter.budget.settle(reservation.id, {
+  settleLater(meter, reservation.id, {
     tokens: reply.usage.promptTokens + reply.usage.completionTokens,
     costUsd: reply.costUsd,
   });

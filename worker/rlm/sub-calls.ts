@@ -7,7 +7,7 @@ import type { CallbackCall } from "../contracts/repl";
 import { isAppError } from "../errors";
 import { HostCallFailure } from "../sandbox/repl-session";
 import { mapWithConcurrency } from "./concurrency";
-import { callEstimate, type Meter, meteredComplete, recordedComplete } from "./metered-llm";
+import { callEstimate, type Meter, meteredComplete, recordedComplete, settleLater } from "./metered-llm";
 import type { ChatMessage } from "./ports";
 import { SUB_CALL_SYSTEM_PROMPT } from "./prompts";
 
@@ -72,7 +72,7 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
         }
       });
     } finally {
-      await meter.budget.settle(grant.id, actual);
+      settleLater(meter, grant.id, actual);
     }
   };
 
