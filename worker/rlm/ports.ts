@@ -35,16 +35,6 @@ export interface LlmPort {
   estimateCostUsd(role: "planner" | "delegate", promptTokens: number, completionTokens: number): number;
 }
 
-export type BudgetRefusalReason =
-  | "llm_calls"
-  | "tokens"
-  | "cost"
-  | "deadline"
-  | "depth"
-  | "sandboxes"
-  | "closed"
-  | "cancelled";
-
 export type Reservation = { status: "granted"; id: string } | { status: "refused"; reason: string; message: string };
 
 /** One scope of the shared budget (the root run's, or a child's lease). */
