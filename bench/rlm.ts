@@ -39,31 +39,30 @@ type IterationData = {
   timings: { rootCallMs: number; modelMs: number; execWallMs: number };
 };
 
-/** Latencies of the run's recorded LLM calls of one role, as the gateway measured them. */
-async function llmCallLatencies(stack: BenchStack, runId: string, role: "planner" | "delegate"): Promise<number[]> {
+/** The run's recorded steps of one kind, in order. */
+async function stepsOf(stack: BenchStack, runId: string, kind: "iteration" | "llm_call") {
   const handle = stack.openDb();
   try {
     const rows = await handle.db
       .select()
       .from(runSteps)
-      .where(and(eq(runSteps.tenantId, stack.tenantId), eq(runSteps.runId, runId), eq(runSteps.kind, "llm_call")));
-    return rows.filter((r) => (r.data as { role?: string }).role === role).map((r) => r.latencyMs);
+      .where(and(eq(runSteps.tenantId, stack.tenantId), eq(runSteps.runId, runId), eq(runSteps.kind, kind)))
+      .orderBy(runSteps.index);
+    return rows.map((r) => ({ latencyMs: r.latencyMs, data: r.data }));
   } finally {
     await handle.close();
   }
 }
 
+/** Latencies of the run's recorded LLM calls of one role, as the gateway measured them. */
+async function llmCallLatencies(stack: BenchStack, runId: string, role: "planner" | "delegate"): Promise<number[]> {
+  const calls = await stepsOf(stack, runId, "llm_call");
+  return calls.filter((c) => (c.data as { role?: string }).role === role).map((c) => c.latencyMs);
+}
+
 async function iterationSteps(stack: BenchStack, runId: string) {
-  const handle = stack.openDb();
-  try {
-    const rows = await handle.db
-      .select()
-      .from(runSteps)
-      .where(and(eq(runSteps.tenantId, stack.tenantId), eq(runSteps.runId, runId), eq(runSteps.kind, "iteration")));
-    return rows.map((r) => ({ latencyMs: r.latencyMs, data: r.data as IterationData }));
-  } finally {
-    await handle.close();
-  }
+  const steps = await stepsOf(stack, runId, "iteration");
+  return steps.map((s) => ({ latencyMs: s.latencyMs, data: s.data as IterationData }));
 }
 
 async function admin(stack: BenchStack, path: string, body: unknown) {
