@@ -31,6 +31,8 @@ function workerProject(
     test: {
       name,
       include,
+      // Pure modules are tested in plain Node (the `unit` project): no runtime, no servers.
+      exclude: ["**/*.unit.test.ts", "**/node_modules/**"],
       testTimeout: 30_000,
       hookTimeout: 60_000,
     },
@@ -57,6 +59,9 @@ export default defineConfig({
             ),
           ]
         : []),
+      {
+        test: { name: "unit", include: ["worker/**/*.unit.test.ts"], environment: "node" },
+      },
       {
         test: {
           name: "node",
