@@ -5,6 +5,7 @@
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../dev/llm/faults";
 import { isAppError } from "../errors";
 import { type BudgetSnapshot, getBudgetStub, ROOT_SCOPE } from ".";
 import { snapshotViolations } from "./invariants";
@@ -193,15 +194,4 @@ async function errorCode(call: Promise<unknown>): Promise<string> {
     throw error;
   }
   throw new Error("expected the call to fail");
-}
-
-/** A small seeded PRNG, so each run of the tree makes the same requests. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) | 0;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

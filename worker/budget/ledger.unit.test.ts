@@ -2,6 +2,7 @@
  * The ledger on its own, over the in-memory store with an injected clock: arithmetic, leases, refusals, restore.
  */
 import { describe, expect, it } from "vitest";
+import { mulberry32 } from "../../dev/llm/faults";
 import { isAppError } from "../errors";
 import { snapshotViolations } from "./invariants";
 import { BudgetLedger } from "./ledger";
@@ -447,15 +448,4 @@ interface Sum {
   calls: number;
   tokens: number;
   nano: number;
-}
-
-/** A small seeded PRNG, so a failure replays exactly. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) | 0;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
