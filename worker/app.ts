@@ -11,6 +11,7 @@ import { diagnosticsRoutes } from "./routes/diagnostics";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { rlmRunRoutes } from "./routes/rlm-runs";
+import { sessionRoutes } from "./routes/sessions";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -53,6 +54,7 @@ export function createApp() {
   app.route("/", apiKeyRoutes);
   app.route("/", diagnosticsRoutes);
   app.route("/", rlmRunRoutes);
+  app.route("/", sessionRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -1,7 +1,310 @@
 import { DurableObject } from "cloudflare:workers";
+import { loadMemory } from "../agent/memory";
+import type { Sql } from "../budget";
+import { ClientFrame, type EventPage, type MessageFrame } from "../contracts/session";
+import { openDb } from "../db/client";
+import { finishTurn } from "../db/queries/sessions";
+import { repos } from "../db/repos";
+import { isAppError } from "../errors";
+import { daytonaProvider, daytonaSettings } from "../sandbox";
+import { EventLog, type NewFrame } from "../session/event-log";
+import { sessionSandbox } from "../session/session-sandbox";
+import { SessionState } from "../session/session-state";
+import { acceptTurn, runTurn, type TurnEnd } from "../session/turn";
+import { SESSION_HEADERS } from "./session-stub";
+
+/** How often the watchdog checks a running turn; also the longest an interrupted turn can look alive. */
+const WATCHDOG_MS = 30_000;
+/** Frames replayed per `resume` burst; a client far behind pages through the rest with further resumes. */
+const REPLAY_LIMIT = 5_000;
+
+/** Per-socket state, kept in the socket's attachment so it survives hibernation. */
+interface Attachment {
+  tenantId: string;
+  userId: string | null;
+  /** Receives live frames: set by its first `resume` or `message`, so replay and live frames never interleave. */
+  live: boolean;
+}
+
+interface RunningTurn {
+  turnId: string | null;
+  controller: AbortController;
+  done: Promise<void>;
+}
 
 /**
- * One chat session: its WebSockets, event log and running turn. The chat protocol lands with issue #6; until then
- * the class exists so its SQLite storage and binding are provisioned from the first deploy.
+ * One chat session: its WebSockets (hibernatable), its event log, its running turn and its sandbox. The protocol is
+ * DESIGN §4.1; the turn itself, the log and the sandbox are standalone modules in `worker/session/` and `worker/agent/`.
  */
-export class SessionDO extends DurableObject<Env> {}
+export class SessionDO extends DurableObject<Env> {
+  #log!: EventLog;
+  #state!: SessionState;
+  #turn: RunningTurn | null = null;
+  #repl: ReturnType<typeof sessionSandbox> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair("ping", "pong"));
+    void ctx.blockConcurrencyWhile(async () => {
+      const { sql } = ctx.storage;
+      const tag: Sql = (strings, ...values) => sql.exec(strings.join("?"), ...values).toArray();
+      this.#log = EventLog.open(tag);
+      this.#state = SessionState.open(tag);
+    });
+  }
+
+  /** The WebSocket upgrade, already authenticated by the Worker. */
+  override async fetch(request: Request): Promise<Response> {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("Expected a WebSocket upgrade", { status: 426 });
+    }
+    const tenantId = request.headers.get(SESSION_HEADERS.tenant);
+    const sessionId = request.headers.get(SESSION_HEADERS.session);
+    if (!tenantId || !sessionId) return new Response("Missing session identity", { status: 400 });
+    const owner = this.#state.owner;
+    if (owner && (owner.tenantId !== tenantId || owner.sessionId !== sessionId)) {
+      return new Response("Not found", { status: 404 });
+    }
+    if (!owner) this.#state.owner = { tenantId, sessionId };
+    const pair = new WebSocketPair();
+    const [client, server] = [pair[0], pair[1]];
+    this.ctx.acceptWebSocket(server, [tenantId]);
+    const attachment: Attachment = { tenantId, userId: request.headers.get(SESSION_HEADERS.user), live: false };
+    server.serializeAttachment(attachment);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const attachment = ws.deserializeAttachment() as Attachment;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(typeof message === "string" ? message : new TextDecoder().decode(message));
+    } catch {
+      return this.#reply(ws, "validation_failed", "Frames are JSON objects", [
+        { field: "(frame)", message: "not JSON" },
+      ]);
+    }
+    const parsed = ClientFrame.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ field: i.path.join(".") || "(frame)", message: i.message }));
+      return this.#reply(ws, "validation_failed", "The frame is not valid", issues);
+    }
+    const frame = parsed.data;
+    switch (frame.type) {
+      case "resume":
+        return this.#resume(ws, attachment, frame.after);
+      case "message":
+        if (!attachment.live) this.#setLive(ws, attachment);
+        return this.#startTurn(ws, attachment, frame);
+      case "cancel":
+        if (!this.#turn) return this.#reply(ws, "conflict", "No turn is running");
+        this.#turn.controller.abort();
+        return;
+      case "feedback":
+        return this.#saveFeedback(ws, attachment, frame);
+    }
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // 1005/1006/1015 are not codes a peer may send back; close quietly with a normal code instead.
+    const echo = code === 1005 || code === 1006 || code === 1015 ? 1000 : code;
+    try {
+      ws.close(echo, reason);
+    } catch {
+      // Already closed.
+    }
+  }
+
+  override async webSocketError(): Promise<void> {
+    // The runtime closes the socket; a reconnecting client resumes from its last seq.
+  }
+
+  /** The watchdog: a turn stored as running with no live loop was cut off by a restart, so it is closed. */
+  override async alarm(): Promise<void> {
+    const active = this.#state.activeTurn;
+    if (!active) return;
+    if (this.#turn) {
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      return;
+    }
+    const error = { code: "internal", message: "The turn was interrupted when its host restarted; send it again" };
+    const handle = openDb(this.env);
+    try {
+      await finishTurn(handle.db, active.tenantId, active.turnId, {
+        status: "failed",
+        answer: null,
+        usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+        error,
+      });
+      await repos.runs.update(handle.db, active.tenantId, active.runId, {
+        status: "failed",
+        error,
+        endReason: "internal",
+        completedAt: new Date(),
+      });
+    } finally {
+      await handle.close();
+    }
+    this.#state.activeTurn = null;
+    this.#emit({ kind: "error", runId: active.runId, data: { ...error, terminal: true } }, active.turnId);
+  }
+
+  /** Frames after `after`, for the REST events endpoint. */
+  events(after: number, limit: number): EventPage {
+    const frames = this.#log.after(after, limit);
+    const lastSeq = frames.at(-1)?.frame.seq ?? after;
+    return { events: frames.map((f) => f.frame), lastSeq, hasMore: lastSeq < this.#log.lastSeq };
+  }
+
+  /** Stops the running turn, if any; resolves once it has ended. */
+  async cancelTurn(): Promise<boolean> {
+    const turn = this.#turn;
+    if (!turn) return false;
+    turn.controller.abort();
+    await turn.done;
+    return true;
+  }
+
+  #setLive(ws: WebSocket, attachment: Attachment): void {
+    attachment.live = true;
+    ws.serializeAttachment(attachment);
+  }
+
+  #resume(ws: WebSocket, attachment: Attachment, after: number): void {
+    // Synchronous from read to send: no frame can be emitted in between, so the client sees each seq exactly once.
+    let cursor = after;
+    for (;;) {
+      const batch = this.#log.after(cursor, REPLAY_LIMIT);
+      for (const { text } of batch) ws.send(text);
+      const last = batch.at(-1);
+      if (!last || batch.length < REPLAY_LIMIT) break;
+      cursor = last.frame.seq ?? cursor;
+    }
+    if (!attachment.live) this.#setLive(ws, attachment);
+  }
+
+  async #startTurn(ws: WebSocket, attachment: Attachment, frame: MessageFrame): Promise<void> {
+    if (this.#turn) {
+      return this.#reply(ws, "turn_in_progress", "A turn is already running; wait for it or cancel it");
+    }
+    const owner = this.#state.owner;
+    if (!owner) return this.#reply(ws, "internal", "The session has no owner");
+    // Claimed before the first await: the object's input gate does not hold across network I/O.
+    const controller = new AbortController();
+    let finished: () => void = () => {};
+    const running: RunningTurn = { turnId: null, controller, done: new Promise((resolve) => (finished = resolve)) };
+    this.#turn = running;
+    try {
+      const accepted = await acceptTurn(this.env, attachment.tenantId, frame).catch((err: unknown) => {
+        if (!isAppError(err)) throw err;
+        const issues = (err.details as { issues?: unknown } | undefined)?.issues;
+        this.#reply(ws, err.code, err.message, Array.isArray(issues) ? issues : undefined);
+        return null;
+      });
+      if (!accepted || controller.signal.aborted) return;
+      running.turnId = accepted.turnId;
+      this.#state.activeTurn = {
+        turnId: accepted.turnId,
+        runId: accepted.runId,
+        tenantId: attachment.tenantId,
+        startedAt: Date.now(),
+      };
+      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      const emit = (event: NewFrame) => this.#emit(event, accepted.turnId);
+      emit({
+        kind: "turn_started",
+        runId: accepted.runId,
+        depth: 0,
+        data: {
+          text: frame.text,
+          mode: frame.mode,
+          documents: accepted.documents.map((d) => ({ id: d.id, name: d.name })),
+          userId: attachment.userId,
+        },
+      });
+      const end = await runTurn(accepted, {
+        env: this.env,
+        tenantId: attachment.tenantId,
+        sessionId: owner.sessionId,
+        emit,
+        memory: { read: () => loadMemory(this.#state.memory), write: (m) => (this.#state.memory = m) },
+        repl: this.#sessionRepl(owner, emit),
+        signal: controller.signal,
+      });
+      emit(terminalFrame(end, accepted.runId));
+      this.#state.activeTurn = null;
+    } finally {
+      this.#turn = null;
+      finished();
+    }
+  }
+
+  #sessionRepl(owner: { tenantId: string; sessionId: string }, emit: (event: NewFrame) => void) {
+    this.#repl ??= sessionSandbox({
+      provider: daytonaProvider(daytonaSettings(this.env)),
+      labels: { tenant: owner.tenantId, session: owner.sessionId },
+      load: () => this.#state.sandbox,
+      save: (sandbox) => (this.#state.sandbox = sandbox),
+      // Sandbox events belong to whichever turn is running when they happen.
+      emit: (event) => emit(event),
+    });
+    return this.#repl;
+  }
+
+  async #saveFeedback(ws: WebSocket, attachment: Attachment, frame: Extract<ClientFrame, { type: "feedback" }>) {
+    const handle = openDb(this.env);
+    try {
+      const run = await repos.runs.get(handle.db, attachment.tenantId, frame.runId);
+      if (!run || run.sessionId !== this.#state.owner?.sessionId) {
+        return this.#reply(ws, "not_found", "No run with that id in this session", [
+          { field: "runId", message: "unknown run" },
+        ]);
+      }
+      const saved = await repos.feedback.insert(handle.db, attachment.tenantId, {
+        runId: frame.runId,
+        userId: attachment.userId,
+        score: frame.score,
+        comment: frame.comment ?? null,
+        expectedAnswer: frame.expectedAnswer ?? null,
+      });
+      this.#emit({ kind: "feedback_saved", runId: frame.runId, data: { feedbackId: saved.id, score: frame.score } });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Appends a frame to the log, then sends it to every live socket. */
+  #emit(event: NewFrame, turnId?: string): void {
+    const { text } = this.#log.append(turnId ? { ...event, turnId } : event);
+    for (const socket of this.ctx.getWebSockets()) {
+      const attachment = socket.deserializeAttachment() as Attachment | null;
+      if (!attachment?.live) continue;
+      try {
+        socket.send(text);
+      } catch {
+        // A socket closing right now; its client resumes from its last seq.
+      }
+    }
+  }
+
+  /** A reply to one socket only, outside the session's history (`seq: null`). */
+  #reply(ws: WebSocket, code: string, message: string, issues?: unknown[]): void {
+    const frame = { seq: null, ts: Date.now(), kind: "error", data: { code, message, ...(issues ? { issues } : {}) } };
+    try {
+      ws.send(JSON.stringify(frame));
+    } catch {
+      // The socket is gone; nothing to tell.
+    }
+  }
+}
+
+function terminalFrame(end: TurnEnd, runId: string): NewFrame {
+  switch (end.status) {
+    case "completed":
+      return { kind: "turn_completed", runId, depth: 0, data: { answer: end.answer, forced: end.forced } };
+    case "cancelled":
+      return { kind: "cancelled", runId, depth: 0, data: {} };
+    case "failed":
+      return { kind: "error", runId, depth: 0, data: { ...end.error, terminal: true } };
+  }
+}

@@ -81,7 +81,7 @@ export interface RunRecorder {
 }
 
 export interface RecordedStep {
-  kind: "iteration" | "llm_call" | "sandbox_exec";
+  kind: "iteration" | "llm_call" | "sandbox_exec" | "tool_call" | "observation";
   data: Record<string, unknown>;
   promptTokens?: number;
   completionTokens?: number;

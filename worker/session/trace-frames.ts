@@ -1,0 +1,83 @@
+/**
+ * Turns what the RLM engine records into live trace events: run started/ended, one event per iteration (code,
+ * output excerpt, true output length) and one per LLM call. Depths are shifted so the agent is depth 0 and a
+ * delegated RLM depth 1; the delegated root's parent is the agent's run.
+ */
+import type { Emit } from "../agent/tool";
+import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
+
+/** What the UI shows of one block's output inline; the full output is in the stored step. */
+const OUTPUT_EXCERPT_CHARS = 2_000;
+
+interface RunMeta {
+  parentRunId: string;
+  depth: number;
+}
+
+function excerpt(text: unknown): string {
+  const s = typeof text === "string" ? text : "";
+  return s.length > OUTPUT_EXCERPT_CHARS ? `${s.slice(0, OUTPUT_EXCERPT_CHARS)}…` : s;
+}
+
+function iterationData(data: Record<string, unknown>): Record<string, unknown> {
+  const blocks = Array.isArray(data.blocks) ? (data.blocks as Array<Record<string, unknown>>) : [];
+  return {
+    iteration: data.turn,
+    response: excerpt(data.response),
+    blocks: blocks.map((b) => ({
+      code: b.code,
+      output: excerpt(b.output),
+      outputChars: b.outputChars,
+      error: b.error ?? null,
+      ms: b.ms,
+    })),
+    final: data.final ?? null,
+  };
+}
+
+/** An observer for `dbRecorder` that emits trace events for one delegation tree. */
+export function traceFrames(emit: Emit, agentRunId: string, onProgress?: () => void): Partial<RunRecorder> {
+  const runs = new Map<string, RunMeta>();
+  const meta = (runId: string): RunMeta => runs.get(runId) ?? { parentRunId: agentRunId, depth: 1 };
+  return {
+    started(run) {
+      const entry = { parentRunId: run.parentRunId ?? agentRunId, depth: run.depth + 1 };
+      runs.set(run.runId, entry);
+      emit({ kind: "rlm_started", runId: run.runId, ...entry, data: { query: run.query } });
+    },
+    step(runId, step: RecordedStep) {
+      // The agent's own steps are emitted by the agent loop as they happen.
+      if (runId === agentRunId) return;
+      const { parentRunId, depth } = meta(runId);
+      const usage = {
+        promptTokens: step.promptTokens ?? 0,
+        completionTokens: step.completionTokens ?? 0,
+        costUsd: step.costUsd ?? 0,
+        latencyMs: Math.round(step.latencyMs ?? 0),
+      };
+      const kind = step.kind === "iteration" ? "rlm_iteration" : step.kind === "llm_call" ? "llm_call" : "sandbox";
+      const data = step.kind === "iteration" ? iterationData(step.data) : step.data;
+      emit({ kind, runId, parentRunId, depth, data: { ...data, ...usage } });
+      if (step.kind === "iteration") onProgress?.();
+    },
+    ended(runId, outcome: RunOutcome) {
+      const { parentRunId, depth } = meta(runId);
+      emit({
+        kind: "rlm_completed",
+        runId,
+        parentRunId,
+        depth,
+        data: {
+          status: outcome.status,
+          answer: outcome.answer === null ? null : excerpt(outcome.answer),
+          forced: outcome.forced,
+          iterations: outcome.iterations,
+          endReason: outcome.endReason,
+          error: outcome.error,
+          usage: outcome.usage,
+          wallMs: outcome.wallMs,
+        },
+      });
+    },
+  };
+}
