@@ -8,6 +8,7 @@ import { apiKeyRoutes } from "./routes/api-keys";
 import type { AppEnv } from "./routes/app-env";
 import { authRoutes, identityRoutes } from "./routes/auth";
 import { diagnosticsRoutes } from "./routes/diagnostics";
+import { documentRoutes } from "./routes/documents";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { rlmRunRoutes } from "./routes/rlm-runs";
@@ -20,6 +21,8 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  * while the body is parsed; anything larger belongs in a document.
  */
 const LARGE_BODY_ROUTES: Record<string, number> = { "/v1/rlm/runs": 32 * 1_048_576 };
+/** Routes that stream their body and enforce their own (plan-dependent) limit while streaming. */
+const STREAMED_BODY_ROUTES = new Set(["POST /v1/documents"]);
 
 export const OPENAPI_INFO = {
   openapi: "3.1.0",
@@ -39,6 +42,7 @@ export function createApp() {
   });
   app.use(requestId());
   app.use("/v1/*", async (c, next) => {
+    if (STREAMED_BODY_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();
     const maxSize = LARGE_BODY_ROUTES[c.req.path] ?? (Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
     return bodyLimit({
       maxSize,
@@ -55,6 +59,7 @@ export function createApp() {
   app.route("/", diagnosticsRoutes);
   app.route("/", rlmRunRoutes);
   app.route("/", sessionRoutes);
+  app.route("/", documentRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

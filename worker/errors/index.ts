@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   conflict: 409,
   turn_in_progress: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   context_too_long: 422,
   budget_exhausted: 402,
   rate_limited: 429,

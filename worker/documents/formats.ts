@@ -1,0 +1,48 @@
+/**
+ * Which uploads are accepted and how each is read: plain text formats are stored as they are, JSON is loaded as JSON
+ * by the RLM, HTML is reduced to its text. PDF is refused: no pure-JS extractor is sound enough to trust with a
+ * user's document, and a wrong extraction would silently poison every answer built on it.
+ */
+
+export type DocumentKind = "text" | "json" | "html";
+
+interface Format {
+  kind: DocumentKind;
+  contentType: string;
+}
+
+const BY_EXTENSION: Record<string, Format> = {
+  txt: { kind: "text", contentType: "text/plain" },
+  text: { kind: "text", contentType: "text/plain" },
+  log: { kind: "text", contentType: "text/plain" },
+  md: { kind: "text", contentType: "text/markdown" },
+  markdown: { kind: "text", contentType: "text/markdown" },
+  csv: { kind: "text", contentType: "text/csv" },
+  tsv: { kind: "text", contentType: "text/tab-separated-values" },
+  jsonl: { kind: "text", contentType: "application/jsonl" },
+  ndjson: { kind: "text", contentType: "application/jsonl" },
+  json: { kind: "json", contentType: "application/json" },
+  html: { kind: "html", contentType: "text/html" },
+  htm: { kind: "html", contentType: "text/html" },
+};
+
+const BY_TYPE: Record<string, Format> = {
+  "text/plain": BY_EXTENSION.txt as Format,
+  "text/markdown": BY_EXTENSION.md as Format,
+  "text/csv": BY_EXTENSION.csv as Format,
+  "application/json": BY_EXTENSION.json as Format,
+  "application/jsonl": BY_EXTENSION.jsonl as Format,
+  "application/x-ndjson": BY_EXTENSION.jsonl as Format,
+  "text/html": BY_EXTENSION.html as Format,
+};
+
+/** Extensions accepted, for error messages. */
+export const ACCEPTED_EXTENSIONS = Object.keys(BY_EXTENSION);
+
+/** The format of an upload from its file name, else its declared type; null when it is not accepted. */
+export function detectFormat(name: string, declaredType: string | undefined): Format | null {
+  const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
+  if (ext && BY_EXTENSION[ext]) return BY_EXTENSION[ext];
+  const type = declaredType?.split(";")[0]?.trim().toLowerCase();
+  return (type && BY_TYPE[type]) || null;
+}

@@ -1,0 +1,74 @@
+/**
+ * HTML to plain text, streamed through the runtime's HTMLRewriter so a large page never sits in memory whole:
+ * script, style and template contents are dropped, block elements become line breaks, entities are decoded.
+ */
+
+const SKIPPED = "script, style, noscript, template, head > title";
+const BLOCKS = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, header, footer, pre, blockquote, table";
+
+const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+
+/** Decodes the entities that matter for reading text: the named five, `&nbsp;` and numeric references. */
+export function decodeEntities(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+    if (ref[0] === "#") {
+      const code =
+        ref[1] === "x" || ref[1] === "X" ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
+    }
+    return NAMED[ref.toLowerCase()] ?? whole;
+  });
+}
+
+/** The text of an HTML stream, as a UTF-8 stream. */
+export function htmlToText(html: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = writable.getWriter();
+  const encoder = new TextEncoder();
+  let skipping = 0;
+  let pending = "";
+  // Awaited by the (async) handlers, so a slow reader of the text slows the rewriter instead of filling memory.
+  const emit = async (text: string): Promise<void> => {
+    pending += text;
+    // Entities can be split across text chunks; hold back anything after the last '&' until the next chunk.
+    const cut = pending.lastIndexOf("&");
+    const safe = cut === -1 || pending.indexOf(";", cut) !== -1 ? pending.length : cut;
+    if (safe > 0) {
+      const ready = decodeEntities(pending.slice(0, safe));
+      pending = pending.slice(safe);
+      await writer.write(encoder.encode(ready));
+    }
+  };
+  const rewritten = new HTMLRewriter()
+    .on(SKIPPED, {
+      element(el) {
+        skipping += 1;
+        el.onEndTag(() => {
+          skipping -= 1;
+        });
+      },
+    })
+    .on(BLOCKS, {
+      async element() {
+        if (skipping === 0) await emit("\n");
+      },
+    })
+    .onDocument({
+      async text(chunk) {
+        if (skipping === 0 && chunk.text) await emit(chunk.text);
+      },
+    })
+    .transform(new Response(html));
+  void (async () => {
+    try {
+      // Draining the rewritten body drives the handlers above; its own bytes (the HTML) are not needed.
+      const reader = (rewritten.body as ReadableStream<Uint8Array>).getReader();
+      while (!(await reader.read()).done) {}
+      if (pending) await writer.write(encoder.encode(decodeEntities(pending)));
+      await writer.close();
+    } catch (err) {
+      await writer.abort(err);
+    }
+  })();
+  return readable;
+}

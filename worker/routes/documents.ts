@@ -1,0 +1,255 @@
+/**
+ * Documents: streamed upload into R2 (no buffering; size limit by plan, enforced mid-stream), list, metadata,
+ * content with byte ranges, delete. Only the upload route takes a body larger than the app's JSON limit.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { and, desc, eq, lt, or } from "drizzle-orm";
+import { requireAuth, requireScope } from "../auth/middleware";
+import { errorResponses, IdParam } from "../contracts/common";
+import { Document, DocumentPage, ListDocumentsQuery, UploadDocumentQuery } from "../contracts/documents";
+import { repos } from "../db/repos";
+import { documents, tenants } from "../db/schema";
+import { isUuid } from "../db/scoped";
+import { ACCEPTED_EXTENSIONS, detectFormat } from "../documents/formats";
+import { storeUpload } from "../documents/upload";
+import { AppError } from "../errors";
+import type { AppEnv } from "./app-env";
+import { jsonResponse } from "./openapi";
+
+/** Largest document per plan: a free workspace tries things out; paid ones hold real corpora. */
+export const PLAN_DOCUMENT_BYTES = {
+  free: 100 * 1_048_576,
+  team: 5 * 1_073_741_824,
+  enterprise: 50 * 1_073_741_824,
+} as const;
+
+const security = [{ bearer: [] }];
+type Row = typeof documents.$inferSelect;
+
+function toDocument(row: Row): Document {
+  return {
+    id: row.id,
+    name: row.name,
+    contentType: row.contentType,
+    bytes: row.bytes,
+    sha256: row.sha256,
+    status: row.status,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+function notFound(id: string): AppError {
+  return new AppError("not_found", "Document not found", { details: { id } });
+}
+
+function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
+  try {
+    const [at, id] = atob(cursor).split("|");
+    const createdAt = new Date(at ?? "");
+    return Number.isNaN(createdAt.getTime()) || !id || !isUuid(id) ? null : { createdAt, id };
+  } catch {
+    return null;
+  }
+}
+
+export const documentRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/documents",
+      tags: ["documents"],
+      summary: "Upload a document (the raw file as the body, streamed to storage)",
+      description: `Accepted: ${ACCEPTED_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB.`,
+      security,
+      middleware: [requireAuth(), requireScope("documents:write")],
+      request: {
+        query: UploadDocumentQuery,
+        body: {
+          required: true,
+          content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+      },
+      responses: {
+        201: jsonResponse(Document, "Stored"),
+        415: { description: "Not a supported format" },
+        ...errorResponses(400, 401, 403, 413),
+      },
+    }),
+    async (c) => {
+      const { name } = c.req.valid("query");
+      const { tenantId } = c.var.principal;
+      const body = c.req.raw.body;
+      if (!body) {
+        throw new AppError("validation_failed", "The request has no body: send the file's bytes", {
+          details: { issues: [{ field: "body", message: "required" }] },
+        });
+      }
+      const format = detectFormat(name, c.req.header("content-type"));
+      if (!format) {
+        throw new AppError(
+          "unsupported_media_type",
+          `Unsupported format; accepted: ${ACCEPTED_EXTENSIONS.join(", ")}`,
+          {
+            details: { issues: [{ field: "query.name", message: "unsupported extension" }] },
+          },
+        );
+      }
+      const [tenant] = await c.var.db.select({ plan: tenants.plan }).from(tenants).where(eq(tenants.id, tenantId));
+      const maxBytes = PLAN_DOCUMENT_BYTES[tenant?.plan ?? "free"];
+      const length = c.req.header("content-length");
+      const declaredBytes = length && /^\d+$/.test(length) ? Number(length) : null;
+      const id = crypto.randomUUID();
+      const r2Key = `documents/${tenantId}/${id}`;
+      await repos.documents.insert(c.var.db, tenantId, {
+        id,
+        name,
+        contentType: format.contentType,
+        r2Key,
+        status: "uploading",
+      });
+      try {
+        const stored = await storeUpload({
+          bucket: c.env.DOCUMENTS,
+          key: r2Key,
+          body,
+          declaredBytes,
+          maxBytes,
+          kind: format.kind,
+          contentType: format.contentType,
+        });
+        const row = await repos.documents.update(c.var.db, tenantId, id, {
+          bytes: stored.storedBytes,
+          sha256: stored.sha256,
+          status: "ready",
+        });
+        if (!row) throw notFound(id);
+        return c.json(toDocument(row), 201);
+      } catch (err) {
+        // A refused or broken upload leaves nothing behind: no object (storeUpload deleted it) and no row.
+        await repos.documents.remove(c.var.db, tenantId, id).catch(() => {});
+        throw err;
+      }
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/documents",
+      tags: ["documents"],
+      summary: "List documents, newest first",
+      security,
+      middleware: [requireAuth(), requireScope("documents:read")],
+      request: { query: ListDocumentsQuery },
+      responses: { 200: jsonResponse(DocumentPage, "A page of documents"), ...errorResponses(400, 401, 403) },
+    }),
+    async (c) => {
+      const { limit, cursor } = c.req.valid("query");
+      const { tenantId } = c.var.principal;
+      const after = cursor ? decodeCursor(cursor) : null;
+      if (cursor && !after) {
+        throw new AppError("validation_failed", "The cursor is not valid", {
+          details: { issues: [{ field: "query.cursor", message: "not a cursor from this API" }] },
+        });
+      }
+      const older = after
+        ? or(
+            lt(documents.createdAt, after.createdAt),
+            and(eq(documents.createdAt, after.createdAt), lt(documents.id, after.id)),
+          )
+        : undefined;
+      const rows = await c.var.db
+        .select()
+        .from(documents)
+        .where(and(eq(documents.tenantId, tenantId), older))
+        .orderBy(desc(documents.createdAt), desc(documents.id))
+        .limit(limit + 1);
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      const nextCursor = rows.length > limit && last ? btoa(`${last.createdAt.toISOString()}|${last.id}`) : null;
+      return c.json({ documents: page.map(toDocument), nextCursor }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/documents/{id}",
+      tags: ["documents"],
+      summary: "A document's metadata",
+      security,
+      middleware: [requireAuth(), requireScope("documents:read")],
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Document, "The document"), ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await repos.documents.get(c.var.db, c.var.principal.tenantId, id);
+      if (!row) throw notFound(id);
+      return c.json(toDocument(row), 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/documents/{id}/content",
+      tags: ["documents"],
+      summary: "A document's stored text; honours `Range: bytes=…`",
+      security,
+      middleware: [requireAuth(), requireScope("documents:read")],
+      request: { params: IdParam },
+      responses: {
+        200: { description: "The whole text", content: { "text/plain": { schema: z.string() } } },
+        206: { description: "The requested range", content: { "text/plain": { schema: z.string() } } },
+        416: { description: "The range is outside the document" },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await repos.documents.get(c.var.db, c.var.principal.tenantId, id);
+      if (!row || row.status !== "ready") throw notFound(id);
+      const range = c.req.header("range");
+      if (range && !/^bytes=(\d+-\d*|-\d+)$/.test(range.trim())) {
+        throw new AppError("validation_failed", "Only a single byte range is supported, e.g. 'bytes=0-1023'", {
+          details: { issues: [{ field: "header.range", message: "unsupported range" }] },
+        });
+      }
+      const start = range ? Number(/^bytes=(\d+)-/.exec(range.trim())?.[1] ?? 0) : 0;
+      if (range && row.bytes > 0 && start >= row.bytes) {
+        return c.body(null, 416, { "content-range": `bytes */${row.bytes}` });
+      }
+      const object = await c.env.DOCUMENTS.get(row.r2Key, range ? { range: c.req.raw.headers } : {});
+      if (!object) throw notFound(id);
+      const headers = new Headers({ "content-type": object.httpMetadata?.contentType ?? "text/plain; charset=utf-8" });
+      const served = object.range as { offset?: number; length?: number } | undefined;
+      if (range && served) {
+        const offset = served.offset ?? 0;
+        const length = served.length ?? object.size - offset;
+        headers.set("content-range", `bytes ${offset}-${offset + length - 1}/${object.size}`);
+        headers.set("content-length", String(length));
+        return new Response(object.body, { status: 206, headers });
+      }
+      headers.set("content-length", String(object.size));
+      return new Response(object.body, { status: 200, headers });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "delete",
+      path: "/v1/documents/{id}",
+      tags: ["documents"],
+      summary: "Delete a document and its stored bytes",
+      security,
+      middleware: [requireAuth(), requireScope("documents:write")],
+      request: { params: IdParam },
+      responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { tenantId } = c.var.principal;
+      const row = await repos.documents.get(c.var.db, tenantId, id);
+      if (!row) throw notFound(id);
+      await c.env.DOCUMENTS.delete(row.r2Key);
+      await repos.documents.remove(c.var.db, tenantId, id);
+      return c.body(null, 204);
+    },
+  );
