@@ -24,6 +24,7 @@ function workerProject(
             OPENAI_BASE_URL: inject("llmApi").url,
             OPENAI_API_KEY: inject("llmApi").apiKey,
             LLM_ADMIN_URL: inject("llmApi").origin,
+            RECEIVER_URL: inject("receiverUrl"),
           },
         },
       })),
@@ -68,6 +69,19 @@ export default defineConfig({
           include: ["dev/**/*.test.ts", "bench/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          // The SPA in headless Chromium against one local stack, plus the SPA's pure modules in Node.
+          include: ["test/browser/**/*.test.ts", "web/src/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["./test/browser/global-setup.ts"],
+          // One stack and one scripted LLM are shared: the files run one after another.
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
         },
       },
     ],

@@ -11,6 +11,7 @@ import { type LocalDatabase, startLocalDatabase } from "../dev/database";
 import { startRealPostgres } from "../dev/db/real-postgres";
 import { startScriptedLlm } from "../dev/llm/index";
 import { startSandboxServer } from "../dev/sandbox-server/index";
+import { startWebhookReceiver } from "../dev/webhook-receiver";
 
 export interface TestDatabase {
   url: string;
@@ -24,6 +25,8 @@ declare module "vitest" {
     sandboxApi: { apiUrl: string; apiKey: string; isolation: string };
     /** The scripted OpenAI-compatible server: `url` ends in `/v1`; `origin` serves `/__admin/*`. */
     llmApi: { url: string; origin: string; apiKey: string };
+    /** A local webhook receiver that records deliveries and fails on request. */
+    receiverUrl: string;
   }
 }
 
@@ -66,6 +69,10 @@ export default async function setup(project: TestProject) {
   const llm = await startScriptedLlm({ apiKey: llmKey, mode: "solver", acceptAnyModel: true });
   stops.unshift(() => llm.stop());
   project.provide("llmApi", { url: llm.url, origin: llm.origin, apiKey: llmKey });
+
+  const receiver = await startWebhookReceiver();
+  stops.unshift(() => receiver.stop());
+  project.provide("receiverUrl", receiver.url);
 
   return async () => {
     for (const stop of stops) await stop();

@@ -11,8 +11,11 @@ import { diagnosticsRoutes } from "./routes/diagnostics";
 import { documentRoutes } from "./routes/documents";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
+import { hookRoutes } from "./routes/hooks";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sessionRoutes } from "./routes/sessions";
+import { taskRoutes } from "./routes/tasks";
+import { webhookRoutes } from "./routes/webhooks";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -60,6 +63,9 @@ export function createApp() {
   app.route("/", rlmRunRoutes);
   app.route("/", sessionRoutes);
   app.route("/", documentRoutes);
+  app.route("/", taskRoutes);
+  app.route("/", webhookRoutes);
+  app.route("/", hookRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -10,6 +10,8 @@ interface FleetSecrets {
   SANDBOX_ISOLATION?: string;
   /** Set by the test harness: origin of the scripted LLM server's `/__admin` API. */
   LLM_ADMIN_URL?: string;
+  /** Set by the test harness: base URL of the local webhook receiver. */
+  RECEIVER_URL?: string;
   DATABASE_URL?: string;
   NEON_WS_PROXY?: string;
   DAYTONA_API_KEY?: string;
@@ -22,6 +24,10 @@ interface FleetSecrets {
   OIDC_AUDIENCE?: string;
   OIDC_JWKS_URL?: string;
   OIDC_TENANT_CLAIM?: string;
+  /** OTLP/HTTP base URL traces are exported to (`/v1/traces` is appended); unset turns the export off. */
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
+  /** Headers of every OTLP export request, in the standard `k=v,k2=v2` form with percent-encoded values. */
+  OTEL_EXPORTER_OTLP_HEADERS?: string;
 }
 
 interface Env extends FleetSecrets {}

@@ -87,6 +87,9 @@ describe("session WebSocket", () => {
     ).toBe(true);
     expect(list).toContain("budget");
     const agentRunId = frames[0]?.runId as string;
+    expect(frames.filter((f) => f.kind === "rlm_completed").map((f) => f.runId)).toEqual([
+      frames.find((f) => f.kind === "rlm_started")?.runId,
+    ]);
     const rlmStarted = frames.find((f) => f.kind === "rlm_started");
     expect(rlmStarted).toMatchObject({ parentRunId: agentRunId, depth: 1 });
     const iteration = frames.find((f) => f.kind === "rlm_iteration");

@@ -61,7 +61,7 @@ async function authenticateApiKey(token: string, deps: AuthDeps): Promise<Princi
   if (!parsed) throw unauthenticated("Malformed API key: expected frk_<8 chars>_<40 chars>");
   const found = await findApiKeyByHash(deps.db, await sha256Hex(token));
   if (!found || found.key.prefix !== parsed.prefix) throw unauthenticated("Invalid or revoked API key");
-  const { key, tenantStatus } = found;
+  const { key, tenantStatus, plan } = found;
   if (key.expiresAt && key.expiresAt.getTime() <= Date.now()) throw unauthenticated("This API key has expired");
   if (tenantStatus !== "active") throw new AppError("forbidden", "This tenant is suspended");
   deps.defer(touchApiKey(deps.db, key.tenantId, key.id));
@@ -72,6 +72,7 @@ async function authenticateApiKey(token: string, deps: AuthDeps): Promise<Princi
     scopes: key.scopes as Scope[],
     role: null,
     apiKeyId: key.id,
+    plan,
   };
 }
 
@@ -90,5 +91,5 @@ async function principalForMember(
     .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)))
     .limit(1);
   if (!membership) throw unauthenticated("You are no longer a member of this tenant");
-  return { tenantId, userId, via, scopes: scopesForRole(membership.role), role: membership.role };
+  return { tenantId, userId, via, scopes: scopesForRole(membership.role), role: membership.role, plan: tenant.plan };
 }

@@ -2,6 +2,7 @@
 import { getCookie } from "hono/cookie";
 import { createMiddleware } from "hono/factory";
 import { AppError } from "../errors";
+import { countRequest } from "../quotas";
 import type { AppEnv } from "../routes/app-env";
 import { authenticateToken } from "./authenticate";
 import { remoteKeys } from "./oidc";
@@ -41,6 +42,7 @@ export function requireAuth() {
       defer: (work) => c.executionCtx.waitUntil(work),
     });
     c.set("principal", principal);
+    await countRequest(env, principal);
     await next();
   });
 }

@@ -11,4 +11,6 @@ export interface Principal {
   role: Role | null;
   /** The API key's id when `via` is `api_key`. */
   apiKeyId?: string;
+  /** The tenant's plan, which sets its rate limits and quotas. */
+  plan: "free" | "team" | "enterprise";
 }

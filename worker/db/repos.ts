@@ -14,6 +14,7 @@ export const repos = {
   runs: scopedRepo(t.runs),
   runSteps: scopedRepo(t.runSteps),
   documents: scopedRepo(t.documents),
+  tasks: scopedRepo(t.tasks),
   webhookEndpoints: scopedRepo(t.webhookEndpoints),
   webhookDeliveries: scopedRepo(t.webhookDeliveries),
   feedback: scopedRepo(t.feedback),

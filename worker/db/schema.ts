@@ -209,6 +209,53 @@ export const runSteps = pgTable(
   (t) => [uniqueIndex("run_steps_run_index").on(t.runId, t.index)],
 );
 
+/** What a task asked for, kept with it so a webhook-started task can be inspected like an API one. */
+export interface TaskRequestRecord {
+  documents: string[];
+  budget: Record<string, number | undefined>;
+  models: { planner?: string; delegate?: string };
+  maxIterations: number;
+  maxDepth: number;
+  subCallConcurrency: number;
+}
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: id(),
+    tenantId: tenantId(),
+    mode: text("mode", { enum: ["rlm", "agent"] }).notNull(),
+    status: text("status", { enum: ["queued", "running", "completed", "failed", "cancelled"] })
+      .notNull()
+      .default("queued"),
+    query: text("query").notNull(),
+    request: jsonb("request").$type<TaskRequestRecord>().notNull(),
+    /** R2 key of an inline context; null when the task reads documents. */
+    contextKey: text("context_key"),
+    contextFormat: text("context_format", { enum: ["text", "json"] }),
+    /** The client's `Idempotency-Key` and a hash of its request, to tell a retry from a conflicting reuse. */
+    idempotencyKey: text("idempotency_key"),
+    requestHash: text("request_hash"),
+    callbackUrl: text("callback_url"),
+    source: text("source", { enum: ["api", "webhook"] })
+      .notNull()
+      .default("api"),
+    sourceEndpointId: uuid("source_endpoint_id"),
+    /** The root run of the task's trace. */
+    runId: uuid("run_id"),
+    answer: text("answer"),
+    usage: jsonb("usage").$type<Usage>(),
+    error: jsonb("error").$type<{ code: string; message: string }>(),
+    createdAt: createdAt(),
+    startedAt: at("started_at"),
+    completedAt: at("completed_at"),
+  },
+  (t) => [
+    index("tasks_tenant_created").on(t.tenantId, t.createdAt),
+    uniqueIndex("tasks_tenant_idempotency").on(t.tenantId, t.idempotencyKey),
+  ],
+);
+
 export const documents = pgTable(
   "documents",
   {

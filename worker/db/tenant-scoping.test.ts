@@ -49,6 +49,17 @@ async function seed(db: Db, name: RepoName, tenantId: string): Promise<{ id: str
       };
     case "sessions":
       return { id: (await session()).id, patch: { title: "changed" } };
+    case "tasks":
+      return {
+        id: (
+          await repos.tasks.insert(db, tenantId, {
+            mode: "rlm",
+            query: "q",
+            request: { documents: [], budget: {}, models: {}, maxIterations: 1, maxDepth: 1, subCallConcurrency: 1 },
+          })
+        ).id,
+        patch: { answer: "changed" },
+      };
     case "turns":
       return {
         id: (await repos.turns.insert(db, tenantId, { sessionId: (await session()).id, index: 0, userMessage: "hi" }))

@@ -1,49 +1,59 @@
 import { DurableObject } from "cloudflare:workers";
+import type { Sql } from "../budget";
 import { openDb } from "../db/client";
 import { isAppError } from "../errors";
 import { executeRun, type RunLaunch } from "../rlm/launch";
 import { failUnfinished } from "../rlm/run-rows";
+import { EventLog, type NewFrame } from "../session";
+import { enqueueTaskDeliveries, runDueDeliveries } from "../tasks/deliveries";
+import { DeliveryQueue } from "../tasks/delivery-queue";
+import { executeTask, type TaskEnd, type TaskLaunch } from "../tasks/run-task";
+import { resumePoint, sseComment, sseEvent } from "../tasks/sse";
+import { markTaskEnded, markTaskRunning, toTask } from "../tasks/task-row";
 
 /** How often the watchdog looks at a running task; also how long an orphaned run can stay `running` at most. */
 const WATCHDOG_MS = 30_000;
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
+/** Frames per replay read when an SSE client resumes. */
+const REPLAY_BATCH = 1_000;
 
 type TaskStatus = "running" | "done";
+/** What the object hosts: a task (`/v1/tasks`, webhooks) or a one-shot run (`/v1/rlm/runs`). */
+type Hosted = ({ type: "task" } & TaskLaunch) | ({ type: "rlm-run" } & RunLaunch);
 
 /**
- * One headless run (API or webhook task). It owns the run's lifetime: starts the engine, cancels it, and — through a
- * watchdog alarm — makes sure a run whose host was restarted mid-way ends as `failed` instead of `running` forever.
- * The engine and storage logic live in `worker/rlm`; this class only wires them to the object's storage and alarms.
+ * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that fails a run orphaned by a
+ * restart), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
+ * the same alarm). The logic lives in `worker/tasks`, `worker/rlm` and `worker/session`; this class wires it up.
  */
 export class TaskDO extends DurableObject<Env> {
+  #log!: EventLog;
+  #deliveries!: DeliveryQueue;
   #active: { controller: AbortController; done: Promise<void> } | null = null;
+  #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      const sql = ctx.storage.sql;
-      sql.exec("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
-      const version = sql.exec<{ value: string }>("SELECT value FROM meta WHERE key = 'schema'").toArray()[0];
-      if (!version) {
-        sql.exec(
-          "CREATE TABLE task (id INTEGER PRIMARY KEY CHECK (id = 1), launch TEXT NOT NULL, status TEXT NOT NULL)",
-        );
-        sql.exec("INSERT INTO meta (key, value) VALUES ('schema', ?)", String(SCHEMA_VERSION));
-      }
+      const { sql } = ctx.storage;
+      const tag: Sql = (strings, ...values) => sql.exec(strings.join("?"), ...values).toArray();
+      tag`CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`;
+      tag`CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY CHECK (id = 1), launch TEXT NOT NULL, status TEXT NOT NULL)`;
+      this.#log = EventLog.open(tag);
+      this.#deliveries = DeliveryQueue.open(tag);
+      tag`INSERT INTO meta (key, value) VALUES ('schema', ${String(SCHEMA_VERSION)})
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
     });
   }
 
-  /** Starts the run once; a repeated call (a retried request) reports the existing state. */
+  /** Starts a task once; a repeated call (a retried request) reports the existing state. */
+  async start(launch: TaskLaunch): Promise<{ status: TaskStatus; started: boolean }> {
+    return this.#host({ type: "task", ...launch });
+  }
+
+  /** Starts a one-shot RLM run once (`POST /v1/rlm/runs`). */
   async startRlm(launch: RunLaunch): Promise<{ status: TaskStatus; started: boolean }> {
-    const existing = this.#state();
-    if (existing) return { status: existing.status, started: false };
-    this.ctx.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(launch));
-    await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-    const controller = new AbortController();
-    const done = this.#run(launch, controller.signal);
-    this.#active = { controller, done };
-    this.ctx.waitUntil(done);
-    return { status: "running", started: true };
+    return this.#host({ type: "rlm-run", ...launch });
   }
 
   /** Cancels a running task; returns false when it had already ended. */
@@ -54,56 +64,184 @@ export class TaskDO extends DurableObject<Env> {
     return true;
   }
 
-  /** The watchdog: a task stored as running with no live engine was orphaned by a restart, so it is failed. */
-  override async alarm(): Promise<void> {
-    const state = this.#state();
-    if (!state || state.status === "done") return;
-    if (this.#active) {
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      return;
+  /** Schedules a delivery again now (manual redelivery); false when the object does not hold it. */
+  async redeliver(delivery: {
+    id: string;
+    tenantId: string;
+    endpointId: string;
+    url: string;
+    messageId: string;
+    body: string;
+  }) {
+    this.#deliveries.add({ ...delivery, nextAt: Date.now() });
+    await this.#armAlarm();
+    return true;
+  }
+
+  /** `GET …/events`: the task's frames as Server-Sent Events, from `Last-Event-ID` on, live until the task ends. */
+  override async fetch(request: Request): Promise<Response> {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const writer = writable.getWriter();
+    let cursor = resumePoint(request);
+    // Replay and subscription happen with no await in between, so no frame can slip between them.
+    for (;;) {
+      const batch = this.#log.after(cursor, REPLAY_BATCH);
+      for (const { frame, text } of batch) void writer.write(sseEvent(frame, text));
+      const last = batch.at(-1);
+      if (!last || batch.length < REPLAY_BATCH) break;
+      cursor = last.frame.seq ?? cursor;
     }
-    await this.#finish(state.launch, {
-      code: "internal",
-      message: "The run was interrupted when its host restarted; start it again",
+    if (this.#state()?.status === "running") {
+      this.#streams.add(writer);
+      void writer.write(sseComment("live"));
+    } else {
+      void writer.close();
+    }
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
     });
   }
 
-  async #run(launch: RunLaunch, signal: AbortSignal): Promise<void> {
+  /** The watchdog and the delivery scheduler. */
+  override async alarm(): Promise<void> {
+    const state = this.#state();
+    if (state?.status === "running" && !this.#active) {
+      await this.#finish(state.launch, {
+        status: "failed",
+        error: { code: "internal", message: "The run was interrupted when its host restarted; start it again" },
+        usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+      });
+    }
+    if (this.#deliveries.earliest() !== null) {
+      const handle = openDb(this.env);
+      try {
+        await runDueDeliveries(this.env, handle.db, this.#deliveries);
+      } finally {
+        await handle.close();
+      }
+    }
+    await this.#armAlarm();
+  }
+
+  async #host(hosted: Hosted): Promise<{ status: TaskStatus; started: boolean }> {
+    const existing = this.#state();
+    if (existing) return { status: existing.status, started: false };
+    this.ctx.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(hosted));
+    await this.#armAlarm();
+    const controller = new AbortController();
+    const done = this.#run(hosted, controller.signal);
+    this.#active = { controller, done };
+    this.ctx.waitUntil(done);
+    return { status: "running", started: true };
+  }
+
+  async #run(hosted: Hosted, signal: AbortSignal): Promise<void> {
     try {
-      await executeRun(this.env, launch, signal);
-      // The engine records its own ending; this only closes rows a lost trace write left open.
-      await this.#finish(launch, { code: "internal", message: "The run ended without recording its outcome" });
+      if (hosted.type === "rlm-run") {
+        await executeRun(this.env, hosted, signal);
+        // The engine records its own ending; this only closes rows a lost trace write left open.
+        await this.#finish(hosted, {
+          status: "failed",
+          error: { code: "internal", message: "The run ended without recording its outcome" },
+          usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+        });
+        return;
+      }
+      const handle = openDb(this.env);
+      try {
+        await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
+      } finally {
+        await handle.close();
+      }
+      this.#emit({
+        kind: "turn_started",
+        runId: hosted.runId,
+        depth: 0,
+        data: { taskId: hosted.taskId, mode: hosted.mode },
+      });
+      const end = await executeTask(this.env, hosted, { emit: (event) => this.#emit(event), signal });
+      await this.#finish(hosted, end);
     } catch (err) {
-      // Failures before the engine could record anything (no LLM configured, context missing) end here.
+      // Failures before anything could be recorded (no LLM configured, context missing) end here.
       const error = isAppError(err)
         ? { code: err.code, message: err.message }
         : { code: "internal", message: "The run could not start" };
-      if (!isAppError(err)) console.error(JSON.stringify({ level: "error", runId: launch.runId, err: String(err) }));
-      await this.#finish(launch, error);
+      if (!isAppError(err)) console.error(JSON.stringify({ level: "error", runId: hosted.runId, err: String(err) }));
+      await this.#finish(hosted, {
+        status: "failed",
+        error,
+        usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+      });
     } finally {
       this.#active = null;
     }
   }
 
-  async #finish(launch: RunLaunch, error: { code: string; message: string }): Promise<void> {
+  /** Records the ending once: run rows, the task row, the final event, and the outbound deliveries it triggers. */
+  async #finish(hosted: Hosted, end: TaskEnd): Promise<void> {
     const handle = openDb(this.env);
     try {
-      await failUnfinished(handle.db, launch.tenantId, launch.runId, error);
-      this.#markDone();
+      const error = end.status === "failed" ? end.error : { code: end.status, message: `The run was ${end.status}` };
+      await failUnfinished(handle.db, hosted.tenantId, hosted.runId, error);
+      if (hosted.type === "task") {
+        const row = await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
+        this.#emit(
+          end.status === "completed"
+            ? { kind: "turn_completed", runId: hosted.runId, depth: 0, data: { answer: end.answer, usage: end.usage } }
+            : end.status === "cancelled"
+              ? { kind: "cancelled", runId: hosted.runId, depth: 0, data: { usage: end.usage } }
+              : {
+                  kind: "error",
+                  runId: hosted.runId,
+                  depth: 0,
+                  data: { ...end.error, terminal: true, usage: end.usage },
+                },
+        );
+        if (row)
+          await enqueueTaskDeliveries(
+            this.env,
+            handle.db,
+            this.#deliveries,
+            toTask(row),
+            row.callbackUrl,
+            hosted.tenantId,
+          );
+      }
+      this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
       await handle.close();
+      for (const writer of this.#streams) void writer.close().catch(() => {});
+      this.#streams.clear();
+      await this.#armAlarm();
     }
   }
 
-  #markDone(): void {
-    this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
-    void this.ctx.storage.deleteAlarm();
+  #emit(event: NewFrame): void {
+    const { frame, text } = this.#log.append(event);
+    const bytes = sseEvent(frame, text);
+    for (const writer of this.#streams) {
+      writer.write(bytes).catch(() => this.#streams.delete(writer));
+    }
   }
 
-  #state(): { launch: RunLaunch; status: TaskStatus } | null {
+  /** One alarm serves both jobs: the watchdog while running, and the earliest due delivery. */
+  async #armAlarm(): Promise<void> {
+    const times: number[] = [];
+    if (this.#state()?.status === "running") times.push(Date.now() + WATCHDOG_MS);
+    const delivery = this.#deliveries.earliest();
+    if (delivery !== null) times.push(delivery);
+    if (times.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...times));
+  }
+
+  #state(): { launch: Hosted; status: TaskStatus } | null {
     const row = this.ctx.storage.sql
       .exec<{ launch: string; status: string }>("SELECT launch, status FROM task")
       .toArray()[0];
-    return row ? { launch: JSON.parse(row.launch) as RunLaunch, status: row.status as TaskStatus } : null;
+    if (!row) return null;
+    const parsed = JSON.parse(row.launch) as Partial<Hosted>;
+    // Objects created before tasks existed stored a bare run launch.
+    const launch = (parsed.type ? parsed : { type: "rlm-run", ...parsed }) as Hosted;
+    return { launch, status: row.status as TaskStatus };
   }
 }

@@ -31,6 +31,8 @@ export interface LlmPort {
     model?: string;
     signal?: AbortSignal;
   }): Promise<LlmReply>;
+  /** The model a role's calls ask for when they name none, so traces can tell it from the model that answered. */
+  modelFor?(role: "planner" | "delegate"): string;
   /** A conservative cost for a call of this size, so a USD limit can be reserved before the call. */
   estimateCostUsd(role: "planner" | "delegate", promptTokens: number, completionTokens: number): number;
 }

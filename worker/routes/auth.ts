@@ -49,7 +49,14 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         maxAge: SESSION_TTL_SECONDS,
         secure: new URL(c.req.url).protocol === "https:",
       });
-      const me = toMe({ tenantId: tenant.id, userId: user.id, via: "session", role, scopes: scopesForRole(role) });
+      const me = toMe({
+        tenantId: tenant.id,
+        userId: user.id,
+        via: "session",
+        role,
+        scopes: scopesForRole(role),
+        plan: tenant.plan,
+      });
       const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
       return c.json({ token, expiresAt, me }, 200);
     },

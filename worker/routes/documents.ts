@@ -206,7 +206,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { id } = c.req.valid("param");
       const row = await repos.documents.get(c.var.db, c.var.principal.tenantId, id);
-      if (!row || row.status !== "ready") throw notFound(id);
+      if (row?.status !== "ready") throw notFound(id);
       const range = c.req.header("range");
       if (range && !/^bytes=(\d+-\d*|-\d+)$/.test(range.trim())) {
         throw new AppError("validation_failed", "Only a single byte range is supported, e.g. 'bytes=0-1023'", {

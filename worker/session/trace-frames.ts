@@ -1,7 +1,7 @@
 /**
  * Turns what the RLM engine records into live trace events: run started/ended, one event per iteration (code,
- * output excerpt, true output length) and one per LLM call. Depths are shifted so the agent is depth 0 and a
- * delegated RLM depth 1; the delegated root's parent is the agent's run.
+ * output excerpt, true output length) and one per LLM call. Under an agent, depths are shifted so the agent is depth 0
+ * and a delegated RLM depth 1, and the delegated root's parent is the agent's run.
  */
 import type { Emit } from "../agent/tool";
 import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
@@ -10,7 +10,7 @@ import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
 const OUTPUT_EXCERPT_CHARS = 2_000;
 
 interface RunMeta {
-  parentRunId: string;
+  parentRunId: string | undefined;
   depth: number;
 }
 
@@ -35,19 +35,28 @@ function iterationData(data: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-/** An observer for `dbRecorder` that emits trace events for one delegation tree. */
-export function traceFrames(emit: Emit, agentRunId: string, onProgress?: () => void): Partial<RunRecorder> {
+export interface TraceFrameOptions {
+  /** The agent run RLM roots hang under; absent for a headless RLM task, whose root is the top of the tree. */
+  agentRunId?: string;
+  /** Called after each RLM iteration, e.g. to publish the budget. */
+  onProgress?: () => void;
+}
+
+/** An observer for `dbRecorder` that emits trace events for one run tree. */
+export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partial<RunRecorder> {
+  const { agentRunId, onProgress } = options;
+  const offset = agentRunId ? 1 : 0;
   const runs = new Map<string, RunMeta>();
-  const meta = (runId: string): RunMeta => runs.get(runId) ?? { parentRunId: agentRunId, depth: 1 };
+  const meta = (runId: string): RunMeta => runs.get(runId) ?? { parentRunId: agentRunId, depth: offset };
   return {
     started(run) {
-      const entry = { parentRunId: run.parentRunId ?? agentRunId, depth: run.depth + 1 };
+      const entry = { parentRunId: run.parentRunId ?? agentRunId, depth: run.depth + offset };
       runs.set(run.runId, entry);
       emit({ kind: "rlm_started", runId: run.runId, ...entry, data: { query: run.query } });
     },
     step(runId, step: RecordedStep) {
       // The agent's own steps are emitted by the agent loop as they happen.
-      if (runId === agentRunId) return;
+      if (agentRunId && runId === agentRunId) return;
       const { parentRunId, depth } = meta(runId);
       const usage = {
         promptTokens: step.promptTokens ?? 0,
@@ -61,6 +70,8 @@ export function traceFrames(emit: Emit, agentRunId: string, onProgress?: () => v
       if (step.kind === "iteration") onProgress?.();
     },
     ended(runId, outcome: RunOutcome) {
+      // The agent's own ending is the turn's terminal frame, sent by its host.
+      if (agentRunId && runId === agentRunId) return;
       const { parentRunId, depth } = meta(runId);
       emit({
         kind: "rlm_completed",

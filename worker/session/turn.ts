@@ -65,7 +65,8 @@ export async function acceptTurn(env: Env, tenantId: string, frame: MessageFrame
   try {
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const documents = await store.find(frame.documents);
-    const missing = frame.documents.findIndex((id) => !documents.some((d) => d.id === id));
+    const ready = new Set(documents.map((d) => d.id));
+    const missing = frame.documents.findIndex((id) => !ready.has(id));
     if (missing !== -1) {
       throw new AppError("validation_failed", `Document ${frame.documents[missing]} does not exist or is not ready`, {
         details: { issues: [{ field: `documents.${missing}`, message: "unknown document" }] },
@@ -124,7 +125,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     tenantId,
     sessionId,
     turnId,
-    observer: traceFrames(deps.emit, runId, () => void publishBudget()),
+    observer: traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
   });
   const onAbort = () => void budgetStub.cancel("the turn was cancelled").catch(() => {});
   deps.signal.addEventListener("abort", onAbort, { once: true });

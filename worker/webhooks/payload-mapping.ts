@@ -4,7 +4,7 @@
  * out by JSON Pointers (RFC 6901). The mapping is validated once when the endpoint is saved; applying it to a payload
  * returns a missing field as data, naming the pointer, so the sender gets a precise 422.
  */
-import { z } from "zod";
+import { z } from "@hono/zod-openapi";
 import { AppError } from "../errors";
 
 /** Longest pointer accepted: far beyond any real payload's nesting, short enough to keep stored mappings small. */

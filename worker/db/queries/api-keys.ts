@@ -3,6 +3,8 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "../client";
 import { apiKeys, tenants } from "../schema";
 
+type Plan = (typeof tenants.$inferSelect)["plan"];
+
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
 
 /**
@@ -12,9 +14,9 @@ export type ApiKeyRow = typeof apiKeys.$inferSelect;
 export async function findApiKeyByHash(
   db: Db,
   hash: string,
-): Promise<{ key: ApiKeyRow; tenantStatus: "active" | "suspended" } | null> {
+): Promise<{ key: ApiKeyRow; tenantStatus: "active" | "suspended"; plan: Plan } | null> {
   const [row] = await db
-    .select({ key: apiKeys, tenantStatus: tenants.status })
+    .select({ key: apiKeys, tenantStatus: tenants.status, plan: tenants.plan })
     .from(apiKeys)
     .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
     .where(and(eq(apiKeys.hash, hash), isNull(apiKeys.revokedAt)))

@@ -1,0 +1,17 @@
+/**
+ * The wire types the SPA uses, taken from the Worker's zod contracts as types only: the browser bundle carries no
+ * schema code, and a change to a contract is a type error here.
+ */
+export type { ApiKey, CreateApiKeyRequest, CreatedApiKey, Me, SignedIn } from "../../../worker/contracts/auth";
+export type { ErrorResponse } from "../../../worker/contracts/common";
+export type { Document } from "../../../worker/contracts/documents";
+export type { RunBudget } from "../../../worker/contracts/rlm";
+export type {
+  ClientFrame,
+  EventPage,
+  ExecutionMode,
+  FrameKind,
+  ServerFrame,
+  Session,
+  Turn,
+} from "../../../worker/contracts/session";

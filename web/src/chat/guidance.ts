@@ -1,0 +1,36 @@
+/** What the user can do about an error, by its stable code: every error the chat shows ends with a next step. */
+
+const NEXT_STEP: Record<string, string> = {
+  turn_in_progress: "Wait for the running answer to finish, or press Stop.",
+  validation_failed: "Change the message or its settings and send it again.",
+  budget_exhausted: "Raise the budget (LLM calls or USD) under the composer's Budget settings and ask again.",
+  unavailable: "A service the turn needs is not configured or not reachable. Check the server's /ready page.",
+  upstream_error: "The model provider failed. Try again in a minute.",
+  llm_auth_failed: "The server's LLM key was refused. An administrator must fix OPENAI_API_KEY.",
+  sandbox_failed: "The code sandbox failed. Send the message again; a new sandbox will be created.",
+  rate_limited: "Too many requests right now. Wait a minute and try again.",
+  quota_exceeded: "Your tenant is over its quota. Ask an administrator to raise it.",
+  timeout: "It ran out of time. Raise the time budget or ask a narrower question.",
+  context_too_long: "The input is too long for one call. Attach it as a document instead of pasting it.",
+  conflict: "The session changed in the meantime. Reload the page.",
+  not_found: "It no longer exists. Pick another session or document.",
+  unauthenticated: "Your sign-in expired. Sign in again.",
+  forbidden: "Your account lacks the permission for this. Ask an administrator.",
+  internal: "Something broke on our side. Send the message again; if it repeats, report it with the time.",
+};
+
+/** The next step for an error code, with a generic fallback. */
+export function nextStep(code: string): string {
+  return NEXT_STEP[code] ?? "Try again; if it repeats, report it with the time and this code.";
+}
+
+/** Field issues from a `validation_failed` error, as one readable line. */
+export function describeIssues(issues: unknown): string {
+  if (!Array.isArray(issues)) return "";
+  return issues
+    .map((i) => {
+      const issue = i as { field?: unknown; message?: unknown };
+      return `${String(issue.field ?? "")}: ${String(issue.message ?? "")}`;
+    })
+    .join("; ");
+}

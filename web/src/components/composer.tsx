@@ -1,0 +1,155 @@
+/**
+ * The message composer: text (Enter sends, Shift+Enter breaks the line), execution mode, documents to hand to the
+ * RLM, and the turn's budget. While a turn runs, Send becomes Stop.
+ */
+import { type FormEvent, type KeyboardEvent, useEffect, useState } from "react";
+import { type DocumentInfo, listDocuments } from "../api/documents";
+import type { ExecutionMode, RunBudget } from "../api/types";
+import { formatBytes } from "../trace/format";
+
+/** What a send carries. */
+export interface ComposerMessage {
+  text: string;
+  mode: ExecutionMode;
+  documents: string[];
+  budget: RunBudget;
+}
+
+const MODES: Array<{ value: ExecutionMode; label: string }> = [
+  { value: "auto", label: "Auto: the agent decides" },
+  { value: "rlm", label: "RLM: always delegate" },
+  { value: "tools", label: "Tools: no delegation" },
+];
+
+function DocumentPicker({ selected, onChange }: { selected: string[]; onChange(ids: string[]): void }) {
+  const [documents, setDocuments] = useState<DocumentInfo[] | null>(null);
+  const [unavailable, setUnavailable] = useState(false);
+  useEffect(() => {
+    // Only stored documents can be attached: the server refuses ones still uploading.
+    listDocuments().then(
+      (all) => setDocuments(all.filter((d) => d.status === "ready")),
+      () => setUnavailable(true),
+    );
+  }, []);
+  if (unavailable) return <p className="muted">Documents cannot be listed right now.</p>;
+  if (documents === null) return <p className="muted">Loading documents…</p>;
+  if (documents.length === 0) return <p className="muted">No documents yet: upload some on the Documents page.</p>;
+  return (
+    <fieldset className="doc-picker">
+      <legend>Documents for this message</legend>
+      {documents.map((d) => (
+        <label key={d.id} className="row">
+          <input
+            type="checkbox"
+            checked={selected.includes(d.id)}
+            onChange={(e) => onChange(e.target.checked ? [...selected, d.id] : selected.filter((id) => id !== d.id))}
+          />
+          {d.name} <span className="muted">{formatBytes(d.bytes)}</span>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function parseLimit(value: string): number | undefined {
+  const n = Number(value);
+  return value.trim() && Number.isFinite(n) && n > 0 ? n : undefined;
+}
+
+/** The composer; `running` swaps Send for Stop, `disabled` (not connected, archived) blocks sending. */
+export function Composer(props: {
+  running: boolean;
+  disabled: boolean;
+  disabledReason?: string;
+  onSend(message: ComposerMessage): boolean;
+  onStop(): void;
+}) {
+  const [text, setText] = useState("");
+  const [mode, setMode] = useState<ExecutionMode>("auto");
+  const [documents, setDocuments] = useState<string[]>([]);
+  const [llmCalls, setLlmCalls] = useState("");
+  const [costUsd, setCostUsd] = useState("");
+  const [showOptions, setShowOptions] = useState(false);
+
+  const send = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (props.running || props.disabled || !text.trim()) return;
+    const calls = parseLimit(llmCalls);
+    const usd = parseLimit(costUsd);
+    const budget: RunBudget = {
+      ...(calls ? { llmCalls: Math.floor(calls) } : {}),
+      ...(usd ? { costUsd: usd } : {}),
+    };
+    if (props.onSend({ text: text.trim(), mode, documents, budget })) setText("");
+  };
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
+      event.preventDefault();
+      send();
+    }
+  };
+
+  return (
+    <form className="composer" onSubmit={send} aria-label="Send a message">
+      <label className="visually-hidden" htmlFor="composer-text">
+        Message
+      </label>
+      <textarea
+        id="composer-text"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={onKeyDown}
+        rows={3}
+        placeholder={props.disabledReason ?? "Ask anything; attach documents for long-context work"}
+        disabled={props.disabled}
+      />
+      <div className="composer-bar">
+        <label>
+          Mode{" "}
+          <select value={mode} onChange={(e) => setMode(e.target.value as ExecutionMode)}>
+            {MODES.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" aria-expanded={showOptions} onClick={() => setShowOptions((v) => !v)}>
+          Documents & budget{documents.length > 0 ? ` (${documents.length})` : ""}
+        </button>
+        <span className="spacer" />
+        {props.running ? (
+          <button type="button" className="danger" onClick={props.onStop}>
+            Stop
+          </button>
+        ) : (
+          <button type="submit" className="primary" disabled={props.disabled || !text.trim()}>
+            Send
+          </button>
+        )}
+      </div>
+      {showOptions && (
+        <div className="composer-options">
+          <DocumentPicker selected={documents} onChange={setDocuments} />
+          <fieldset className="row">
+            <legend>Budget for this message (blank: the server's default)</legend>
+            <label>
+              LLM calls
+              <input type="number" min={1} step={1} value={llmCalls} onChange={(e) => setLlmCalls(e.target.value)} />
+            </label>
+            <label>
+              Cost (USD)
+              <input
+                type="number"
+                min={0.01}
+                step={0.01}
+                value={costUsd}
+                onChange={(e) => setCostUsd(e.target.value)}
+              />
+            </label>
+          </fieldset>
+        </div>
+      )}
+    </form>
+  );
+}

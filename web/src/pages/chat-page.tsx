@@ -1,0 +1,202 @@
+/**
+ * The chat screen: sessions sidebar, the conversation with its composer, and the live trace of the selected turn.
+ * On a phone the conversation and the trace are two tabs.
+ */
+import { useEffect, useRef, useState } from "react";
+import { createSession, getSession, type SessionDetail, updateSession } from "../api/sessions";
+import { navigate } from "../app/router";
+import { describeIssues } from "../chat/guidance";
+import { useSessionStream } from "../chat/use-session-stream";
+import { ChatTurnView } from "../components/chat-turn";
+import { Composer, type ComposerMessage } from "../components/composer";
+import { ConnectionIndicator } from "../components/connection-indicator";
+import { ErrorBox, ErrorNotice } from "../components/error-notice";
+import type { FeedbackInput } from "../components/feedback";
+import { SessionSidebar } from "../components/session-sidebar";
+import { TracePanel } from "../trace/trace-panel";
+
+/** Sessions start with the server's default title; the first question names them instead. */
+const DEFAULT_TITLE = "New session";
+
+function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(title: string): void }) {
+  const { session, onReopen } = props;
+  const archived = session.status === "archived";
+  const stream = useSessionStream(session.id, archived);
+  const { transcript } = stream;
+  const [selectedTurn, setSelectedTurn] = useState<string | null>(null);
+  const [tab, setTab] = useState<"chat" | "trace">("chat");
+  const [sendError, setSendError] = useState<string | null>(null);
+  const end = useRef<HTMLDivElement>(null);
+  const running = transcript.running;
+  const turnCount = transcript.turns.length;
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a turn is added or its answer grows
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: "end" });
+  }, [turnCount, transcript.version]);
+
+  const send = (message: ComposerMessage) => {
+    const ok = stream.send({ type: "message", ...message, models: {} });
+    setSendError(ok ? null : "Not connected: the message was not sent. It will be possible again once “Live” shows.");
+    if (ok) setSelectedTurn(null);
+    if (ok && turnCount === 0 && session.title === DEFAULT_TITLE) props.onRename(message.text.slice(0, 60));
+    return ok;
+  };
+  const feedback = (runId: string) => (input: FeedbackInput) => stream.send({ type: "feedback", runId, ...input });
+  const reply = stream.reply;
+
+  return (
+    <div className={`chat-layout show-${tab}`} data-session-id={session.id}>
+      <section className="conversation" aria-label="Conversation">
+        <header className="chat-header">
+          <h1>{session.title}</h1>
+          <ConnectionIndicator status={stream.status} />
+          <fieldset className="tabs">
+            <legend className="visually-hidden">View</legend>
+            <button type="button" aria-pressed={tab === "chat"} onClick={() => setTab("chat")}>
+              Chat
+            </button>
+            <button type="button" aria-pressed={tab === "trace"} onClick={() => setTab("trace")}>
+              Trace
+            </button>
+          </fieldset>
+        </header>
+        <div className="turns">
+          {turnCount === 0 && <p className="muted empty">Ask a question to start. Attach documents for long inputs.</p>}
+          {transcript.turns.map((turn) => (
+            <ChatTurnView
+              key={turn.turnId}
+              turn={turn}
+              selected={(selectedTurn ?? transcript.turns.at(-1)?.turnId) === turn.turnId}
+              onSelect={() => {
+                setSelectedTurn(turn.turnId);
+                setTab("trace");
+              }}
+              onFeedback={feedback(turn.runId)}
+            />
+          ))}
+          <div ref={end} />
+        </div>
+        {reply && (
+          <ErrorBox
+            code={String(reply.data.code ?? "error")}
+            message={String(reply.data.message ?? "")}
+            issues={describeIssues(reply.data.issues)}
+            onDismiss={stream.dismissReply}
+          />
+        )}
+        {sendError && (
+          <p role="alert" className="error-text">
+            {sendError}
+          </p>
+        )}
+        {archived ? (
+          <div className="archived-bar">
+            <p>This session is archived: its history is read only.</p>
+            <button type="button" className="primary" onClick={onReopen}>
+              Reopen to chat
+            </button>
+          </div>
+        ) : (
+          <Composer
+            running={Boolean(running)}
+            disabled={stream.status.state !== "live"}
+            disabledReason={stream.status.state === "live" ? undefined : "Waiting for the connection…"}
+            onSend={send}
+            onStop={() => stream.send({ type: "cancel" })}
+          />
+        )}
+      </section>
+      <TracePanel
+        trace={stream.trace}
+        turnId={selectedTurn}
+        version={stream.trace.version}
+        applied={stream.applied}
+        lastSeq={stream.lastSeq}
+      />
+    </div>
+  );
+}
+
+function EmptyChat() {
+  const [error, setError] = useState<unknown>(null);
+  const start = async () => {
+    try {
+      navigate(`/sessions/${(await createSession()).id}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <section className="empty-chat">
+      <h1>Start a conversation</h1>
+      <p className="muted">
+        The agent answers directly or delegates long-context work to a Recursive Language Model; watch it in the trace.
+      </p>
+      <button type="button" className="primary" onClick={start}>
+        New chat
+      </button>
+      <ErrorNotice error={error} />
+    </section>
+  );
+}
+
+/** The chat route: `/` (no session yet) or `/sessions/{id}`. */
+export function ChatPage({ sessionId }: { sessionId: string | null }) {
+  const [session, setSession] = useState<SessionDetail | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [reloadKey, setReloadKey] = useState(0);
+
+  useEffect(() => {
+    setSession(null);
+    setError(null);
+    if (!sessionId) return;
+    let cancelled = false;
+    getSession(sessionId).then(
+      (s) => !cancelled && setSession(s),
+      (err) => !cancelled && setError(err),
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [sessionId]);
+
+  const rename = (title: string) => {
+    if (!session) return;
+    updateSession(session.id, { title }).then((updated) => {
+      setSession((s) => (s && s.id === updated.id ? { ...s, ...updated } : s));
+      setReloadKey((k) => k + 1);
+    }, setError);
+  };
+
+  const reopen = async () => {
+    if (!session) return;
+    try {
+      const updated = await updateSession(session.id, { status: "active" });
+      setSession({ ...session, ...updated });
+      setReloadKey((k) => k + 1);
+    } catch (err) {
+      setError(err);
+    }
+  };
+
+  return (
+    <div className="with-sidebar">
+      <SessionSidebar
+        currentId={sessionId}
+        reloadKey={reloadKey}
+        onSessionChanged={(updated) => setSession((s) => (s && s.id === updated.id ? { ...s, ...updated } : s))}
+      />
+      <main id="main" className="chat-main">
+        <ErrorNotice error={error} />
+        {!sessionId ? (
+          <EmptyChat />
+        ) : session ? (
+          <ChatView key={`${session.id}:${session.status}`} session={session} onReopen={reopen} onRename={rename} />
+        ) : (
+          !error && <p className="muted">Loading the session…</p>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,122 @@
+/** Documents: upload with progress, the list with sizes, a preview of the first lines, delete. */
+import { useCallback, useEffect, useRef, useState } from "react";
+import { type DocumentInfo, deleteDocument, listDocuments, previewDocument, uploadDocument } from "../api/documents";
+import { ErrorNotice } from "../components/error-notice";
+import { formatBytes } from "../trace/format";
+
+interface UploadState {
+  key: string;
+  name: string;
+  sent: number;
+  total: number;
+  abort(): void;
+}
+
+function Preview({ id }: { id: string }) {
+  const [preview, setPreview] = useState<{ lines: string[]; truncated: boolean } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  useEffect(() => {
+    previewDocument(id).then(setPreview, setError);
+  }, [id]);
+  if (error) return <ErrorNotice error={error} />;
+  if (!preview) return <p className="muted">Loading the first lines…</p>;
+  return (
+    <figure className="doc-preview">
+      <pre>{preview.lines.join("\n")}</pre>
+      {preview.truncated && <figcaption className="muted">First lines only.</figcaption>}
+    </figure>
+  );
+}
+
+function DocumentRow({ doc, onDeleted, onError }: { doc: DocumentInfo; onDeleted(): void; onError(e: unknown): void }) {
+  const [open, setOpen] = useState(false);
+  const remove = async () => {
+    if (!confirm(`Delete ${doc.name}? Sessions that used it keep their answers.`)) return;
+    try {
+      await deleteDocument(doc.id);
+      onDeleted();
+    } catch (err) {
+      onError(err);
+    }
+  };
+  return (
+    <li className="doc-row" data-document-id={doc.id}>
+      <div className="row">
+        <span className="doc-name">{doc.name}</span>
+        <span className="muted">{formatBytes(doc.bytes)}</span>
+        <span className="muted">{doc.contentType}</span>
+        {doc.status !== "ready" && <span className="badge">{doc.status}</span>}
+        <span className="spacer" />
+        <button type="button" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
+          {open ? "Hide preview" : "Preview"}
+        </button>
+        <button type="button" className="danger" onClick={remove} aria-label={`Delete ${doc.name}`}>
+          Delete
+        </button>
+      </div>
+      {open && <Preview id={doc.id} />}
+    </li>
+  );
+}
+
+/** The documents screen. */
+export function DocumentsPage() {
+  const [documents, setDocuments] = useState<DocumentInfo[] | null>(null);
+  const [uploads, setUploads] = useState<UploadState[]>([]);
+  const [error, setError] = useState<unknown>(null);
+  const input = useRef<HTMLInputElement>(null);
+
+  const reload = useCallback(() => {
+    listDocuments().then(setDocuments, setError);
+  }, []);
+  useEffect(() => reload(), [reload]);
+
+  const upload = (files: FileList | null) => {
+    for (const file of Array.from(files ?? [])) {
+      const key = crypto.randomUUID();
+      const handle = uploadDocument(file, (sent, total) =>
+        setUploads((list) => list.map((u) => (u.key === key ? { ...u, sent, total } : u))),
+      );
+      setUploads((list) => [...list, { key, name: file.name, sent: 0, total: file.size, abort: handle.abort }]);
+      handle.done.then(reload, setError).finally(() => setUploads((list) => list.filter((u) => u.key !== key)));
+    }
+    if (input.current) input.current.value = "";
+  };
+
+  return (
+    <main id="main" className="page">
+      <h1>Documents</h1>
+      <p className="muted">
+        Long inputs for the RLM: they stay in storage and stream into the sandbox, never into a model's context window.
+      </p>
+      <div className="card stack">
+        <label htmlFor="upload-input">Upload files</label>
+        <input id="upload-input" ref={input} type="file" multiple onChange={(e) => upload(e.target.files)} />
+        {uploads.map((u) => (
+          <div key={u.key} className="upload-progress row">
+            <label htmlFor={`progress-${u.key}`}>{u.name}</label>
+            <progress id={`progress-${u.key}`} max={u.total || 1} value={u.sent} />
+            <span className="muted">
+              {formatBytes(u.sent)} / {formatBytes(u.total)}
+            </span>
+            <button type="button" onClick={u.abort}>
+              Cancel
+            </button>
+          </div>
+        ))}
+      </div>
+      <ErrorNotice error={error} onDismiss={() => setError(null)} />
+      {documents === null ? (
+        !error && <p className="muted">Loading…</p>
+      ) : documents.length === 0 ? (
+        <p className="muted">No documents yet.</p>
+      ) : (
+        <ul className="doc-list">
+          {documents.map((d) => (
+            <DocumentRow key={d.id} doc={d} onDeleted={reload} onError={setError} />
+          ))}
+        </ul>
+      )}
+    </main>
+  );
+}

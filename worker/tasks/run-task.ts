@@ -1,0 +1,209 @@
+/**
+ * Runs a headless task to its end: an RLM run over an inline context or documents, or the chat agent (delegation and
+ * document tools, no session). Live events go to `emit` (the task object's log, served as SSE); runs and steps are
+ * recorded like any other run. Never throws for expected endings.
+ */
+import { runAgentTurn } from "../agent/loop";
+import { agentSystemPrompt } from "../agent/prompts";
+import type { Emit } from "../agent/tool";
+import { delegationTools } from "../agent/tools/delegation";
+import { documentTools } from "../agent/tools/documents";
+import { getBudgetStub, ROOT_SCOPE } from "../budget";
+import type { RunBudget } from "../contracts/rlm";
+import { openDb } from "../db/client";
+import { repos } from "../db/repos";
+import { documentsContext } from "../documents/context";
+import { documentStore } from "../documents/store";
+import { AppError, isAppError } from "../errors";
+import { budgetPort } from "../rlm/budget-port";
+import { dbRecorder } from "../rlm/db-recorder";
+import { type RlmContext, runRlm } from "../rlm/engine";
+import { DEFAULT_RUN_LIMITS, resolveLlm } from "../rlm/launch";
+import { emptyUsage } from "../rlm/metered-llm";
+import type { RunUsage } from "../rlm/ports";
+import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
+import { meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
+
+/** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
+export interface TaskLaunch {
+  taskId: string;
+  tenantId: string;
+  runId: string;
+  mode: "rlm" | "agent";
+  query: string;
+  context:
+    | { kind: "stored"; key: string; format: "text" | "json" }
+    | { kind: "documents"; ids: string[] }
+    | { kind: "none" };
+  budget: RunBudget;
+  models: { planner?: string; delegate?: string };
+  maxIterations: number;
+  maxDepth: number;
+  subCallConcurrency: number;
+}
+
+export type TaskEnd =
+  | { status: "completed"; answer: string; usage: RunUsage }
+  | { status: "failed"; error: { code: string; message: string }; usage: RunUsage }
+  | { status: "cancelled"; usage: RunUsage };
+
+async function rlmContext(env: Env, launch: TaskLaunch, store: ReturnType<typeof documentStore>): Promise<RlmContext> {
+  const { context } = launch;
+  if (context.kind === "stored") {
+    const object = await env.DOCUMENTS.get(context.key);
+    if (!object) throw new AppError("not_found", "The task's context is missing from storage");
+    return { kind: "stream", stream: object.body, format: context.format };
+  }
+  if (context.kind === "documents") {
+    const resolved = await documentsContext(store, context.ids);
+    if (resolved.status === "missing") {
+      throw new AppError("not_found", `Documents are gone: ${resolved.ids.join(", ")}`);
+    }
+    return { kind: "stream", stream: resolved.stream, format: resolved.format };
+  }
+  return { kind: "text", text: "" };
+}
+
+export async function executeTask(
+  env: Env,
+  launch: TaskLaunch,
+  deps: { emit: Emit; signal: AbortSignal },
+): Promise<TaskEnd> {
+  const { tenantId, runId } = launch;
+  const usage = emptyUsage();
+  const budgetStub = getBudgetStub(env, runId);
+  const onAbort = () => void budgetStub.cancel("the task was cancelled").catch(() => {});
+  deps.signal.addEventListener("abort", onAbort, { once: true });
+  const recorder = dbRecorder({
+    env,
+    tenantId,
+    observer: traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
+  });
+  const handle = openDb(env);
+  try {
+    await budgetStub.init({
+      llmCalls: launch.budget.llmCalls ?? DEFAULT_RUN_LIMITS.llmCalls,
+      tokens: launch.budget.tokens,
+      costUsd: launch.budget.costUsd,
+      deadline: Date.now() + (launch.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds) * 1000,
+      maxDepth: launch.maxDepth,
+      maxSandboxes: launch.budget.maxSandboxes ?? DEFAULT_RUN_LIMITS.maxSandboxes,
+    });
+    const llm = resolveLlm(env, launch.models);
+    const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
+    const budget = budgetPort(budgetStub, ROOT_SCOPE);
+    const sandboxes = replSandboxes(daytonaProvider(daytonaSettings(env)), {
+      labels: { tenant: tenantId, task: launch.taskId },
+    });
+    const settings = {
+      maxIterations: launch.maxIterations,
+      maxDepth: launch.maxDepth,
+      llmConcurrency: launch.subCallConcurrency,
+    };
+    if (launch.mode === "rlm") {
+      const outcome = await runRlm(
+        {
+          runId,
+          rootRunId: runId,
+          parentRunId: null,
+          depth: 0,
+          query: launch.query,
+          context: await rlmContext(env, launch, store),
+        },
+        { llm, budget, sandboxes, recorder, signal: deps.signal, settings },
+      );
+      if (outcome.status === "completed" && outcome.answer !== null) {
+        return { status: "completed", answer: outcome.answer, usage: outcome.usage };
+      }
+      if (outcome.status === "cancelled") return { status: "cancelled", usage: outcome.usage };
+      return {
+        status: "failed",
+        error: outcome.error ?? { code: outcome.endReason ?? "internal", message: "The run ended without an answer" },
+        usage: outcome.usage,
+      };
+    }
+
+    await repos.runs.insert(handle.db, tenantId, {
+      id: runId,
+      rootRunId: runId,
+      kind: "agent",
+      status: "running",
+      query: launch.query,
+      startedAt: new Date(),
+    });
+    const inline =
+      launch.context.kind === "stored" ? await env.DOCUMENTS.get(launch.context.key).then((o) => o?.text()) : undefined;
+    const documents = launch.context.kind === "documents" ? launch.context.ids : [];
+    const emit: Emit = (event) => {
+      deps.emit({ runId, depth: 0, ...event });
+      if (event.kind === "tool_call" || event.kind === "tool_result") {
+        recorder.step(runId, { kind: event.kind === "tool_call" ? "tool_call" : "observation", data: event.data });
+      }
+    };
+    const outcome = await runAgentTurn(
+      {
+        systemPrompt: agentSystemPrompt({
+          mode: "auto",
+          memory: "(no memory: this is a one-shot task)",
+          documents: await store.find(documents),
+          extra: inline
+            ? "The task comes with an inline context: delegate_to_rlm reads it when you give no documents."
+            : undefined,
+        }),
+        history: [],
+        userMessage: launch.query,
+      },
+      {
+        llm: meteredAgentLlm({ gateway: llm, budget, recorder, emit, runId, usage }),
+        tools: [
+          ...delegationTools(
+            rlmDelegator({
+              llm,
+              budget,
+              sandboxes,
+              recorder,
+              documents: store,
+              defaultDocuments: documents,
+              fallbackContext: inline ?? launch.query,
+              agentRunId: runId,
+              usage,
+              settings,
+            }),
+          ),
+          ...documentTools(store),
+        ],
+        emit,
+        signal: deps.signal,
+        settings: { maxIterations: launch.maxIterations },
+      },
+    );
+    const end: TaskEnd =
+      outcome.status === "completed"
+        ? { status: "completed", answer: outcome.answer, usage }
+        : outcome.status === "cancelled"
+          ? { status: "cancelled", usage }
+          : { status: "failed", error: outcome.error, usage };
+    recorder.ended(runId, {
+      status: end.status,
+      answer: end.status === "completed" ? end.answer : null,
+      forced: outcome.status === "completed" && outcome.forced,
+      iterations: outcome.iterations,
+      endReason: end.status === "failed" ? end.error.code : end.status === "cancelled" ? "cancelled" : null,
+      error: end.status === "failed" ? end.error : null,
+      usage,
+      wallMs: 0,
+    });
+    return end;
+  } catch (err) {
+    if (deps.signal.aborted) return { status: "cancelled", usage };
+    if (!isAppError(err)) console.error(JSON.stringify({ level: "error", taskId: launch.taskId, err: String(err) }));
+    const error = isAppError(err)
+      ? { code: err.code, message: err.message }
+      : { code: "internal", message: "The task failed unexpectedly" };
+    return { status: "failed", error, usage };
+  } finally {
+    deps.signal.removeEventListener("abort", onAbort);
+    await recorder.flush().catch(() => {});
+    await handle.close().catch(() => {});
+  }
+}
