@@ -66,7 +66,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["dev/**/*.test.ts", "bench/**/*.test.ts"],
+          include: ["dev/**/*.test.ts", "bench/**/*.test.ts", "test/stack/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
         },

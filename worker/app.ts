@@ -3,6 +3,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { withDb } from "./db/middleware";
+import { renderApiReference } from "./docs/render";
 import { AppError } from "./errors";
 import { apiKeyRoutes } from "./routes/api-keys";
 import type { AppEnv } from "./routes/app-env";
@@ -72,6 +73,7 @@ export function createApp() {
     description: "An API key (frk_…) or a sign-in token",
   });
   app.doc31("/openapi.json", OPENAPI_INFO);
+  app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
   app.onError(handleError);
   app.notFound(handleNotFound);
   return app;
