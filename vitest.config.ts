@@ -25,6 +25,8 @@ function workerProject(
             OPENAI_API_KEY: inject("llmApi").apiKey,
             LLM_ADMIN_URL: inject("llmApi").origin,
             RECEIVER_URL: inject("receiverUrl"),
+            OTEL_EXPORTER_OTLP_ENDPOINT: inject("otlpUrl"),
+            OTEL_EXPORTER_OTLP_HEADERS: "x-otlp-token=test%20token",
           },
         },
       })),

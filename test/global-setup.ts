@@ -10,6 +10,7 @@ import type { TestProject } from "vitest/node";
 import { type LocalDatabase, startLocalDatabase } from "../dev/database";
 import { startRealPostgres } from "../dev/db/real-postgres";
 import { startScriptedLlm } from "../dev/llm/index";
+import { startOtlpReceiver } from "../dev/otlp-receiver";
 import { startSandboxServer } from "../dev/sandbox-server/index";
 import { startWebhookReceiver } from "../dev/webhook-receiver";
 
@@ -27,6 +28,8 @@ declare module "vitest" {
     llmApi: { url: string; origin: string; apiKey: string };
     /** A local webhook receiver that records deliveries and fails on request. */
     receiverUrl: string;
+    /** A local OTLP/HTTP trace receiver (the Worker's `OTEL_EXPORTER_OTLP_ENDPOINT`). */
+    otlpUrl: string;
   }
 }
 
@@ -73,6 +76,10 @@ export default async function setup(project: TestProject) {
   const receiver = await startWebhookReceiver();
   stops.unshift(() => receiver.stop());
   project.provide("receiverUrl", receiver.url);
+
+  const otlp = await startOtlpReceiver();
+  stops.unshift(() => otlp.stop());
+  project.provide("otlpUrl", otlp.url);
 
   return async () => {
     for (const stop of stops) await stop();

@@ -16,6 +16,7 @@ import { hookRoutes } from "./routes/hooks";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
+import { traceRoutes } from "./routes/traces";
 import { webhookRoutes } from "./routes/webhooks";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
@@ -65,6 +66,7 @@ export function createApp() {
   app.route("/", sessionRoutes);
   app.route("/", documentRoutes);
   app.route("/", taskRoutes);
+  app.route("/", traceRoutes);
   app.route("/", webhookRoutes);
   app.route("/", hookRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {

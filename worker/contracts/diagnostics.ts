@@ -26,3 +26,45 @@ export const SandboxDiagnostics = z
   })
   .openapi("SandboxDiagnostics");
 export type SandboxDiagnostics = z.infer<typeof SandboxDiagnostics>;
+
+export const LlmDiagnosticsRequest = z
+  .object({
+    model: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "Model to call; the configured planner model (OPENAI_MODEL) when absent" }),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(120_000)
+      .default(30_000)
+      .openapi({ description: "One attempt, no retries, at most this long" }),
+  })
+  .openapi("LlmDiagnosticsRequest");
+
+export const LlmDiagnostics = z
+  .object({
+    ok: z.boolean(),
+    /** Configuration is read before the call; a failure there means no request was sent. */
+    failedAt: z.enum(["configure", "call"]).optional(),
+    model: z.string().nullable().openapi({ description: "The model asked for" }),
+    responseModel: z.string().optional().openapi({ description: "The model that answered, as the provider names it" }),
+    latencyMs: z.number().optional(),
+    usage: z.object({ promptTokens: z.number(), completionTokens: z.number(), cachedTokens: z.number() }).optional(),
+    costUsd: z.number().optional(),
+    reply: z.string().optional().openapi({ description: "The start of the model's answer" }),
+    error: z
+      .object({
+        code: z.string(),
+        message: z.string(),
+        status: z.number().optional().openapi({ description: "The provider's HTTP status, when it sent one" }),
+        providerCode: z.string().nullable().optional(),
+      })
+      .optional(),
+    guidance: z.string().optional(),
+  })
+  .openapi("LlmDiagnostics");
+export type LlmDiagnostics = z.infer<typeof LlmDiagnostics>;

@@ -6,6 +6,7 @@ export { isAbortError } from "./abort";
 export { createLlmGateway } from "./gateway";
 export { DEFAULT_PRICES, type LlmUsage, type ModelPrice, type PriceTable } from "./pricing";
 export type { BackoffPolicy } from "./retry";
+export { configurationFailure, llmSmoke } from "./smoke";
 export type {
   LlmCompletion,
   LlmFinishReason,

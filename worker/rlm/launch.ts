@@ -5,8 +5,9 @@
 import { getBudgetStub, ROOT_SCOPE } from "../budget";
 import type { RunBudget } from "../contracts/rlm";
 import { AppError } from "../errors";
-import { createLlmGateway, type LlmGateway } from "../llm";
+import { createLlmGateway, type LlmGateway, type LlmGatewayConfig } from "../llm";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
+import { otelObserver } from "../trace";
 import { budgetPort } from "./budget-port";
 import { dbRecorder } from "./db-recorder";
 import { runRlm } from "./engine";
@@ -29,8 +30,15 @@ export interface RunLaunch {
 /** Default ceilings for a run whose request names none: generous for real work, finite for mistakes. */
 export const DEFAULT_RUN_LIMITS = { llmCalls: 2_000, timeoutSeconds: 3_600, maxSandboxes: 16 } as const;
 
-/** The LLM endpoint for a run: the configured one, or in development the scripted demo model. */
-export function resolveLlm(env: Env, models: RunLaunch["models"]): LlmGateway {
+/**
+ * The LLM endpoint for a run: the configured one, or in development the scripted demo model. `tuning` overrides the
+ * gateway's timeouts and retries (the diagnostics call wants one quick attempt).
+ */
+export function resolveLlm(
+  env: Env,
+  models: RunLaunch["models"],
+  tuning: Pick<LlmGatewayConfig, "timeoutMs" | "maxRetries" | "deadlineMs"> = {},
+): LlmGateway {
   if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) {
     const fallback = env.OPENAI_MODEL;
     const planner = models.planner ?? fallback;
@@ -43,12 +51,14 @@ export function resolveLlm(env: Env, models: RunLaunch["models"]): LlmGateway {
       baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
       apiKey: env.OPENAI_API_KEY,
       models: { planner, delegate: models.delegate ?? planner },
+      ...tuning,
     });
   }
   if (env.ENVIRONMENT === "development" && env.DEMO_LLM_BASE_URL) {
     return createLlmGateway({
       baseUrl: env.DEMO_LLM_BASE_URL,
       models: { planner: models.planner ?? "solver", delegate: models.delegate ?? "solver" },
+      ...tuning,
     });
   }
   throw new AppError("unavailable", "No LLM endpoint is configured: set OPENAI_API_KEY / OPENAI_BASE_URL");
@@ -68,7 +78,11 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
   });
   const onAbort = () => void budget.cancel("the run was cancelled").catch(() => {});
   signal.addEventListener("abort", onAbort, { once: true });
-  const recorder = dbRecorder({ env, tenantId: launch.tenantId });
+  const recorder = dbRecorder({
+    env,
+    tenantId: launch.tenantId,
+    observer: otelObserver(env, { tenantId: launch.tenantId }),
+  });
   try {
     const object = await env.DOCUMENTS.get(launch.contextKey);
     if (!object) throw new AppError("not_found", "The run's context is missing from storage");

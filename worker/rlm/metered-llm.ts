@@ -80,7 +80,13 @@ export async function recordedComplete(
   addUsage(meter.usage, { llmCalls: 1, ...usage, costUsd: reply.costUsd });
   meter.recorder.step(meter.runId, {
     kind: "llm_call",
-    data: { role, purpose: options.purpose, model: reply.model, cachedTokens: usage.cachedTokens },
+    data: {
+      role,
+      purpose: options.purpose,
+      requestModel: options.model ?? meter.llm.modelFor?.(role),
+      model: reply.model,
+      cachedTokens: usage.cachedTokens,
+    },
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     costUsd: reply.costUsd,

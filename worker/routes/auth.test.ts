@@ -36,6 +36,12 @@ describe("dev login", () => {
     expect(await me.json()).toMatchObject({ via: "session", role: "owner" });
     const bearer = await call("/v1/me", { key: body.token });
     expect(bearer.status).toBe(200);
+    const logout = await call("/v1/auth/logout", {
+      method: "POST",
+      headers: { cookie: cookie.split(";")[0] as string },
+    });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get("set-cookie")).toMatch(/fleet_session=;.*Max-Age=0/);
   });
 
   it("is refused in production and creates nothing", async () => {

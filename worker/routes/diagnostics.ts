@@ -1,8 +1,18 @@
-/** `POST /v1/diagnostics/sandbox`: a real sandbox round trip with timings, or the exact failure and what to do. */
+/**
+ * Diagnostics with real calls: `POST /v1/diagnostics/sandbox` (a sandbox round trip with timings) and
+ * `POST /v1/diagnostics/llm` (one completion from the configured LLM), each reporting the exact failure and what to do.
+ */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses } from "../contracts/common";
-import { SandboxDiagnostics, SandboxDiagnosticsRequest } from "../contracts/diagnostics";
+import {
+  LlmDiagnostics,
+  LlmDiagnosticsRequest,
+  SandboxDiagnostics,
+  SandboxDiagnosticsRequest,
+} from "../contracts/diagnostics";
+import { configurationFailure, llmSmoke } from "../llm";
+import { resolveLlm } from "../rlm/launch";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { sandboxSmoke } from "../sandbox/smoke";
 import type { AppEnv } from "./app-env";
@@ -16,38 +26,65 @@ const GUIDANCE: Record<string, string> = {
   delete: "The sandbox could not be deleted: remove it by its labels in the provider's console.",
 };
 
-export const diagnosticsRoutes = new OpenAPIHono<AppEnv>().openapi(
-  createRoute({
-    method: "post",
-    path: "/v1/diagnostics/sandbox",
-    tags: ["diagnostics"],
-    summary: "Create a sandbox, time REPL round trips and context ingestion, delete it",
-    security: [{ bearer: [] }],
-    middleware: [requireAuth(), requireScope("admin")],
-    request: { body: jsonBody(SandboxDiagnosticsRequest) },
-    responses: {
-      200: jsonResponse(SandboxDiagnostics, "The smoke run's report"),
-      ...errorResponses(400, 401, 403, 503),
-    },
-  }),
-  async (c) => {
-    const input = c.req.valid("json");
-    const provider = daytonaProvider(daytonaSettings(c.env));
-    const report = await sandboxSmoke(provider, c.var.principal.tenantId, input);
-    const samples = report.execMs ?? [];
-    const sorted = [...samples].sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    const { execMs: _samples, ...rest } = report;
-    return c.json(
-      {
-        ...rest,
-        guidance: report.failedAt ? GUIDANCE[report.failedAt] : undefined,
-        exec:
-          samples.length > 0
-            ? { count: samples.length, medianMs: at(0.5), p95Ms: at(0.95), samplesMs: samples }
-            : undefined,
+export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/diagnostics/sandbox",
+      tags: ["diagnostics"],
+      summary: "Create a sandbox, time REPL round trips and context ingestion, delete it",
+      security: [{ bearer: [] }],
+      middleware: [requireAuth(), requireScope("admin")],
+      request: { body: jsonBody(SandboxDiagnosticsRequest) },
+      responses: {
+        200: jsonResponse(SandboxDiagnostics, "The smoke run's report"),
+        ...errorResponses(400, 401, 403, 503),
       },
-      200,
-    );
-  },
-);
+    }),
+    async (c) => {
+      const input = c.req.valid("json");
+      const provider = daytonaProvider(daytonaSettings(c.env));
+      const report = await sandboxSmoke(provider, c.var.principal.tenantId, input);
+      const samples = report.execMs ?? [];
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+      const { execMs: _samples, ...rest } = report;
+      return c.json(
+        {
+          ...rest,
+          guidance: report.failedAt ? GUIDANCE[report.failedAt] : undefined,
+          exec:
+            samples.length > 0
+              ? { count: samples.length, medianMs: at(0.5), p95Ms: at(0.95), samplesMs: samples }
+              : undefined,
+        },
+        200,
+      );
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "post",
+      path: "/v1/diagnostics/llm",
+      tags: ["diagnostics"],
+      summary: "Make one real call to the configured LLM (or a named model): latency, model, usage, or what failed",
+      security: [{ bearer: [] }],
+      middleware: [requireAuth(), requireScope("admin")],
+      request: { body: jsonBody(LlmDiagnosticsRequest) },
+      responses: {
+        200: jsonResponse(LlmDiagnostics, "The call's report; `ok: false` with `error` and `guidance` on failure"),
+        ...errorResponses(400, 401, 403),
+      },
+    }),
+    async (c) => {
+      const { model, timeoutMs } = c.req.valid("json");
+      let gateway: ReturnType<typeof resolveLlm>;
+      try {
+        // One attempt bounded by the caller's limit: retries would hide the failure being diagnosed.
+        gateway = resolveLlm(c.env, { planner: model }, { maxRetries: 0, timeoutMs, deadlineMs: timeoutMs });
+      } catch (err) {
+        return c.json(configurationFailure(err), 200);
+      }
+      return c.json(await llmSmoke(gateway, model), 200);
+    },
+  );

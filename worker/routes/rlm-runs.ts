@@ -6,6 +6,7 @@ import { CreateRlmRunRequest, RlmRun, RlmRunAccepted } from "../contracts/rlm";
 import { repos } from "../db/repos";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
+import { inlineContextKey } from "../rlm/context-key";
 import { type RunLaunch, resolveLlm } from "../rlm/launch";
 import { countSteps, loadRunTree } from "../rlm/run-rows";
 import type { AppEnv } from "./app-env";
@@ -31,7 +32,7 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
       resolveLlm(c.env, input.models); // Fails fast, before anything is stored, when no model can serve the run.
       const runId = crypto.randomUUID();
       const isText = typeof input.context === "string";
-      const contextKey = `contexts/${tenantId}/${runId}`;
+      const contextKey = inlineContextKey(tenantId, runId);
       await c.env.DOCUMENTS.put(contextKey, isText ? (input.context as string) : JSON.stringify(input.context), {
         httpMetadata: { contentType: isText ? "text/plain; charset=utf-8" : "application/json" },
       });

@@ -53,6 +53,7 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
       const data = {
         role: "planner",
         purpose: "agent",
+        requestModel: request.model ?? deps.gateway.modelFor(request.role),
         model: reply.model,
         cachedTokens: usage.cachedTokens,
         finishReason: reply.finishReason,

@@ -23,6 +23,7 @@ import { resolveLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunOutcome } from "../rlm/ports";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
+import { composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { rlmDelegator } from "./rlm-delegator";
 import { traceFrames } from "./trace-frames";
@@ -125,7 +126,10 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     tenantId,
     sessionId,
     turnId,
-    observer: traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
+    observer: composeObservers(
+      traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
+      otelObserver(env, { tenantId, agentRunId: runId }),
+    ),
   });
   const onAbort = () => void budgetStub.cancel("the turn was cancelled").catch(() => {});
   deps.signal.addEventListener("abort", onAbort, { once: true });

@@ -23,6 +23,7 @@ import { emptyUsage } from "../rlm/metered-llm";
 import type { RunUsage } from "../rlm/ports";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
 import { meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
+import { composeObservers, otelObserver } from "../trace";
 
 /** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
 export interface TaskLaunch {
@@ -77,7 +78,10 @@ export async function executeTask(
   const recorder = dbRecorder({
     env,
     tenantId,
-    observer: traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
+    observer: composeObservers(
+      traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
+      otelObserver(env, { tenantId, agentRunId: launch.mode === "agent" ? runId : undefined }),
+    ),
   });
   const handle = openDb(env);
   try {

@@ -1,0 +1,5 @@
+/** Tracing: the OpenTelemetry export of run trees, a run tree as JSON, and the feedback dataset built on runs. */
+export { composeObservers } from "./compose";
+export { feedbackDataset } from "./feedback-dataset";
+export { otelObserver } from "./observer";
+export { loadRunTrace } from "./run-tree";

@@ -1,0 +1,62 @@
+/**
+ * The OpenTelemetry export of a run tree as a `RunRecorder` observer: spans built by `./span-builder.ts`, shipped by
+ * `./exporter.ts` to `OTEL_EXPORTER_OTLP_ENDPOINT`. Absent when no endpoint is configured, so nothing is built then.
+ * Tracing must never break a run: a failure inside it is logged once and tracing stops for that tree.
+ */
+import type { RunRecorder } from "../rlm/ports";
+import { otlpExporter } from "./exporter";
+import { parseOtlpHeaders, tracesUrl } from "./otlp";
+import { type SpanBuilderOptions, spanBuilder } from "./span-builder";
+
+/** The settings the export reads. */
+export type OtelEnv = Pick<Env, "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_EXPORTER_OTLP_HEADERS">;
+
+const SERVICE_NAME = "fleet-rlm";
+
+/** Settings of {@link otelObserver}. */
+export interface OtelObserverOptions {
+  tenantId: string;
+  /** The agent run the tree hangs under, for chat turns and agent tasks (see {@link SpanBuilderOptions}). */
+  agentRunId?: string;
+  fetch?: typeof fetch;
+}
+
+/**
+ * An observer exporting one run tree's spans, or undefined when tracing is off.
+ * @example dbRecorder({ env, tenantId, observer: otelObserver(env, { tenantId }) })
+ */
+export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partial<RunRecorder> | undefined {
+  const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (!endpoint) return undefined;
+  const url = tracesUrl(endpoint);
+  if (!url) {
+    console.error(JSON.stringify({ level: "warn", msg: "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL" }));
+    return undefined;
+  }
+  const exporter = otlpExporter({
+    url,
+    headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
+    resource: { serviceName: SERVICE_NAME },
+    fetch: options.fetch,
+  });
+  let broken = false;
+  const guard = (fn: () => void) => {
+    if (broken) return;
+    try {
+      fn();
+    } catch (err) {
+      broken = true;
+      console.error(JSON.stringify({ level: "warn", msg: "trace building failed; export stopped", err: String(err) }));
+    }
+  };
+  let builder: Partial<RunRecorder> = {};
+  guard(() => {
+    builder = spanBuilder({ tenantId: options.tenantId, agentRunId: options.agentRunId, onSpan: exporter.add });
+  });
+  return {
+    started: (run) => guard(() => builder.started?.(run)),
+    step: (runId, step) => guard(() => builder.step?.(runId, step)),
+    ended: (runId, outcome) => guard(() => builder.ended?.(runId, outcome)),
+    flush: () => exporter.flush(),
+  };
+}

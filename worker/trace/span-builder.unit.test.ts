@@ -1,0 +1,156 @@
+import { describe, expect, it } from "vitest";
+import type { RunOutcome } from "../rlm/ports";
+import { spanIdFor, traceIdFor } from "./ids";
+import type { SpanRecord } from "./span";
+import { spanBuilder, spanIds } from "./span-builder";
+
+const ROOT = "0190c2b6-8f7a-7cc1-9d0e-3c1f2a4b5c6d";
+const CHILD = "11111111-2222-4333-8444-555555555555";
+const AGENT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee";
+
+function outcome(over: Partial<RunOutcome> = {}): RunOutcome {
+  return {
+    status: "completed",
+    answer: "42",
+    forced: false,
+    iterations: 1,
+    endReason: null,
+    error: null,
+    usage: { llmCalls: 2, promptTokens: 100, completionTokens: 10, cachedTokens: 0, costUsd: 0.01 },
+    wallMs: 50,
+    ...over,
+  };
+}
+
+function harness(options: { agentRunId?: string } = {}) {
+  let clock = 1_000;
+  const spans: SpanRecord[] = [];
+  const builder = spanBuilder({ tenantId: "t1", onSpan: (s) => spans.push(s), now: () => clock, ...options });
+  const at = (ms: number) => {
+    clock = ms;
+  };
+  const byName = (name: string) => spans.filter((s) => s.name === name);
+  return { builder, spans, at, byName };
+}
+
+const llmStep = (purpose: string, latencyMs: number) => ({
+  kind: "llm_call" as const,
+  data: { role: purpose === "root" ? "planner" : "delegate", purpose, model: "m-2025", requestModel: "m" },
+  promptTokens: 90,
+  completionTokens: 7,
+  costUsd: 0.001,
+  latencyMs,
+});
+
+describe("spanBuilder", () => {
+  it("nests a depth-2 tree: run → iteration → llm calls, child run under the iteration that spawned it", () => {
+    const { builder, spans, at, byName } = harness();
+    at(1_000);
+    builder.started?.({ runId: ROOT, parentRunId: null, rootRunId: ROOT, depth: 0, query: "q" });
+    at(1_100);
+    builder.step?.(ROOT, llmStep("root", 90));
+    at(1_150);
+    builder.started?.({ runId: CHILD, parentRunId: ROOT, rootRunId: ROOT, depth: 1, query: "sub" });
+    at(1_200);
+    builder.step?.(CHILD, llmStep("root", 40));
+    at(1_210);
+    builder.step?.(CHILD, { kind: "iteration", data: { turn: 0, blocks: [], final: "x" }, latencyMs: 55 });
+    builder.ended?.(CHILD, outcome());
+    at(1_300);
+    builder.step?.(ROOT, {
+      kind: "iteration",
+      data: {
+        turn: 0,
+        final: "42",
+        blocks: [{ code: "print(1)", output: "1", outputChars: 1, error: null, ms: 150 }],
+        timings: { rootCallMs: 100 },
+      },
+      latencyMs: 300,
+    });
+    at(1_310);
+    builder.ended?.(ROOT, outcome());
+
+    const traceId = traceIdFor(ROOT);
+    expect(traceId).toBe(ROOT.replaceAll("-", ""));
+    expect(spans.every((s) => s.traceId === traceId)).toBe(true);
+    const [root, child] = byName("rlm.run").sort((a, b) => a.startMs - b.startMs);
+    expect(root).toMatchObject({ spanId: spanIds.run(ROOT), parentSpanId: null, startMs: 1_000, endMs: 1_310 });
+    expect(root?.status.code).toBe("ok");
+    const rootIteration = byName("rlm.iteration").find((s) => s.parentSpanId === root?.spanId);
+    expect(rootIteration).toMatchObject({ spanId: spanIds.iteration(ROOT, 0), startMs: 1_000, endMs: 1_300 });
+    expect(child?.parentSpanId).toBe(rootIteration?.spanId);
+    const childIteration = byName("rlm.iteration").find((s) => s.parentSpanId === child?.spanId);
+    expect(childIteration).toBeDefined();
+    const llm = byName("chat m");
+    expect(llm.map((s) => s.parentSpanId).sort()).toEqual([rootIteration?.spanId, childIteration?.spanId].sort());
+    expect(llm[0]).toMatchObject({
+      kind: "client",
+      startMs: 1_010,
+      endMs: 1_100,
+      attributes: {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "openai",
+        "gen_ai.request.model": "m",
+        "gen_ai.response.model": "m-2025",
+        "gen_ai.usage.input_tokens": 90,
+        "gen_ai.usage.output_tokens": 7,
+        "fleet.tenant.id": "t1",
+      },
+    });
+    const [exec] = byName("sandbox.exec");
+    expect(exec).toMatchObject({ parentSpanId: rootIteration?.spanId, startMs: 1_100, endMs: 1_250 });
+    expect(new Set(spans.map((s) => s.spanId)).size).toBe(spans.length);
+  });
+
+  it("hangs a delegated run under the agent's tool call and closes what a failed run left open", () => {
+    const { builder, at, byName } = harness({ agentRunId: AGENT });
+    at(2_000);
+    builder.step?.(AGENT, llmStep("agent", 500));
+    builder.step?.(AGENT, { kind: "tool_call", data: { callId: "c1", name: "delegate_to_rlm" } });
+    at(2_100);
+    builder.started?.({ runId: ROOT, parentRunId: AGENT, rootRunId: AGENT, depth: 0, query: "q" });
+    at(2_200);
+    builder.step?.(ROOT, llmStep("llm_query", 50));
+    at(2_300);
+    builder.ended?.(ROOT, outcome({ status: "failed", error: { code: "budget_exhausted", message: "no calls left" } }));
+    builder.step?.(AGENT, { kind: "observation", data: { callId: "c1", name: "delegate_to_rlm", ok: false } });
+    at(2_400);
+    builder.ended?.(AGENT, outcome());
+
+    const [agent] = byName("invoke_agent fleet-rlm agent");
+    expect(agent).toMatchObject({ parentSpanId: null, startMs: 1_000, traceId: AGENT.replaceAll("-", "") });
+    expect(agent?.attributes["gen_ai.operation.name"]).toBe("invoke_agent");
+    const [tool] = byName("execute_tool delegate_to_rlm");
+    expect(tool).toMatchObject({ parentSpanId: agent?.spanId, startMs: 2_000, endMs: 2_300 });
+    expect(tool?.status.code).toBe("error");
+    const [run] = byName("rlm.run");
+    expect(run).toMatchObject({ parentSpanId: tool?.spanId, status: { code: "error", message: "no calls left" } });
+    const [open] = byName("rlm.iteration");
+    expect(open).toMatchObject({ parentSpanId: run?.spanId, startMs: 2_150, endMs: 2_300 });
+    expect(open?.attributes["fleet.iteration.incomplete"]).toBe(true);
+    const agentCall = byName("chat m").find((s) => s.attributes["fleet.llm.purpose"] === "agent");
+    expect(agentCall?.parentSpanId).toBe(agent?.spanId);
+  });
+
+  it("puts the forced answer under the run, and ignores runs it never saw start", () => {
+    const { builder, spans, byName } = harness();
+    builder.step?.(CHILD, llmStep("root", 1));
+    builder.ended?.(CHILD, outcome());
+    expect(spans).toEqual([]);
+    builder.started?.({ runId: ROOT, parentRunId: null, rootRunId: ROOT, depth: 0, query: "q" });
+    builder.step?.(ROOT, llmStep("forced_answer", 5));
+    builder.ended?.(ROOT, outcome({ forced: true }));
+    expect(byName("chat m")[0]?.parentSpanId).toBe(spanIds.run(ROOT));
+    expect(byName("rlm.iteration")).toEqual([]);
+  });
+});
+
+describe("ids", () => {
+  it("derives stable, distinct 8-byte span ids and hashes non-UUID trace roots", () => {
+    expect(spanIdFor("run", ROOT)).toBe(spanIdFor("run", ROOT));
+    expect(spanIdFor("run", ROOT)).not.toBe(spanIdFor("run", CHILD));
+    expect(spanIdFor("a", "bc")).not.toBe(spanIdFor("ab", "c"));
+    expect(spanIdFor("x")).toMatch(/^[0-9a-f]{16}$/);
+    expect(traceIdFor("not-a-uuid")).toMatch(/^[0-9a-f]{32}$/);
+  });
+});
