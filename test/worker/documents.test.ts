@@ -182,5 +182,13 @@ describe("documents", () => {
     const reader = await newTenant(handle, "doc-reader", ["documents:read"]);
     expect((await upload(reader.apiKey.secret, "x.txt", "x")).status).toBe(403);
     expect((await call("/v1/documents")).status).toBe(401);
+    for (const [path, field] of [
+      ["/v1/documents?limit=0", "query.limit"],
+      ["/v1/documents?cursor=garbage", "query.cursor"],
+    ] as const) {
+      const res = await call(path, { key: a.apiKey.secret });
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain(field);
+    }
   });
 });

@@ -198,6 +198,20 @@ describe("tasks", () => {
     }
     expect(await handle.db.select().from(tasks).where(eq(tasks.tenantId, tenant.id))).toEqual([]);
     expect((await call(`/v1/tasks/${crypto.randomUUID()}`, { key })).status).toBe(404);
+    expect((await call(`/v1/tasks/${crypto.randomUUID()}/cancel`, { method: "POST", key })).status).toBe(404);
+    expect((await call(`/v1/tasks/${crypto.randomUUID()}/events`, { key })).status).toBe(404);
+    for (const [path, field] of [
+      [`/v1/tasks/${crypto.randomUUID()}/events?after=-1`, "query.after"],
+      ["/v1/tasks?limit=0", "query.limit"],
+      ["/v1/tasks?status=sleeping", "query.status"],
+      ["/v1/tasks?cursor=garbage", "query.cursor"],
+    ] as const) {
+      const res = await json<{ error: { details: { issues: Array<{ field: string }> } } }>(
+        await call(path, { key }),
+        400,
+      );
+      expect(res.error.details.issues.map((i) => i.field)).toContain(field);
+    }
 
     // Free plan: two tasks at once.
     const scriptId = `quota-${crypto.randomUUID()}`;

@@ -295,6 +295,21 @@ describe("webhooks", () => {
     ]) {
       expect((await call(path, { key: other.apiKey.secret })).status, path).toBe(404);
     }
+    for (const [path, init, field] of [
+      [
+        `/v1/webhooks/endpoints/${s.inbound.endpoint.id}/rotate`,
+        { method: "POST", json: { overlapSeconds: -1 } },
+        "json.overlapSeconds",
+      ],
+      [`/v1/webhooks/endpoints/${s.inbound.endpoint.id}/deliveries?limit=0`, {}, "query.limit"],
+    ] as const) {
+      const res = await call(path, { ...init, key: s.key });
+      expect(res.status, path).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain(field);
+    }
+    expect(
+      (await call(`/v1/webhooks/deliveries/${crypto.randomUUID()}/redeliver`, { method: "POST", key: s.key })).status,
+    ).toBe(404);
     const member = await newTenant(handle, "hook-member", ["tasks:write"]);
     expect((await call("/v1/webhooks/endpoints", { key: member.apiKey.secret })).status).toBe(403);
     expect(
