@@ -35,8 +35,11 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     options.persistTo,
   ];
   for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
+  // wrangler's local trace collector runs inside the same workerd and took a third of its CPU per RLM iteration;
+  // the `request.cf` download needs the internet, which a local stack must not.
+  const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
   // Its own process group, so stopping it also stops workerd.
-  const child = spawn("npx", args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const child = spawn("npx", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stdout"));
   child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
   const url = `http://127.0.0.1:${options.port}`;

@@ -154,7 +154,10 @@ describe("session tools", () => {
     await ws.waitFor((f) => f.kind === "turn_completed" && f.data.answer === "x + 1 is 42.");
     const results = ws.logged.filter((f) => f.kind === "tool_result");
     expect(results.map((f) => String(f.data.output).trim())).toEqual(["set", "42"]);
-    expect(ws.logged.filter((f) => f.kind === "sandbox").map((f) => f.data.event)).toEqual(["created"]);
+    const sandboxFrames = ws.logged.filter((f) => f.kind === "sandbox");
+    expect(sandboxFrames.map((f) => f.data.event)).toEqual(["created"]);
+    const firstTurn = ws.logged.find((f) => f.kind === "turn_started");
+    expect(sandboxFrames[0]).toMatchObject({ runId: firstTurn?.runId, turnId: firstTurn?.turnId, depth: 0 });
     ws.close();
 
     const first = await json<{ events: Array<{ seq: number }>; lastSeq: number; hasMore: boolean }>(

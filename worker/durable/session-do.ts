@@ -41,6 +41,7 @@ export class SessionDO extends DurableObject<Env> {
   #state!: SessionState;
   #turn: RunningTurn | null = null;
   #repl: ReturnType<typeof sessionSandbox> | null = null;
+  #replEmit: (event: NewFrame) => void = () => {};
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -228,7 +229,7 @@ export class SessionDO extends DurableObject<Env> {
         sessionId: owner.sessionId,
         emit,
         memory: { read: () => loadMemory(this.#state.memory), write: (m) => (this.#state.memory = m) },
-        repl: this.#sessionRepl(owner, emit),
+        repl: this.#sessionRepl(owner, (event) => emit({ runId: accepted.runId, depth: 0, ...event })),
         signal: controller.signal,
       });
       emit(terminalFrame(end, accepted.runId));
@@ -239,14 +240,15 @@ export class SessionDO extends DurableObject<Env> {
     }
   }
 
+  /** The session's REPL, created once per object; its events go to the turn that is running when they happen. */
   #sessionRepl(owner: { tenantId: string; sessionId: string }, emit: (event: NewFrame) => void) {
+    this.#replEmit = emit;
     this.#repl ??= sessionSandbox({
       provider: daytonaProvider(daytonaSettings(this.env)),
       labels: { tenant: owner.tenantId, session: owner.sessionId },
       load: () => this.#state.sandbox,
       save: (sandbox) => (this.#state.sandbox = sandbox),
-      // Sandbox events belong to whichever turn is running when they happen.
-      emit: (event) => emit(event),
+      emit: (event) => this.#replEmit(event),
     });
     return this.#repl;
   }
