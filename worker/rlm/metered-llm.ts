@@ -73,7 +73,13 @@ export async function recordedComplete(
   meter: Meter,
   role: "planner" | "delegate",
   messages: ChatMessage[],
-  options: { signal?: AbortSignal; model?: string; purpose: string },
+  options: {
+    signal?: AbortSignal;
+    model?: string;
+    purpose: string;
+    /** The `llm_query_batched` call this one belongs to, and its place in it, so a trace can group a batch. */
+    batch?: { id: string; index: number; size: number };
+  },
 ): Promise<LlmReply> {
   const reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
   const { usage } = reply;
@@ -86,6 +92,9 @@ export async function recordedComplete(
       requestModel: options.model ?? meter.llm.modelFor?.(role),
       model: reply.model,
       cachedTokens: usage.cachedTokens,
+      ...(options.batch
+        ? { batchId: options.batch.id, batchIndex: options.batch.index, batchSize: options.batch.size }
+        : {}),
     },
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,

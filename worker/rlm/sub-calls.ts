@@ -56,13 +56,15 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
       return batch(prompts, settings.llmConcurrency, (prompt) => llmQuery(prompt, model));
     }
     const actual = { tokens: 0, costUsd: 0 };
+    const batchId = crypto.randomUUID();
     try {
-      return await mapWithConcurrency(prompts, settings.llmConcurrency, async (prompt) => {
+      return await mapWithConcurrency(prompts, settings.llmConcurrency, async (prompt, index) => {
         try {
           const reply = await recordedComplete(meter, "delegate", messagesFor(prompt), {
             signal,
             model,
             purpose: "llm_query_batched",
+            batch: { id: batchId, index, size: prompts.length },
           });
           actual.tokens += reply.usage.promptTokens + reply.usage.completionTokens;
           actual.costUsd += reply.costUsd;

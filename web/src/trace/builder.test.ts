@@ -100,6 +100,27 @@ describe("TraceBuilder", () => {
     expect(builder.turn("t1")?.budget?.limits.llmCalls).toBe(1000);
   });
 
+  it("gives each llm_query_batched call of one iteration its own batch node", () => {
+    const builder = new TraceBuilder();
+    const list = frames(0).slice(0, 6);
+    list.forEach((frame) => builder.apply(frame));
+    let seq = list.length;
+    for (const batchId of ["b1", "b1", "b2"]) {
+      seq += 1;
+      builder.apply({
+        seq,
+        ts: 1_000 + seq,
+        kind: "llm_call",
+        runId: RLM,
+        depth: 1,
+        data: { purpose: "llm_query_batched", batchId, model: "m", latencyMs: 1 },
+      });
+    }
+    const batches = [...builder.nodes.values()].filter((n) => n.kind === "batch");
+    expect(batches).toHaveLength(2);
+    expect(batches.map((b) => [...builder.nodes.values()].filter((n) => n.parentId === b.id).length)).toEqual([2, 1]);
+  });
+
   it("marks what was still running as cancelled when the turn is cancelled", () => {
     const builder = new TraceBuilder();
     const list = frames(3).slice(0, 7);

@@ -29,7 +29,7 @@ interface RunCursor {
   /** The iteration currently open (its root call seen, its iteration frame not yet). */
   openIteration: string | null;
   iterations: number;
-  /** Batch nodes of the open iteration, by purpose. */
+  /** Batch nodes of the open iteration, by batch id (or purpose when a frame has none). */
   batches: Map<string, string>;
 }
 
@@ -152,10 +152,12 @@ export class TraceBuilder {
       parentId = this.#openIteration(run, frame, true);
     } else {
       const iteration = this.#openIteration(run, frame, false);
-      let batch = run.batches.get(purpose);
+      // One node per llm_query_batched call when the engine names it; older traces group by purpose.
+      const key = str(data.batchId) || purpose;
+      let batch = run.batches.get(key);
       if (!batch) {
         batch = this.#add(iteration, "batch", purpose, frame, { purpose }, "running");
-        run.batches.set(purpose, batch);
+        run.batches.set(key, batch);
       }
       parentId = batch;
       this.#relabelBatch(batch, purpose);
