@@ -13,10 +13,12 @@ import { documentRoutes } from "./routes/documents";
 import { handleError, handleNotFound, validationError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
+import { llmProfileRoutes } from "./routes/llm-profiles";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
 import { traceRoutes } from "./routes/traces";
+import { usageRoutes } from "./routes/usage";
 import { webhookRoutes } from "./routes/webhooks";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
@@ -69,6 +71,8 @@ export function createApp() {
   app.route("/", traceRoutes);
   app.route("/", webhookRoutes);
   app.route("/", hookRoutes);
+  app.route("/", llmProfileRoutes);
+  app.route("/", usageRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

@@ -210,7 +210,7 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     expect(secret).toMatch(/^frk_/);
     const me = (key: string) => fetch(`${stack.url}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
     expect((await me(secret)).status).toBe(200);
-    await page.screenshot({ path: join(ARTIFACTS, "settings.png"), fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "settings-api-key.png"), fullPage: true });
     await page.getByRole("button", { name: "I have stored it" }).click();
     expect(await page.getByTestId("new-key-secret").count()).toBe(0);
 
@@ -218,6 +218,75 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await page.getByRole("button", { name: "Revoke browser test key" }).click();
     await page.getByRole("button", { name: "Revoke browser test key" }).waitFor({ state: "detached" });
     expect((await me(secret)).status).toBe(401);
+  });
+
+  it("adds an LLM profile and tests it, sets default budgets, creates webhook endpoints, and charts usage", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    const profiles = page.getByRole("region", { name: "LLM profiles" });
+    await profiles.getByLabel("Profile name").fill("Local scripted");
+    await profiles.getByLabel("Base URL").fill(`${stack.llmAdmin}/v1`);
+    await profiles.getByLabel("Planner model", { exact: true }).fill("solver");
+    await profiles.getByLabel("Default for new runs").check();
+    await profiles.getByRole("button", { name: "Add profile" }).click();
+    const card = profiles.locator(".profile-card", { hasText: "Local scripted" });
+    await card.waitFor();
+    expect(await card.textContent()).toContain("default");
+    await card.getByRole("button", { name: "Test connection of Local scripted" }).click();
+    const outcome = card.locator(".test-result");
+    await outcome.waitFor({ timeout: 30_000 });
+    expect(await outcome.getAttribute("data-ok")).toBe("true");
+    expect(await outcome.textContent()).toMatch(/Connected: .*solver.* answered in \d+ ms/);
+
+    // A key is write-only: after saving, only its hint comes back.
+    await card.getByRole("button", { name: "Edit Local scripted" }).click();
+    await profiles.getByLabel(/^API key/).fill("sk-proj-browsertest0123456789wxyz");
+    await profiles.getByRole("button", { name: "Save profile" }).click();
+    await expect.poll(() => card.textContent()).toContain("sk-proj-…wxyz");
+    expect(await page.content()).not.toContain("browsertest0123456789");
+
+    const budgets = page.getByRole("region", { name: "Default budgets" });
+    await budgets.getByLabel("Default LLM calls per message").fill("42");
+    await budgets.getByRole("button", { name: "Save defaults" }).click();
+    await budgets.getByText("Saved").waitFor();
+
+    const hooks = page.getByRole("region", { name: "Webhooks" });
+    await hooks.getByLabel("Endpoint name").fill("issues");
+    await hooks.getByLabel(/^Query template/).fill("Summarise {{/issue/title}}");
+    await hooks.getByRole("button", { name: "Create endpoint" }).click();
+    const inboundSecret = (await hooks.getByTestId("new-webhook-secret").textContent()) ?? "";
+    expect(inboundSecret).toMatch(/^whsec_/);
+    await hooks.getByRole("button", { name: "I have stored it" }).click();
+    const inbound = hooks.locator(".endpoint-card", { hasText: "issues" });
+    expect(await inbound.textContent()).toMatch(/\/v1\/hooks\/[0-9a-f-]{36}/);
+    await inbound.getByRole("button", { name: "Reveal the secret of issues" }).click();
+    await expect.poll(() => inbound.getByTestId("revealed-secret").textContent()).toBe(inboundSecret);
+
+    await hooks.getByLabel("Outbound: receives results").check();
+    await hooks.getByLabel("Endpoint name").fill("results");
+    await hooks.getByLabel("Receiver URL").fill("https://example.com/hooks/fleet");
+    await hooks.getByRole("button", { name: "Create endpoint" }).click();
+    await hooks.getByTestId("new-webhook-secret").waitFor();
+    await hooks.getByRole("button", { name: "I have stored it" }).click();
+    const outbound = hooks.locator(".endpoint-card", { hasText: "results" });
+    await outbound.getByRole("button", { name: "Show deliveries" }).click();
+    await outbound.getByText("No deliveries yet.").waitFor();
+
+    // The chats above used the model, so today has usage.
+    const usage = page.getByRole("region", { name: "Usage" });
+    await usage.getByTestId("usage-chart").waitFor();
+    await expect.poll(() => usage.getByTestId("usage-totals").textContent()).toMatch(/^[1-9][\d,]* LLM calls/);
+    expect(await usage.locator(".bar.prompt").count()).toBe(30);
+    await usage.getByLabel("Day", { exact: true }).focus();
+    await expect.poll(() => usage.locator(".usage-readout").textContent()).toMatch(/\d{4}-\d\d-\d\d: .* LLM calls/);
+    await page.getByLabel("7 days").check();
+    await expect.poll(() => usage.locator(".bar.prompt").count()).toBe(7);
+    await page.screenshot({ path: join(ARTIFACTS, "settings.png"), fullPage: true });
+
+    // The composer starts from the saved default budget.
+    await page.getByRole("link", { name: "Chat" }).click();
+    await newChat(page);
+    await page.getByRole("button", { name: /Documents & budget/ }).click();
+    expect(await page.getByLabel("LLM calls", { exact: true }).inputValue()).toBe("42");
   });
 
   it("signs in with a pasted API key, on a phone-sized dark screen", async () => {
@@ -235,6 +304,17 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
       const overflow = await tab.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       await tab.screenshot({ path: join(ARTIFACTS, "phone-dark.png") });
+      await tab.getByRole("link", { name: "Settings" }).click();
+      await tab.getByRole("region", { name: "Usage" }).getByTestId("usage-chart").waitFor();
+      const wide = await tab.evaluate(() =>
+        [...document.querySelectorAll("main *")]
+          // Tables scroll inside their own box; anything else past the edge widens the page.
+          .filter((el) => !el.closest(".table-scroll") && el.getBoundingClientRect().right > window.innerWidth + 0.5)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className}`),
+      );
+      expect(wide).toEqual([]);
+      await tab.screenshot({ path: join(ARTIFACTS, "settings-phone-dark.png"), fullPage: true });
     } finally {
       await phone.close();
     }

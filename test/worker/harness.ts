@@ -1,6 +1,6 @@
 /** Shared helpers for Worker tests: a database handle, fresh tenants, and requests through the real app. */
 import { env, exports } from "cloudflare:workers";
-import { afterEach, beforeEach } from "vitest";
+import { afterEach, beforeEach, expect } from "vitest";
 import { bootstrapTenant } from "../../worker/auth/bootstrap";
 import type { Scope } from "../../worker/auth/scopes";
 import { type Db, type DbHandle, openDb } from "../../worker/db/client";
@@ -36,6 +36,13 @@ export function uniqueSlug(label: string): string {
 /** A new tenant with an owner and an API key holding `scopes` (admin by default). */
 export async function newTenant(handle: { readonly db: Db }, label = "t", scopes: Scope[] = ["admin"]) {
   return bootstrapTenant(handle.db, { tenantSlug: uniqueSlug(label), email: `${label}@example.com`, scopes });
+}
+
+/** Asserts a response's status (showing the body when it differs) and parses its JSON body. */
+export async function expectJson<T>(res: Response, status: number): Promise<T> {
+  const text = await res.text();
+  expect(res.status, text).toBe(status);
+  return JSON.parse(text) as T;
 }
 
 /** Calls the Worker like a client would. */

@@ -3,16 +3,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documents, feedback } from "../../worker/db/schema";
-import { call, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, useTestDb } from "./harness";
 import { createSession, openSocket, script } from "./session-client";
 
 const handle = useTestDb();
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
 
 interface SessionBody {
   id: string;
@@ -26,40 +20,46 @@ describe("sessions API", () => {
     const key = apiKey.secret;
     const ids: string[] = [];
     for (const title of ["Alpha report", "Beta notes", "Gamma report"]) ids.push(await createSession(key, title));
-    const untitled = await json<SessionBody>(await call("/v1/sessions", { method: "POST", key, json: {} }), 201);
+    const untitled = await expectJson<SessionBody>(await call("/v1/sessions", { method: "POST", key, json: {} }), 201);
     expect(untitled.title).toBe("New session");
 
-    const page1 = await json<{ sessions: SessionBody[]; nextCursor: string }>(
+    const page1 = await expectJson<{ sessions: SessionBody[]; nextCursor: string }>(
       await call("/v1/sessions?limit=2", { key }),
       200,
     );
     expect(page1.sessions.map((x) => x.id)).toEqual([untitled.id, ids[2]]);
-    const page2 = await json<{ sessions: SessionBody[]; nextCursor: string | null }>(
+    const page2 = await expectJson<{ sessions: SessionBody[]; nextCursor: string | null }>(
       await call(`/v1/sessions?limit=2&cursor=${encodeURIComponent(page1.nextCursor)}`, { key }),
       200,
     );
     expect(page2.sessions.map((x) => x.id)).toEqual([ids[1], ids[0]]);
     expect(page2.nextCursor).toBeNull();
-    const found = await json<{ sessions: SessionBody[] }>(await call("/v1/sessions?q=REPORT", { key }), 200);
+    const found = await expectJson<{ sessions: SessionBody[] }>(await call("/v1/sessions?q=REPORT", { key }), 200);
     expect(found.sessions.map((x) => x.title).sort()).toEqual(["Alpha report", "Gamma report"]);
 
-    const renamed = await json<SessionBody>(
+    const renamed = await expectJson<SessionBody>(
       await call(`/v1/sessions/${ids[0]}`, { method: "PATCH", key, json: { title: "Renamed" } }),
       200,
     );
     expect(renamed.title).toBe("Renamed");
-    const archived = await json<SessionBody>(await call(`/v1/sessions/${ids[0]}`, { method: "DELETE", key }), 200);
+    const archived = await expectJson<SessionBody>(
+      await call(`/v1/sessions/${ids[0]}`, { method: "DELETE", key }),
+      200,
+    );
     expect(archived.status).toBe("archived");
-    const active = await json<{ sessions: SessionBody[] }>(await call("/v1/sessions", { key }), 200);
+    const active = await expectJson<{ sessions: SessionBody[] }>(await call("/v1/sessions", { key }), 200);
     expect(active.sessions.map((x) => x.id)).not.toContain(ids[0]);
-    const inArchive = await json<{ sessions: SessionBody[] }>(await call("/v1/sessions?status=archived", { key }), 200);
+    const inArchive = await expectJson<{ sessions: SessionBody[] }>(
+      await call("/v1/sessions?status=archived", { key }),
+      200,
+    );
     expect(inArchive.sessions.map((x) => x.id)).toEqual([ids[0]]);
-    const reopened = await json<SessionBody>(
+    const reopened = await expectJson<SessionBody>(
       await call(`/v1/sessions/${ids[0]}`, { method: "PATCH", key, json: { status: "active" } }),
       200,
     );
     expect(reopened.status).toBe("active");
-    const detail = await json<{ turns: unknown[] }>(await call(`/v1/sessions/${ids[0]}`, { key }), 200);
+    const detail = await expectJson<{ turns: unknown[] }>(await call(`/v1/sessions/${ids[0]}`, { key }), 200);
     expect(detail.turns).toEqual([]);
   });
 
@@ -76,14 +76,14 @@ describe("sessions API", () => {
       [`/v1/sessions/${id}/events?after=-1`, { key }, "query.after"],
     ];
     for (const [path, init, field] of cases) {
-      const body = await json<{ error: { code: string; details: { issues: Array<{ field: string }> } } }>(
+      const body = await expectJson<{ error: { code: string; details: { issues: Array<{ field: string }> } } }>(
         await call(path, init),
         400,
       );
       expect(body.error.code).toBe("validation_failed");
       expect(body.error.details.issues.map((i) => i.field)).toContain(field);
     }
-    const after = await json<SessionBody>(await call(`/v1/sessions/${id}`, { key }), 200);
+    const after = await expectJson<SessionBody>(await call(`/v1/sessions/${id}`, { key }), 200);
     expect(after.title).toBe("Keep me");
   });
 
@@ -120,7 +120,7 @@ describe("sessions API", () => {
     const { apiKey } = await newTenant(handle, "ticket");
     const key = apiKey.secret;
     const id = await createSession(key);
-    const { ticket } = await json<{ ticket: string }>(
+    const { ticket } = await expectJson<{ ticket: string }>(
       await call("/v1/ws-tickets", { method: "POST", key, json: { sessionId: id } }),
       201,
     );
@@ -160,19 +160,19 @@ describe("session tools", () => {
     expect(sandboxFrames[0]).toMatchObject({ runId: firstTurn?.runId, turnId: firstTurn?.turnId, depth: 0 });
     ws.close();
 
-    const first = await json<{ events: Array<{ seq: number }>; lastSeq: number; hasMore: boolean }>(
+    const first = await expectJson<{ events: Array<{ seq: number }>; lastSeq: number; hasMore: boolean }>(
       await call(`/v1/sessions/${id}/events?after=0&limit=3`, { key }),
       200,
     );
     expect(first.events.map((e) => e.seq)).toEqual([1, 2, 3]);
     expect(first.hasMore).toBe(true);
-    const rest = await json<{ events: Array<{ seq: number }>; hasMore: boolean }>(
+    const rest = await expectJson<{ events: Array<{ seq: number }>; hasMore: boolean }>(
       await call(`/v1/sessions/${id}/events?after=${first.lastSeq}&limit=1000`, { key }),
       200,
     );
     expect(rest.events.length + 3).toBe(ws.logged.length);
     expect(rest.hasMore).toBe(false);
-    const turns = await json<{ turns: Array<{ index: number; answer: string; runId: string }> }>(
+    const turns = await expectJson<{ turns: Array<{ index: number; answer: string; runId: string }> }>(
       await call(`/v1/sessions/${id}/turns`, { key }),
       200,
     );

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { runs, tasks, tenants } from "../../worker/db/schema";
-import { call, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, useTestDb } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -19,16 +19,10 @@ interface TaskBody {
   mode: string;
 }
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
-
 async function waitForEnd(key: string, id: string, timeoutMs = 30_000): Promise<TaskBody> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const task = await json<TaskBody>(await call(`/v1/tasks/${id}`, { key }), 200);
+    const task = await expectJson<TaskBody>(await call(`/v1/tasks/${id}`, { key }), 200);
     if (!["queued", "running"].includes(task.status)) return task;
     if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -58,7 +52,7 @@ describe("tasks", () => {
     const { apiKey } = await newTenant(handle, "task");
     const key = apiKey.secret;
     const niah = makeNiah({ chars: 200_000, depth: 0.4, seed: 3 });
-    const accepted = await json<{ id: string; eventsUrl: string; replayed: boolean }>(
+    const accepted = await expectJson<{ id: string; eventsUrl: string; replayed: boolean }>(
       await call("/v1/tasks", {
         method: "POST",
         key,
@@ -88,7 +82,7 @@ describe("tasks", () => {
     const key = apiKey.secret;
     const scriptId = `live-${crypto.randomUUID()}`;
     await script(scriptId, [{ content: "```repl\nprint(len(context))\n```", delayMs: 300 }, "FINAL(done)"]);
-    const accepted = await json<{ id: string }>(
+    const accepted = await expectJson<{ id: string }>(
       await call("/v1/tasks", {
         method: "POST",
         key,
@@ -108,11 +102,11 @@ describe("tasks", () => {
     const key = apiKey.secret;
     const body = { query: "What?", context: "Nothing here.", models: { planner: "solver" } };
     const headers = { "idempotency-key": "order-42" };
-    const first = await json<{ id: string; replayed: boolean }>(
+    const first = await expectJson<{ id: string; replayed: boolean }>(
       await call("/v1/tasks", { method: "POST", key, json: body, headers }),
       202,
     );
-    const again = await json<{ id: string; replayed: boolean }>(
+    const again = await expectJson<{ id: string; replayed: boolean }>(
       await call("/v1/tasks", { method: "POST", key, json: body, headers }),
       202,
     );
@@ -128,7 +122,7 @@ describe("tasks", () => {
     const key = apiKey.secret;
     const scriptId = `slow-${crypto.randomUUID()}`;
     await script(scriptId, ["```repl\nimport time\nfor i in range(600):\n    time.sleep(0.1)\n```"]);
-    const accepted = await json<{ id: string }>(
+    const accepted = await expectJson<{ id: string }>(
       await call("/v1/tasks", {
         method: "POST",
         key,
@@ -137,11 +131,14 @@ describe("tasks", () => {
       202,
     );
     await new Promise((resolve) => setTimeout(resolve, 800));
-    const cancelled = await json<TaskBody>(await call(`/v1/tasks/${accepted.id}/cancel`, { method: "POST", key }), 200);
+    const cancelled = await expectJson<TaskBody>(
+      await call(`/v1/tasks/${accepted.id}/cancel`, { method: "POST", key }),
+      200,
+    );
     expect(cancelled.status).toBe("cancelled");
-    const list = await json<{ tasks: TaskBody[] }>(await call("/v1/tasks?status=cancelled", { key }), 200);
+    const list = await expectJson<{ tasks: TaskBody[] }>(await call("/v1/tasks?status=cancelled", { key }), 200);
     expect(list.tasks.map((t) => t.id)).toEqual([accepted.id]);
-    const none = await json<{ tasks: TaskBody[] }>(await call("/v1/tasks?status=completed", { key }), 200);
+    const none = await expectJson<{ tasks: TaskBody[] }>(await call("/v1/tasks?status=completed", { key }), 200);
     expect(none.tasks).toEqual([]);
   });
 
@@ -149,11 +146,11 @@ describe("tasks", () => {
     const { apiKey } = await newTenant(handle, "agent-task");
     const key = apiKey.secret;
     const niah = makeNiah({ chars: 50_000, depth: 0.7, seed: 11 });
-    const doc = await json<{ id: string }>(
+    const doc = await expectJson<{ id: string }>(
       await call("/v1/documents?name=haystack.txt", { method: "POST", key, body: niah.context }),
       201,
     );
-    const accepted = await json<{ id: string }>(
+    const accepted = await expectJson<{ id: string }>(
       await call("/v1/tasks", {
         method: "POST",
         key,
@@ -173,6 +170,37 @@ describe("tasks", () => {
     expect(tree.map((r) => r.kind).sort()).toEqual(["agent", "rlm"]);
   });
 
+  it("runs with the tenant's default LLM profile when the request names no model", async () => {
+    const { apiKey } = await newTenant(handle, "byok");
+    const key = apiKey.secret;
+    const scriptId = `byok-${crypto.randomUUID()}`;
+    await script(scriptId, ["FINAL(answered through the profile)"]);
+    await expectJson(
+      await call("/v1/llm-profiles", {
+        method: "POST",
+        key,
+        json: {
+          name: "mine",
+          baseUrl: env.OPENAI_BASE_URL,
+          apiKey: env.OPENAI_API_KEY,
+          plannerModel: `scripted:${scriptId}`,
+          delegateModel: "solver",
+          isDefault: true,
+        },
+      }),
+      201,
+    );
+    const accepted = await expectJson<{ id: string }>(
+      await call("/v1/tasks", { method: "POST", key, json: { query: "q", context: "x" } }),
+      202,
+    );
+    const task = await waitForEnd(key, accepted.id);
+    expect(task, JSON.stringify(task.error)).toMatchObject({
+      status: "completed",
+      answer: "answered through the profile",
+    });
+  });
+
   it("rejects invalid tasks naming the field, and enforces quotas and rate limits with retry-after", async () => {
     const { apiKey, tenant } = await newTenant(handle, "bad-task");
     const key = apiKey.secret;
@@ -187,7 +215,7 @@ describe("tasks", () => {
       [{ query: "q", context: "x", models: {} }, "json.models.planner"],
     ];
     for (const [body, field] of cases) {
-      const res = await json<{ error: { details: { issues: Array<{ field: string }> } } }>(
+      const res = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(
         await call("/v1/tasks", { method: "POST", key, json: { models, ...body } }),
         400,
       );
@@ -206,7 +234,7 @@ describe("tasks", () => {
       ["/v1/tasks?status=sleeping", "query.status"],
       ["/v1/tasks?cursor=garbage", "query.cursor"],
     ] as const) {
-      const res = await json<{ error: { details: { issues: Array<{ field: string }> } } }>(
+      const res = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(
         await call(path, { key }),
         400,
       );
@@ -224,8 +252,8 @@ describe("tasks", () => {
         json: { query: "q", context: "x", models: { planner: `scripted:${scriptId}` } },
       });
     const ids = [
-      (await json<{ id: string }>(await start(), 202)).id,
-      (await json<{ id: string }>(await start(), 202)).id,
+      (await expectJson<{ id: string }>(await start(), 202)).id,
+      (await expectJson<{ id: string }>(await start(), 202)).id,
     ];
     const third = await start();
     expect(third.status).toBe(429);

@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
 import { sign, verify } from "../../worker/webhooks";
-import { call, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, useTestDb } from "./harness";
 
 const handle = useTestDb();
 const receiver = env.RECEIVER_URL as string;
@@ -17,12 +17,6 @@ interface Received {
   headers: Record<string, string>;
   body: string;
   status: number;
-}
-
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
 }
 
 async function received(path: string): Promise<Received[]> {
@@ -67,7 +61,7 @@ async function setup(label: string) {
   // The team plan runs enough tasks at once for a test that starts several.
   await handle.db.update(tenants).set({ plan: "team" }).where(eq(tenants.id, tenant.id));
   const key = apiKey.secret;
-  const inbound = await json<{ endpoint: { id: string; hookUrl: string }; secret: string }>(
+  const inbound = await expectJson<{ endpoint: { id: string; hookUrl: string }; secret: string }>(
     await call("/v1/webhooks/endpoints", {
       method: "POST",
       key,
@@ -84,7 +78,7 @@ async function setup(label: string) {
     201,
   );
   const path = `/hooks/${crypto.randomUUID()}`;
-  const outbound = await json<{ endpoint: { id: string }; secret: string }>(
+  const outbound = await expectJson<{ endpoint: { id: string }; secret: string }>(
     await call("/v1/webhooks/endpoints", {
       method: "POST",
       key,
@@ -112,7 +106,7 @@ describe("webhooks", () => {
       question: "What is the special magic number for brave-otter mentioned in the provided text?",
       text: "Filler. One of the special magic numbers for brave-otter is: 4417021. More filler.",
     });
-    const accepted = await json<{ taskId: string; duplicate: boolean }>(res, 202);
+    const accepted = await expectJson<{ taskId: string; duplicate: boolean }>(res, 202);
     expect(accepted.duplicate).toBe(false);
     const deliveries = await until(async () => {
       const got = await received(s.path);
@@ -134,7 +128,7 @@ describe("webhooks", () => {
     expect(payload.type).toBe("task.completed");
     expect(payload.data.task).toMatchObject({ id: accepted.taskId, source: "webhook" });
     expect(payload.data.task.answer).toContain("4417021");
-    const log = await json<{
+    const log = await expectJson<{
       deliveries: Array<{ status: string; attempts: number; lastStatusCode: number; taskId: string }>;
     }>(await call(`/v1/webhooks/endpoints/${s.outbound.endpoint.id}/deliveries`, { key: s.key }), 200);
     expect(log.deliveries).toEqual([
@@ -159,11 +153,11 @@ describe("webhooks", () => {
     expect(unsigned.status).toBe(401);
     expect(await tasksOf(s.tenantId)).toEqual([]);
 
-    const first = await json<{ taskId: string }>(
+    const first = await expectJson<{ taskId: string }>(
       await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
       202,
     );
-    const replay = await json<{ taskId: string; duplicate: boolean }>(
+    const replay = await expectJson<{ taskId: string; duplicate: boolean }>(
       await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
       200,
     );
@@ -183,9 +177,12 @@ describe("webhooks", () => {
       method: "POST",
       body: JSON.stringify({ path: s.path, statuses: [503, 500, 502], retryAfter: 1 }),
     });
-    await json(await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "nothing" }), 202);
+    await expectJson(
+      await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "nothing" }),
+      202,
+    );
     const log = await until(async () => {
-      const res = await json<{ deliveries: Array<{ status: string; attempts: number }> }>(
+      const res = await expectJson<{ deliveries: Array<{ status: string; attempts: number }> }>(
         await call(`/v1/webhooks/endpoints/${s.outbound.endpoint.id}/deliveries`, { key: s.key }),
         200,
       );
@@ -201,7 +198,7 @@ describe("webhooks", () => {
       .select()
       .from(webhookDeliveries)
       .where(eq(webhookDeliveries.endpointId, s.outbound.endpoint.id));
-    await json(await call(`/v1/webhooks/deliveries/${row?.id}/redeliver`, { method: "POST", key: s.key }), 202);
+    await expectJson(await call(`/v1/webhooks/deliveries/${row?.id}/redeliver`, { method: "POST", key: s.key }), 202);
     const again = await until(async () => {
       const all = await received(s.path);
       return all.length === 5 ? all : null;
@@ -211,7 +208,7 @@ describe("webhooks", () => {
 
   it("rotates a secret with an overlap window, and signs task callbacks with a revealable secret", async () => {
     const s = await setup("hook-rotate");
-    const rotated = await json<{ secret: string; endpoint: { previousSecretExpiresAt: string } }>(
+    const rotated = await expectJson<{ secret: string; endpoint: { previousSecretExpiresAt: string } }>(
       await call(`/v1/webhooks/endpoints/${s.inbound.endpoint.id}/rotate`, {
         method: "POST",
         key: s.key,
@@ -224,7 +221,7 @@ describe("webhooks", () => {
     const payload = { question: "q?", text: "t" };
     expect((await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload)).status).toBe(202);
     expect((await signedPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(202);
-    await json(
+    await expectJson(
       await call(`/v1/webhooks/endpoints/${s.inbound.endpoint.id}/rotate`, {
         method: "POST",
         key: s.key,
@@ -235,7 +232,7 @@ describe("webhooks", () => {
     expect((await signedPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(401);
 
     const callbackPath = `/callbacks/${crypto.randomUUID()}`;
-    await json(
+    await expectJson(
       await call("/v1/tasks", {
         method: "POST",
         key: s.key,
@@ -247,12 +244,12 @@ describe("webhooks", () => {
       const got = await received(callbackPath);
       return got.length > 0 ? got : null;
     });
-    const endpoints = await json<{ endpoints: Array<{ id: string; name: string }> }>(
+    const endpoints = await expectJson<{ endpoints: Array<{ id: string; name: string }> }>(
       await call("/v1/webhooks/endpoints", { key: s.key }),
       200,
     );
     const callbacks = endpoints.endpoints.find((e) => e.name === "task-callbacks");
-    const { secret } = await json<{ secret: string }>(
+    const { secret } = await expectJson<{ secret: string }>(
       await call(`/v1/webhooks/endpoints/${callbacks?.id}/secret`, { key: s.key }),
       200,
     );
@@ -278,7 +275,7 @@ describe("webhooks", () => {
       [{ direction: "sideways", name: "x" }, "json.direction"],
     ] as const;
     for (const [body, field] of bad) {
-      const res = await json<{ error: { details: { issues: Array<{ field: string }> } } }>(
+      const res = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(
         await call("/v1/webhooks/endpoints", { method: "POST", key: s.key, json: body }),
         400,
       );

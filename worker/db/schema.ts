@@ -111,13 +111,17 @@ export const llmProfiles = pgTable(
     delegateModel: text("delegate_model").notNull(),
     /** AES-GCM ciphertext of the provider key (base64 of iv || ciphertext); null for keyless endpoints. */
     apiKeyCiphertext: text("api_key_ciphertext"),
-    /** Last four characters of the key, so users can tell keys apart without seeing them. */
+    /** A masked form of the key (`sk-…abcd`: its prefix and last four characters), so users can tell keys apart. */
     apiKeyHint: text("api_key_hint"),
     isDefault: boolean("is_default").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("llm_profiles_tenant_name").on(t.tenantId, t.name)],
+  (t) => [
+    uniqueIndex("llm_profiles_tenant_name").on(t.tenantId, t.name),
+    // At most one default per tenant, whatever the interleaving of concurrent writes.
+    uniqueIndex("llm_profiles_tenant_default").on(t.tenantId).where(sql`${t.isDefault}`),
+  ],
 );
 
 export const sessions = pgTable(

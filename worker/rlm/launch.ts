@@ -4,8 +4,10 @@
  */
 import { getBudgetStub, ROOT_SCOPE } from "../budget";
 import type { RunBudget } from "../contracts/rlm";
+import { type Db, openDb } from "../db/client";
 import { AppError } from "../errors";
 import { createLlmGateway, type LlmGateway, type LlmGatewayConfig } from "../llm";
+import { resolveTenantLlm } from "../llm/profiles";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
 import { otelObserver } from "../trace";
 import { budgetPort } from "./budget-port";
@@ -64,6 +66,19 @@ export function resolveLlm(
   throw new AppError("unavailable", "No LLM endpoint is configured: set OPENAI_API_KEY / OPENAI_BASE_URL");
 }
 
+/**
+ * The LLM for a tenant's run: its default LLM profile (its own endpoint and key) when it has one, else the server's
+ * endpoint from {@link resolveLlm}.
+ */
+export async function resolveRunLlm(
+  env: Env,
+  db: Db,
+  tenantId: string,
+  models: RunLaunch["models"],
+): Promise<LlmGateway> {
+  return (await resolveTenantLlm(env, db, tenantId, models)) ?? resolveLlm(env, models);
+}
+
 /** Runs an RLM to its outcome; every ending (including failures) is recorded in the database. */
 export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSignal): Promise<RunOutcome> {
   const budget = getBudgetStub(env, launch.runId);
@@ -83,7 +98,9 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
     tenantId: launch.tenantId,
     observer: otelObserver(env, { tenantId: launch.tenantId }),
   });
+  const handle = openDb(env);
   try {
+    const llm = await resolveRunLlm(env, handle.db, launch.tenantId, launch.models);
     const object = await env.DOCUMENTS.get(launch.contextKey);
     if (!object) throw new AppError("not_found", "The run's context is missing from storage");
     return await runRlm(
@@ -96,7 +113,7 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
         context: { kind: "stream", stream: object.body, format: launch.contextFormat },
       },
       {
-        llm: resolveLlm(env, launch.models),
+        llm,
         budget: budgetPort(budget, ROOT_SCOPE),
         sandboxes: replSandboxes(daytonaProvider(daytonaSettings(env)), { labels: { tenant: launch.tenantId } }),
         recorder,
@@ -111,5 +128,6 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
   } finally {
     signal.removeEventListener("abort", onAbort);
     await recorder.flush().catch(() => {});
+    await handle.close().catch(() => {});
   }
 }

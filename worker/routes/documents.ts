@@ -3,13 +3,13 @@
  * content with byte ranges, delete. Only the upload route takes a body larger than the app's JSON limit.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
 import { Document, DocumentPage, ListDocumentsQuery, UploadDocumentQuery } from "../contracts/documents";
+import { after, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";
-import { isUuid } from "../db/scoped";
 import { ACCEPTED_EXTENSIONS, detectFormat } from "../documents/formats";
 import { storeUpload } from "../documents/upload";
 import { AppError } from "../errors";
@@ -40,16 +40,6 @@ function toDocument(row: Row): Document {
 
 function notFound(id: string): AppError {
   return new AppError("not_found", "Document not found", { details: { id } });
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  try {
-    const [at, id] = atob(cursor).split("|");
-    const createdAt = new Date(at ?? "");
-    return Number.isNaN(createdAt.getTime()) || !id || !isUuid(id) ? null : { createdAt, id };
-  } catch {
-    return null;
-  }
 }
 
 export const documentRoutes = new OpenAPIHono<AppEnv>()
@@ -145,28 +135,14 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const { limit, cursor } = c.req.valid("query");
       const { tenantId } = c.var.principal;
-      const after = cursor ? decodeCursor(cursor) : null;
-      if (cursor && !after) {
-        throw new AppError("validation_failed", "The cursor is not valid", {
-          details: { issues: [{ field: "query.cursor", message: "not a cursor from this API" }] },
-        });
-      }
-      const older = after
-        ? or(
-            lt(documents.createdAt, after.createdAt),
-            and(eq(documents.createdAt, after.createdAt), lt(documents.id, after.id)),
-          )
-        : undefined;
       const rows = await c.var.db
         .select()
         .from(documents)
-        .where(and(eq(documents.tenantId, tenantId), older))
+        .where(and(eq(documents.tenantId, tenantId), after(documents.createdAt, documents.id, cursor)))
         .orderBy(desc(documents.createdAt), desc(documents.id))
         .limit(limit + 1);
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > limit && last ? btoa(`${last.createdAt.toISOString()}|${last.id}`) : null;
-      return c.json({ documents: page.map(toDocument), nextCursor }, 200);
+      const page = toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
+      return c.json({ documents: page.rows.map(toDocument), nextCursor: page.nextCursor }, 200);
     },
   )
   .openapi(

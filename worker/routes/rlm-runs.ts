@@ -7,7 +7,7 @@ import { repos } from "../db/repos";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { inlineContextKey } from "../rlm/context-key";
-import { type RunLaunch, resolveLlm } from "../rlm/launch";
+import { type RunLaunch, resolveRunLlm } from "../rlm/launch";
 import { countSteps, loadRunTree } from "../rlm/run-rows";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
@@ -29,7 +29,7 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const input = c.req.valid("json");
       const { tenantId } = c.var.principal;
-      resolveLlm(c.env, input.models); // Fails fast, before anything is stored, when no model can serve the run.
+      await resolveRunLlm(c.env, c.var.db, tenantId, input.models); // Fails fast, before anything is stored, when no model can serve the run.
       const runId = crypto.randomUUID();
       const isText = typeof input.context === "string";
       const contextKey = inlineContextKey(tenantId, runId);

@@ -1,12 +1,12 @@
 /** Headless tasks: start (202, idempotent by `Idempotency-Key`), read, list, follow as SSE, cancel. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, or } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
 import { CreateTaskRequest, ListTasksQuery, Task, TaskAccepted, TaskPage } from "../contracts/tasks";
+import { after, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { tasks } from "../db/schema";
-import { isUuid } from "../db/scoped";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { createTask } from "../tasks/create";
@@ -18,16 +18,6 @@ const security = [{ bearer: [] }];
 
 function notFound(id: string): AppError {
   return new AppError("not_found", "Task not found", { details: { id } });
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } | null {
-  try {
-    const [at, id] = atob(cursor).split("|");
-    const createdAt = new Date(at ?? "");
-    return Number.isNaN(createdAt.getTime()) || !id || !isUuid(id) ? null : { createdAt, id };
-  } catch {
-    return null;
-  }
 }
 
 export const taskRoutes = new OpenAPIHono<AppEnv>()
@@ -83,12 +73,6 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const q = c.req.valid("query");
       const { tenantId } = c.var.principal;
-      const after = q.cursor ? decodeCursor(q.cursor) : null;
-      if (q.cursor && !after) {
-        throw new AppError("validation_failed", "The cursor is not valid", {
-          details: { issues: [{ field: "query.cursor", message: "not a cursor from this API" }] },
-        });
-      }
       const rows = await c.var.db
         .select()
         .from(tasks)
@@ -98,20 +82,13 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
             q.status ? eq(tasks.status, q.status) : undefined,
             q.mode ? eq(tasks.mode, q.mode) : undefined,
             q.source ? eq(tasks.source, q.source) : undefined,
-            after
-              ? or(
-                  lt(tasks.createdAt, after.createdAt),
-                  and(eq(tasks.createdAt, after.createdAt), lt(tasks.id, after.id)),
-                )
-              : undefined,
+            after(tasks.createdAt, tasks.id, q.cursor),
           ),
         )
         .orderBy(desc(tasks.createdAt), desc(tasks.id))
         .limit(q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      const nextCursor = rows.length > q.limit && last ? btoa(`${last.createdAt.toISOString()}|${last.id}`) : null;
-      return c.json({ tasks: page.map(toTask), nextCursor }, 200);
+      const page = toPage(rows, q.limit, (row) => ({ at: row.createdAt, id: row.id }));
+      return c.json({ tasks: page.rows.map(toTask), nextCursor: page.nextCursor }, 200);
     },
   )
   .openapi(

@@ -1,5 +1,6 @@
 /** The chat-session domain's public surface: the event log, the turn, and the pieces headless tasks reuse. */
 export { meteredAgentLlm } from "./agent-llm";
+export { agentStepEmitter } from "./agent-steps";
 export { EventLog, type LoggedFrame, type NewFrame } from "./event-log";
 export { rlmDelegator } from "./rlm-delegator";
 export { SessionState } from "./session-state";

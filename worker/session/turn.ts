@@ -19,12 +19,13 @@ import { type DocumentInfo, documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
 import { budgetPort } from "../rlm/budget-port";
 import { dbRecorder } from "../rlm/db-recorder";
-import { resolveLlm } from "../rlm/launch";
+import { resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunOutcome } from "../rlm/ports";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
 import { composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
+import { agentStepEmitter } from "./agent-steps";
 import { rlmDelegator } from "./rlm-delegator";
 import { traceFrames } from "./trace-frames";
 
@@ -61,9 +62,9 @@ export interface AcceptedTurn {
  * must be configured. Throws a `validation_failed`/`unavailable` AppError naming the problem.
  */
 export async function acceptTurn(env: Env, tenantId: string, frame: MessageFrame): Promise<AcceptedTurn> {
-  resolveLlm(env, frame.models);
   const handle = openDb(env);
   try {
+    await resolveRunLlm(env, handle.db, tenantId, frame.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const documents = await store.find(frame.documents);
     const ready = new Set(documents.map((d) => d.id));
@@ -147,7 +148,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       maxSandboxes: frame.budget.maxSandboxes ?? DEFAULT_TURN_LIMITS.maxSandboxes,
     });
     await publishBudget(true);
-    const gateway = resolveLlm(env, frame.models);
+    const gateway = await resolveRunLlm(env, handle.db, tenantId, frame.models);
     const documents = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const delegator = rlmDelegator({
       llm: gateway,
@@ -168,13 +169,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       documents: documentTools(documents),
       memory: memoryTools(deps.memory),
     });
-    // The agent's own steps go to its run's stored trace as well as to the socket.
-    const emit: Emit = (event) => {
-      deps.emit({ runId, depth: 0, ...event });
-      if (event.kind === "tool_call" || event.kind === "tool_result") {
-        recorder.step(runId, { kind: event.kind === "tool_call" ? "tool_call" : "observation", data: event.data });
-      }
-    };
+    const emit = agentStepEmitter(deps.emit, recorder, runId);
     const outcome = await runAgentTurn(
       {
         systemPrompt: agentSystemPrompt({

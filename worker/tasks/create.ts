@@ -12,7 +12,7 @@ import { documentStore } from "../documents/store";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { checkTaskQuota } from "../quotas";
-import { resolveLlm } from "../rlm/launch";
+import { resolveRunLlm } from "../rlm/launch";
 import { checkOutboundUrl } from "../webhooks";
 import type { TaskLaunch } from "./run-task";
 import type { TaskRow } from "./task-row";
@@ -63,7 +63,7 @@ export async function createTask(
     const check = checkOutboundUrl(input.callbackUrl, { allowPrivate: env.ENVIRONMENT === "development" });
     if (!check.ok) throw invalid(`${fieldPrefix}.callbackUrl`, `The callback URL is not allowed (${check.reason})`);
   }
-  resolveLlm(env, input.models);
+  await resolveRunLlm(env, db, tenantId, input.models);
   if (input.documents?.length) {
     const found = await documentStore({ db: () => db, bucket: env.DOCUMENTS, tenantId }).find(input.documents);
     const ready = new Set(found.map((d) => d.id));

@@ -18,11 +18,11 @@ import { AppError, isAppError } from "../errors";
 import { budgetPort } from "../rlm/budget-port";
 import { dbRecorder } from "../rlm/db-recorder";
 import { type RlmContext, runRlm } from "../rlm/engine";
-import { DEFAULT_RUN_LIMITS, resolveLlm } from "../rlm/launch";
+import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunUsage } from "../rlm/ports";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
-import { meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
+import { agentStepEmitter, meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
 import { composeObservers, otelObserver } from "../trace";
 
 /** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
@@ -93,7 +93,7 @@ export async function executeTask(
       maxDepth: launch.maxDepth,
       maxSandboxes: launch.budget.maxSandboxes ?? DEFAULT_RUN_LIMITS.maxSandboxes,
     });
-    const llm = resolveLlm(env, launch.models);
+    const llm = await resolveRunLlm(env, handle.db, tenantId, launch.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const budget = budgetPort(budgetStub, ROOT_SCOPE);
     const sandboxes = replSandboxes(daytonaProvider(daytonaSettings(env)), {
@@ -138,12 +138,7 @@ export async function executeTask(
     const inline =
       launch.context.kind === "stored" ? await env.DOCUMENTS.get(launch.context.key).then((o) => o?.text()) : undefined;
     const documents = launch.context.kind === "documents" ? launch.context.ids : [];
-    const emit: Emit = (event) => {
-      deps.emit({ runId, depth: 0, ...event });
-      if (event.kind === "tool_call" || event.kind === "tool_result") {
-        recorder.step(runId, { kind: event.kind === "tool_call" ? "tool_call" : "observation", data: event.data });
-      }
-    };
+    const emit = agentStepEmitter(deps.emit, recorder, runId);
     const outcome = await runAgentTurn(
       {
         systemPrompt: agentSystemPrompt({

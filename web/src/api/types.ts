@@ -5,6 +5,12 @@
 export type { ApiKey, CreateApiKeyRequest, CreatedApiKey, Me, SignedIn } from "../../../worker/contracts/auth";
 export type { ErrorResponse } from "../../../worker/contracts/common";
 export type { Document } from "../../../worker/contracts/documents";
+export type {
+  CreateLlmProfileRequest,
+  LlmProfile,
+  LlmProfileTestResult,
+  UpdateLlmProfileRequest,
+} from "../../../worker/contracts/llm-profiles";
 export type { RunBudget } from "../../../worker/contracts/rlm";
 export type {
   ClientFrame,
@@ -15,3 +21,10 @@ export type {
   Session,
   Turn,
 } from "../../../worker/contracts/session";
+export type { UsageDay, UsageReport } from "../../../worker/contracts/usage";
+export type {
+  CreateWebhookEndpointRequest,
+  InboundMapping,
+  WebhookDelivery,
+  WebhookEndpoint,
+} from "../../../worker/contracts/webhooks";

@@ -5,6 +5,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useState } from "react";
 import { type DocumentInfo, listDocuments } from "../api/documents";
 import type { ExecutionMode, RunBudget } from "../api/types";
+import { loadBudgetDefaults } from "../settings/budget-defaults";
 import { formatBytes } from "../trace/format";
 
 /** What a send carries. */
@@ -67,8 +68,10 @@ export function Composer(props: {
   const [text, setText] = useState("");
   const [mode, setMode] = useState<ExecutionMode>("auto");
   const [documents, setDocuments] = useState<string[]>([]);
-  const [llmCalls, setLlmCalls] = useState("");
-  const [costUsd, setCostUsd] = useState("");
+  // The user's defaults from Settings, read once per composer; edits here apply to this composer only.
+  const [defaults] = useState(loadBudgetDefaults);
+  const [llmCalls, setLlmCalls] = useState(defaults.llmCalls?.toString() ?? "");
+  const [costUsd, setCostUsd] = useState(defaults.costUsd?.toString() ?? "");
   const [showOptions, setShowOptions] = useState(false);
 
   const send = (event?: FormEvent) => {
@@ -132,7 +135,10 @@ export function Composer(props: {
         <div className="composer-options">
           <DocumentPicker selected={documents} onChange={setDocuments} />
           <fieldset className="row">
-            <legend>Budget for this message (blank: the server's default)</legend>
+            <legend>
+              Budget for this message (blank: the server's default
+              {defaults.llmCalls || defaults.costUsd ? "; prefilled from your defaults in Settings" : ""})
+            </legend>
             <label>
               LLM calls
               <input type="number" min={1} step={1} value={llmCalls} onChange={(e) => setLlmCalls(e.target.value)} />

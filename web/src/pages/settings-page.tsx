@@ -1,182 +1,41 @@
-/** Settings: API keys (create with scopes — the secret is shown once — and revoke), and the colour theme. */
-import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { createApiKey, listApiKeys, revokeApiKey } from "../api/api-keys";
-import { DEFAULT_SCOPES, SCOPE_CHOICES } from "../api/scopes";
-import type { ApiKey, CreatedApiKey } from "../api/types";
+/**
+ * Settings: appearance, default budgets (this browser), LLM profiles, usage per day, webhook endpoints and API keys.
+ * Writing profiles, webhooks and keys needs the `admin` scope, which owners and admins have; the API enforces it, the
+ * page only hides what would be refused.
+ */
 import { useAuth } from "../app/auth-context";
 import type { ThemeChoice } from "../app/theme";
-import { ErrorNotice } from "../components/error-notice";
+import { ApiKeysSection } from "../settings/api-keys-section";
+import { BudgetDefaultsSection } from "../settings/budget-defaults-section";
+import { LlmProfilesSection } from "../settings/llm-profiles-section";
+import { UsageSection } from "../settings/usage-section";
+import { WebhooksSection } from "../settings/webhooks-section";
 
-type Scope = ApiKey["scopes"][number];
+const SECTIONS = [
+  { id: "appearance", label: "Appearance" },
+  { id: "budgets", label: "Default budgets" },
+  { id: "llm-profiles", label: "LLM profiles" },
+  { id: "usage", label: "Usage" },
+  { id: "webhooks", label: "Webhooks", admin: true },
+  { id: "api-keys", label: "API keys", admin: true },
+] as const;
 
-function NewKeyForm({ onCreated }: { onCreated(key: CreatedApiKey): void }) {
-  const [name, setName] = useState("");
-  const [scopes, setScopes] = useState<Scope[]>(DEFAULT_SCOPES);
-  const [days, setDays] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    try {
-      const expires = Number(days);
-      const key = await createApiKey({
-        name,
-        scopes,
-        ...(days && expires > 0 ? { expiresInDays: Math.floor(expires) } : {}),
-      });
-      setName("");
-      onCreated(key);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return (
-    <form className="card stack" onSubmit={submit} aria-labelledby="new-key-title">
-      <h3 id="new-key-title">Create a key</h3>
-      <label>
-        Name
-        <input
-          value={name}
-          onChange={(e) => setName(e.target.value)}
-          maxLength={100}
-          required
-          placeholder="CI pipeline"
-        />
-      </label>
-      <fieldset className="stack">
-        <legend>Scopes</legend>
-        {SCOPE_CHOICES.map(({ scope, label }) => (
-          <label key={scope} className="row">
-            <input
-              type="checkbox"
-              checked={scopes.includes(scope)}
-              onChange={(e) => setScopes(e.target.checked ? [...scopes, scope] : scopes.filter((s) => s !== scope))}
-            />
-            <code>{scope}</code> <span className="muted">{label}</span>
-          </label>
-        ))}
-      </fieldset>
-      <label>
-        Expires after (days) <span className="muted">(blank: never)</span>
-        <input type="number" min={1} max={3650} value={days} onChange={(e) => setDays(e.target.value)} />
-      </label>
-      <ErrorNotice error={error} />
-      <button type="submit" className="primary" disabled={scopes.length === 0}>
-        Create key
-      </button>
-    </form>
-  );
-}
-
-function SecretOnce({ created, onDone }: { created: CreatedApiKey; onDone(): void }) {
-  const [copied, setCopied] = useState(false);
-  return (
-    <div className="card secret-once" role="status">
-      <h3>Your new key “{created.name}”</h3>
-      <p>
-        Copy it now: <strong>it is shown only once</strong> and cannot be recovered.
-      </p>
-      <div className="row">
-        <code className="secret" data-testid="new-key-secret">
-          {created.secret}
-        </code>
-        <button
-          type="button"
-          onClick={() => void navigator.clipboard?.writeText(created.secret).then(() => setCopied(true))}
-        >
-          {copied ? "Copied" : "Copy"}
-        </button>
-      </div>
-      <button type="button" onClick={onDone}>
-        I have stored it
-      </button>
-    </div>
-  );
-}
-
-function ApiKeys() {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
-  const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    listApiKeys().then(setKeys, setError);
-  }, []);
-  useEffect(() => reload(), [reload]);
-  const revoke = async (key: ApiKey) => {
-    if (!confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)) return;
-    try {
-      await revokeApiKey(key.id);
-      reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return (
-    <section aria-labelledby="keys-title" className="stack">
-      <h2 id="keys-title">API keys</h2>
-      <p className="muted">For the HTTP API and scripts. Keys act for this workspace with the scopes you give them.</p>
-      <ErrorNotice error={error} onDismiss={() => setError(null)} />
-      {created && <SecretOnce created={created} onDone={() => setCreated(null)} />}
-      <NewKeyForm
-        onCreated={(key) => {
-          setCreated(key);
-          reload();
-        }}
-      />
-      {keys && keys.length === 0 && <p className="muted">No keys yet.</p>}
-      {keys && keys.length > 0 && (
-        <div className="table-scroll">
-          <table className="keys-table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Prefix</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((key) => (
-                <tr key={key.id} data-key-id={key.id}>
-                  <td>{key.name}</td>
-                  <td>
-                    <code>{key.prefix}…</code>
-                  </td>
-                  <td>{key.scopes.join(", ")}</td>
-                  <td>{key.lastUsedAt ? new Date(key.lastUsedAt).toLocaleString() : "never"}</td>
-                  <td>{key.expiresAt ? new Date(key.expiresAt).toLocaleDateString() : "never"}</td>
-                  <td>
-                    <button
-                      type="button"
-                      className="danger"
-                      onClick={() => revoke(key)}
-                      aria-label={`Revoke ${key.name}`}
-                    >
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
-  );
-}
-
-/** The settings screen; keys need the `admin` scope, which owners and admins have. */
+/** The settings screen. */
 export function SettingsPage({ theme, onTheme }: { theme: ThemeChoice; onTheme(choice: ThemeChoice): void }) {
   const { me } = useAuth();
   const admin = me?.scopes.includes("admin") ?? false;
+  const reader = admin || (me?.scopes.some((s) => s === "sessions:read" || s === "sessions:write") ?? false);
   return (
-    <main id="main" className="page stack">
+    <main id="main" className="page stack settings-page">
       <h1>Settings</h1>
-      <section aria-labelledby="appearance-title" className="stack">
+      <nav aria-label="Settings sections" className="settings-nav">
+        {SECTIONS.filter((s) => !("admin" in s) || admin).map((s) => (
+          <a key={s.id} href={`#${s.id}`}>
+            {s.label}
+          </a>
+        ))}
+      </nav>
+      <section aria-labelledby="appearance-title" className="stack" id="appearance">
         <h2 id="appearance-title">Appearance</h2>
         <fieldset className="segmented">
           <legend>Theme</legend>
@@ -189,7 +48,17 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemeChoice; onTheme(c
           ))}
         </fieldset>
       </section>
-      {admin ? <ApiKeys /> : <p className="muted">API keys are managed by workspace owners and admins.</p>}
+      <BudgetDefaultsSection />
+      {reader && <LlmProfilesSection admin={admin} />}
+      {reader && <UsageSection />}
+      {admin ? (
+        <>
+          <WebhooksSection />
+          <ApiKeysSection />
+        </>
+      ) : (
+        <p className="muted">Webhooks and API keys are managed by workspace owners and admins.</p>
+      )}
     </main>
   );
 }

@@ -103,7 +103,7 @@ describe("TraceBuilder", () => {
   it("gives each llm_query_batched call of one iteration its own batch node", () => {
     const builder = new TraceBuilder();
     const list = frames(0).slice(0, 6);
-    list.forEach((frame) => builder.apply(frame));
+    for (const frame of list) builder.apply(frame);
     let seq = list.length;
     for (const batchId of ["b1", "b1", "b2"]) {
       seq += 1;

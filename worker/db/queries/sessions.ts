@@ -1,8 +1,8 @@
 /** Chat sessions and their turns: the queries the sessions routes and the session object need, tenant-scoped. */
-import { and, asc, desc, eq, ilike, lt, or, sql } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, sql } from "drizzle-orm";
 import type { Db } from "../client";
+import { after, toPage } from "../cursor";
 import { runs, sessions, turns, type Usage } from "../schema";
-import { isUuid } from "../scoped";
 
 /** Turns of history the agent sees: the Python original keeps six; a few more help follow-up questions. */
 export const HISTORY_TURNS = 10;
@@ -12,46 +12,25 @@ const TITLE_CHARS = 60;
 
 export type SessionRow = typeof sessions.$inferSelect;
 
-/** Cursor = `updatedAt|id` of the last row of a page, so paging is stable while sessions change. */
-function encodeCursor(row: SessionRow): string {
-  return btoa(`${row.updatedAt.toISOString()}|${row.id}`);
-}
-
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } | null {
-  try {
-    const [at, id] = atob(cursor).split("|");
-    const updatedAt = new Date(at ?? "");
-    return Number.isNaN(updatedAt.getTime()) || !id || !isUuid(id) ? null : { updatedAt, id };
-  } catch {
-    return null;
-  }
-}
-
+/** A page of sessions, most recently active first. Throws a 400 for a cursor that is not ours. */
 export async function listSessions(
   db: Db,
   tenantId: string,
   options: { q?: string; status: "active" | "archived"; limit: number; cursor?: string },
-): Promise<{ rows: SessionRow[]; nextCursor: string | null } | { badCursor: true }> {
-  const after = options.cursor ? decodeCursor(options.cursor) : null;
-  if (options.cursor && !after) return { badCursor: true };
-  const conditions = [eq(sessions.tenantId, tenantId), eq(sessions.status, options.status)];
-  if (options.q) conditions.push(ilike(sessions.title, `%${options.q.replace(/[\\%_]/g, "\\$&")}%`));
-  if (after) {
-    const older = or(
-      lt(sessions.updatedAt, after.updatedAt),
-      and(eq(sessions.updatedAt, after.updatedAt), lt(sessions.id, after.id)),
-    );
-    if (older) conditions.push(older);
-  }
+): Promise<{ rows: SessionRow[]; nextCursor: string | null }> {
+  const conditions = [
+    eq(sessions.tenantId, tenantId),
+    eq(sessions.status, options.status),
+    options.q ? ilike(sessions.title, `%${options.q.replace(/[\\%_]/g, "\\$&")}%`) : undefined,
+    after(sessions.updatedAt, sessions.id, options.cursor),
+  ];
   const rows = await db
     .select()
     .from(sessions)
     .where(and(...conditions))
     .orderBy(desc(sessions.updatedAt), desc(sessions.id))
     .limit(options.limit + 1);
-  const page = rows.slice(0, options.limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+  return toPage(rows, options.limit, (row) => ({ at: row.updatedAt, id: row.id }));
 }
 
 export type TurnWithRun = typeof turns.$inferSelect & { runId: string | null };

@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "llm_profiles_tenant_default" ON "llm_profiles" USING btree ("tenant_id") WHERE "llm_profiles"."is_default";
