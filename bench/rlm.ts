@@ -101,7 +101,7 @@ async function engineFanOut(stack: BenchStack, handle: DbHandle, concurrency: nu
 }
 
 async function main() {
-  const stack = await startBenchStack();
+  const stack = await startBenchStack({ plan: "enterprise" });
   const handle = stack.openDb();
   const floor = await startFanOutFloor();
   try {

@@ -52,9 +52,9 @@ export interface BenchStackOptions {
   /** Route the Worker's runs to this endpoint; without it the stack's scripted `solver` model serves them. */
   llm?: BenchLlmEndpoint;
   /**
-   * The bench tenant's plan; defaults to the plan a new tenant gets (`free`). A benchmark that polls the API often
-   * or spends real money picks `enterprise`, whose per-minute request limit and lack of a monthly spend ceiling keep
-   * the product's quotas out of the measurement.
+   * The bench tenant's plan; defaults to the plan a new tenant gets (`free`). `enterprise` (6,000 requests a minute,
+   * 200 concurrent tasks, no monthly spend ceiling) keeps the product's quotas out of a measurement: the free plan's
+   * 120 requests a minute refuse a capability run's polling, and `bench:ws` at its 32-session step.
    */
   plan?: "free" | "team" | "enterprise";
 }

@@ -118,7 +118,7 @@ function healthy(step: StepResult, baseP95: number): boolean {
 }
 
 async function main() {
-  const stack = await startBenchStack();
+  const stack = await startBenchStack({ plan: "enterprise" });
   try {
     await llmConfig(stack, { latencyMs: 0, perTokenMs: PER_TOKEN_MS, streamChunkChars: CHUNK_CHARS });
     process.stdout.write(`baselines: ${PINGS} pings, ${RESUMES} resumes … `);
