@@ -121,13 +121,46 @@ function countHead(task: CountTask): string {
   const users = task.users ? `set(json.loads(${py(JSON.stringify(task.users))}))` : "None";
   return `${PRELUDE}
 users = ${users}
+month = ${task.month ?? "None"}
+MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
 def _user(line):
     m = re.search(r"User:\\s*(\\d+)", line)
     return m.group(1) if m else None
 
-lines = [l for l in text.splitlines() if "||" in l and (users is None or _user(l) in users)]
-counts = {label: 0 for label in json.loads(${py(JSON.stringify(task.labels))})}`;
+def _date(line):
+    m = re.search(r"Date:\\s*([^|]*?)\\s*(?:\\|\\||$)", line)
+    s = m.group(1) if m else ""
+    m = re.match(r"([A-Za-z]+)\\.?\\s+(\\d{1,2}),?\\s+(\\d{4})$", s)
+    if m and m.group(1)[:3].lower() in MONTHS:
+        return (int(m.group(3)), MONTHS.index(m.group(1)[:3].lower()) + 1, int(m.group(2)))
+    m = re.match(r"(\\d{4})-(\\d{1,2})-(\\d{1,2})$", s)
+    if m:
+        return (int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    m = re.match(r"(\\d{1,2})/(\\d{1,2})/(\\d{4})$", s)
+    if m:
+        return (int(m.group(3)), int(m.group(1)), int(m.group(2)))
+    return None
+
+def _month(line):
+    d = _date(line)
+    return d[1] if d else None
+
+# The label set: the question's list, else the one the context's own description gives (0 for absent labels).
+labels = json.loads(${py(JSON.stringify(task.labels))})
+if not labels:
+    prose = "\\n".join(l for l in text.splitlines() if "||" not in l)
+    m = re.search(r"one of (?:these|the following|\\d+) (?:categories|labels)\\s*:\\s*([^.\\n]+)", prose, flags=re.I)
+    if m:
+        labels = [re.sub(r"^(?:and|or)\\s+", "", s.strip(), flags=re.I).strip("'\\" ").lower() for s in m.group(1).split(",")]
+        labels = [l for l in labels if 0 < len(l) < 60]
+label_note = ("Each line has one of these labels: " + ", ".join("'" + l + "'" for l in labels) + ".\\n") if labels else ""
+
+lines = [
+    l for l in text.splitlines()
+    if "||" in l and (users is None or _user(l) in users) and (month is None or _month(l) == month)
+]
+counts = {label: 0 for label in labels}`;
 }
 
 const COUNT_COLLECT = `bad = 0
@@ -157,6 +190,9 @@ relation = "more common than" if ca > cb else "less common than" if ca < cb else
 final_answer = f"Answer: {a} is {relation} {b}"`;
     case "all":
       return "final_answer = json.dumps(counts, sort_keys=True)";
+    default:
+      // The per-line modes are answered by `tallyCode`; here they can only report the totals.
+      return "final_answer = json.dumps(counts, sort_keys=True)";
   }
 }
 
@@ -167,7 +203,7 @@ export function countCode(task: CountTask, o: { fanOut?: number; final: FinalSty
 n_chunks = ${n}
 groups = [lines[i * len(lines) // n_chunks:(i + 1) * len(lines) // n_chunks] for i in range(n_chunks)]
 prompts = [
-    "Classify every data line below by its label and count them. Reply with only a JSON object mapping each label to its count.\\n\\nLines:\\n" + "\\n".join(g)
+    "Classify every data line below by its label and count them. Reply with only a JSON object mapping each label to its count.\\n" + label_note + "\\nLines:\\n" + "\\n".join(g)
     for g in groups
 ]
 replies = llm_query_batched(prompts)
@@ -186,12 +222,105 @@ half = len(lines) // 2
 parts = ["\\n".join(lines[:half]), "\\n".join(lines[half:])]
 replies = []
 for i, part in enumerate(parts):
-    q = f"Count the data lines in the context by label. Reply with a JSON object mapping each label to its count. [part {i + 1}/{len(parts)}]"
+    q = f"Count the data lines in the context by label. {label_note}Reply with a JSON object mapping each label to its count. [part {i + 1}/{len(parts)}]"
     replies.append(str(rlm_query(q, context=part)))
 ${COUNT_COLLECT}
 print(f"{len(lines)} data lines in {len(parts)} child RLMs; unusable replies: {bad}")
 print("counts:", json.dumps(counts, sort_keys=True))
 ${countAnswer(task)}
+${REPORT}${finalInCode(o.final)}`;
+}
+
+/** The answer of a per-line question from `rows` (each data line with its label, or None). */
+function tallyAnswer(task: CountTask): string {
+  const target = `${py(task.target ?? "")} or None`;
+  switch (task.mode) {
+    case "pair-user": {
+      const [u, v] = task.pair ?? ["", ""];
+      return `target = ${target}
+u, v = ${py(u)}, ${py(v)}
+cu = sum(1 for line, label in rows if label == target and _user(line) == u)
+cv = sum(1 for line, label in rows if label == target and _user(line) == v)
+print(f"lines labelled {target}: user {u}: {cu}, user {v}: {cv}")
+final_answer = "User: " + (u if cu >= cv else v)`;
+    }
+    case "top-date":
+      return `tally = {}
+for line, label in rows:
+    d = _date(line)
+    if d is not None:
+        tally[d] = tally.get(d, 0) + 1
+best = max(sorted(tally), key=lambda k: tally[k]) if tally else None
+print("dates:", len(tally), "busiest:", best, tally.get(best))
+final_answer = "Date: %02d/%02d/%04d" % (best[1], best[2], best[0]) if best else "Date: unknown"`;
+    case "first-month":
+    case "months": {
+      const answer =
+        task.mode === "months"
+          ? `final_answer = "Answer: " + str(len(more))`
+          : `final_answer = "Answer: " + (MONTH_NAMES[more[0][1] - 1] + " " + str(more[0][0]) if more else "none")`;
+      return `a, b = ${py(task.target ?? "")}, ${py(task.other ?? "")}
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+monthly = {}
+for line, label in rows:
+    d = _date(line)
+    if d is None or label not in (a, b):
+        continue
+    pair = monthly.setdefault((d[0], d[1]), [0, 0])
+    pair[0 if label == a else 1] += 1
+more = [k for k in sorted(monthly) if monthly[k][0] > monthly[k][1]]
+print(f"months with more {a} than {b}:", ["%04d-%02d" % k for k in more])
+${answer}`;
+    }
+    default:
+      return `target = ${target}
+tally = {}
+for line, label in rows:
+    if target is None or label == target:
+        u = _user(line)
+        if u is not None:
+            tally[u] = tally.get(u, 0) + 1
+best = max(sorted(tally), key=lambda k: tally[k]) if tally else "unknown"
+print("users:", len(tally), "top:", best, tally.get(best))
+final_answer = "User: " + best`;
+  }
+}
+
+/**
+ * User and timeline questions: per-line labels from `llm_query_batched` (200-line groups, each reply a JSON list
+ * with one label per line), then counting by user, date or month in Python. The questions that need no labels (the
+ * most frequent user or date) are counted in Python alone, as a careful model would.
+ */
+export function tallyCode(task: CountTask, o: { fanOut?: number; final: FinalStyle }): string {
+  const needLabels = task.mode !== "top-date" && !(task.mode === "top-user" && !task.target);
+  const n = o.fanOut ?? `max(1, -(-len(lines) // ${COUNT_CHUNK_LINES}))`;
+  const classify = `n_chunks = ${n}
+groups = [lines[i * len(lines) // n_chunks:(i + 1) * len(lines) // n_chunks] for i in range(n_chunks)]
+prompts = [
+    "Classify each data line below by its label. Reply with only a JSON list of the labels, one per line, in order.\\n" + label_note + "\\nLines:\\n" + "\\n".join(g)
+    for g in groups
+]
+replies = llm_query_batched(prompts)
+${RETRY}
+line_labels = []
+bad = 0
+for g, r in zip(groups, replies):
+    r = str(r)
+    try:
+        got = json.loads(r[r.index("["):r.rindex("]") + 1])
+        if not isinstance(got, list) or len(got) != len(g):
+            raise ValueError("expected one label per line")
+        line_labels.extend(str(x).strip().lower() for x in got)
+    except (ValueError, TypeError):
+        bad += 1
+        line_labels.extend([None] * len(g))
+print(f"{len(lines)} data lines in {n_chunks} chunks; failed sub-calls: {errors}; unusable replies: {bad}")`;
+  const noLabels = `line_labels = [None] * len(lines)
+print(f"{len(lines)} data lines; this question needs no labels")`;
+  return `${countHead(task)}
+${needLabels ? classify : noLabels}
+rows = list(zip(lines, line_labels))
+${tallyAnswer(task)}
 ${REPORT}${finalInCode(o.final)}`;
 }
 

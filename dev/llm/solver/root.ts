@@ -18,8 +18,9 @@ import {
   niahDepth2Code,
   niahScanCode,
   PRELUDE_GENERIC,
+  tallyCode,
 } from "./python";
-import { type Detected, detectTask } from "./task";
+import { type Detected, detectTask, PER_LINE_MODES } from "./task";
 
 // Engines format REPL feedback differently ("Code executed: … REPL output: …", "REPL output (block 1): …"); these
 // markers are what keep the echoed code and outputs from being read as the question.
@@ -80,6 +81,8 @@ function computeCode(d: Detected, flags: SolverFlags, style: FinalStyle, attempt
     return depth2 ? niahDepth2Code(t, { final: style }) : niahCode(t, { fanOut: d.fanOut, final: style });
   }
   if (t.kind === "count") {
+    // User and timeline questions need each line's label; they always classify with sub-calls at this level.
+    if (PER_LINE_MODES.includes(t.mode)) return tallyCode(t, { fanOut: d.fanOut, final: style });
     if (depth2 && attempt === 0) return countDepth2Code(t, { final: style });
     return countCode(t, { fanOut: d.fanOut, final: style });
   }

@@ -1,8 +1,12 @@
 /**
  * Recognises the two task families the solver can do from the text of a question (or of a sub-call prompt):
  * S-NIAH ("What is the special magic number for X mentioned in the provided text?") and OOLONG-style label counting
- * ("how many data points should be classified as label 'entity'?", most/least common label, comparisons), plus the
- * modifiers "fan out N" and "[part i/n]" (the marker a depth-2 root puts on its children's questions).
+ * ("how many data points should be classified as label 'entity'?", most/least common label, comparisons — in
+ * OOLONG's wordings and in bench/capability's: "How many lines should be labelled 'x'?", the user questions "Which
+ * user ID appears on the most lines?" / "has the most lines labelled 'x'?" / "Which of the users U and V …", and the
+ * timeline ones: busiest date, a label's count in a month, the first month with more 'a' than 'b' lines and the
+ * number of such months), plus the modifiers "fan out N" and "[part i/n]" (the marker a depth-2 root puts on its children's
+ * questions).
  */
 
 /** A needle question. */
@@ -12,8 +16,24 @@ export interface NiahTask {
   valueKind: "number" | "uuid";
 }
 
-/** What a counting question asks for. `all`: every label's count as JSON (the depth-2 child question). */
-export type CountMode = "count" | "most" | "least" | "compare" | "all";
+/**
+ * What a counting question asks for. `all`: every label's count as JSON (the depth-2 child question). The rest are
+ * OOLONG's user and timeline questions: `top-user` (the user with the most lines, or with the most lines of label
+ * `target`), `pair-user` (which of `pair` has more lines of `target`), `top-date` (the date on the most lines),
+ * `first-month` (the first calendar month with more `target` than `other` lines) and `months` (how many months have
+ * more `target` than `other` lines).
+ */
+export type CountMode =
+  | "count"
+  | "most"
+  | "least"
+  | "compare"
+  | "all"
+  | "top-user"
+  | "pair-user"
+  | "top-date"
+  | "first-month"
+  | "months";
 
 /** A label-counting question. */
 export interface CountTask {
@@ -27,7 +47,14 @@ export interface CountTask {
   users?: string[];
   /** Labels the question lists, lower case; they count as 0 when absent (matters for "least common"). */
   labels: string[];
+  /** Only lines dated in this calendar month (1–12, any year) count. */
+  month?: number;
+  /** The two users of a `pair-user` question. */
+  pair?: [string, string];
 }
+
+/** The modes whose answer needs every line's own label (or none), not just per-label totals. */
+export const PER_LINE_MODES: readonly CountMode[] = ["top-user", "pair-user", "top-date", "first-month", "months"];
 
 /** A question with no task the solver knows. */
 export interface UnknownTask {
@@ -83,8 +110,26 @@ const COMPARE = new RegExp(`label ${QUOTED}[^?]*?more common[^?]*?less common[^?
 const COUNT_ALL = /\bcount (?:the |all )?(?:data )?lines\b[^.]*\bby label\b/i;
 const USERS = /only consider[^.]*?user IDs?\s*((?:\d+\s*(?:,|and)?\s*)+)/i;
 const LABEL_LIST = /one of (?:these|the following|\d+) (?:categories|labels)\s*:\s*([^.\n]+)/i;
+// OOLONG-generator wordings ("lines labelled 'x'"), and the user and timeline questions.
+const LABELLED = `(?:labell?ed|classified as(?: label)?|with (?:the )?label)\\s+${QUOTED}`;
+const ITEMS = "(?:lines|items|data points|instances|entries)";
+const COUNT_LABELLED = new RegExp(`how many (?:of (?:those|these|the) )?${ITEMS}[^?]*?${LABELLED}`, "i");
+const COMPARE_WITH = new RegExp(
+  `frequency of label ${QUOTED} compare with (?:that of |the frequency of )?label ${QUOTED}`,
+  "i",
+);
+const USER_MOST_LABEL = new RegExp(`which user(?: ID)? has the most ${ITEMS} ${LABELLED}`, "i");
+const USER_MOST = new RegExp(`which user(?: ID)? (?:appears on|has|wrote|posted) the most ${ITEMS}`, "i");
+const USER_PAIR = new RegExp(`which of the users (\\d+) and (\\d+) has more ${ITEMS} ${LABELLED}`, "i");
+const DATE_MOST = new RegExp(`which date (?:appears on|has) the most ${ITEMS}`, "i");
+const MORE_THAN = `more ${ITEMS} ${LABELLED} than ${ITEMS} ${LABELLED}`;
+const FIRST_MONTH = new RegExp(`first (?:calendar )?month in which there (?:are|were) ${MORE_THAN}`, "i");
+const MONTHS_MORE = new RegExp(`in how many (?:calendar )?months\\b[^?]*?${MORE_THAN}`, "i");
+const MONTH_NAMES = "january february march april may june july august september october november december".split(" ");
+const IN_MONTH = new RegExp(`only consider the ${ITEMS} dated in (${MONTH_NAMES.join("|")})\\b`, "i");
 
-function labelList(text: string): string[] {
+/** The labels a text lists ("one of 6 labels: 'a', 'b', …" / "one of these categories: a, b and c"), lower case. */
+export function labelList(text: string): string[] {
   const m = LABEL_LIST.exec(text);
   if (!m?.[1]) return [];
   return m[1]
@@ -93,16 +138,43 @@ function labelList(text: string): string[] {
       s
         .trim()
         .replace(/^(?:and|or)\s+/i, "")
+        .replace(/^['"“]|['"”]$/g, "")
+        .trim()
         .toLowerCase(),
     )
     .filter((s) => s.length > 0 && s.length < 60);
+}
+
+const lower = (s: string | undefined) => (s ?? "").trim().toLowerCase();
+
+/** The OOLONG user and timeline questions, and the generator's wordings of the counting ones. */
+function detectOolong(text: string, base: Omit<CountTask, "mode">): CountTask | null {
+  let m = USER_PAIR.exec(text);
+  if (m?.[1] && m[2] && m[3]) return { ...base, mode: "pair-user", pair: [m[1], m[2]], target: lower(m[3]) };
+  m = USER_MOST_LABEL.exec(text);
+  if (m?.[1]) return { ...base, mode: "top-user", target: lower(m[1]) };
+  if (USER_MOST.test(text)) return { ...base, mode: "top-user" };
+  if (DATE_MOST.test(text)) return { ...base, mode: "top-date" };
+  m = FIRST_MONTH.exec(text);
+  if (m?.[1] && m[2]) return { ...base, mode: "first-month", target: lower(m[1]), other: lower(m[2]) };
+  m = MONTHS_MORE.exec(text);
+  if (m?.[1] && m[2]) return { ...base, mode: "months", target: lower(m[1]), other: lower(m[2]) };
+  m = COMPARE_WITH.exec(text);
+  if (m?.[1] && m[2]) return { ...base, mode: "compare", target: lower(m[1]), other: lower(m[2]) };
+  m = COUNT_LABELLED.exec(text);
+  if (m?.[1]) return { ...base, mode: "count", target: lower(m[1]) };
+  return null;
 }
 
 /** Finds a counting question in `text`. */
 export function detectCount(text: string): CountTask | null {
   const users = USERS.exec(text)?.[1]?.match(/\d+/g) ?? undefined;
   const labels = labelList(text);
-  const base = { kind: "count" as const, labels, ...(users ? { users } : {}) };
+  const monthName = IN_MONTH.exec(text)?.[1];
+  const month = monthName ? MONTH_NAMES.indexOf(monthName.toLowerCase()) + 1 : undefined;
+  const base = { kind: "count" as const, labels, ...(users ? { users } : {}), ...(month ? { month } : {}) };
+  const oolong = detectOolong(text, base);
+  if (oolong) return oolong;
   const cmp = COMPARE.exec(text);
   if (cmp?.[1] && cmp[2])
     return { ...base, mode: "compare", target: cmp[1].toLowerCase(), other: cmp[2].toLowerCase() };
