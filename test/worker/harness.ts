@@ -45,6 +45,33 @@ export async function expectJson<T>(res: Response, status: number): Promise<T> {
   return JSON.parse(text) as T;
 }
 
+/** Polls `probe` until it returns a value (anything but null, undefined or false); fails after `timeoutMs`. */
+export async function until<T>(
+  probe: () => Promise<T | null | undefined | false>,
+  what = "the condition",
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== null && value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until the task `id` has ended and returns it as `GET /v1/tasks/{id}` shows it. */
+export function waitForTask<T extends { status: string }>(key: string, id: string, timeoutMs = 30_000): Promise<T> {
+  return until(
+    async () => {
+      const task = await expectJson<T>(await call(`/v1/tasks/${id}`, { key }), 200);
+      return ["queued", "running"].includes(task.status) ? null : task;
+    },
+    `task ${id}`,
+    timeoutMs,
+  );
+}
+
 /** Calls the Worker like a client would. */
 export function call(path: string, init: RequestInit & { key?: string; json?: unknown } = {}): Promise<Response> {
   const headers = new Headers(init.headers);

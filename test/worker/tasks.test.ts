@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { runs, tasks, tenants } from "../../worker/db/schema";
-import { call, expectJson, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -17,16 +17,6 @@ interface TaskBody {
   usage: { llmCalls: number } | null;
   runId: string;
   mode: string;
-}
-
-async function waitForEnd(key: string, id: string, timeoutMs = 30_000): Promise<TaskBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const task = await expectJson<TaskBody>(await call(`/v1/tasks/${id}`, { key }), 200);
-    if (!["queued", "running"].includes(task.status)) return task;
-    if (Date.now() > deadline) throw new Error(`task ${id} still ${task.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Reads an SSE response to its end: `[id, event, data]` per event. */
@@ -61,7 +51,7 @@ describe("tasks", () => {
       202,
     );
     expect(accepted.replayed).toBe(false);
-    const task = await waitForEnd(key, accepted.id);
+    const task = await waitForTask<TaskBody>(key, accepted.id);
     expect(task, JSON.stringify(task.error)).toMatchObject({ status: "completed", mode: "rlm" });
     expect(task.answer).toContain(niah.value);
     expect(task.usage?.llmCalls).toBeGreaterThan(1);
@@ -114,7 +104,7 @@ describe("tasks", () => {
     const conflict = await call("/v1/tasks", { method: "POST", key, json: { ...body, query: "Other?" }, headers });
     expect(conflict.status).toBe(409);
     expect(await handle.db.select().from(tasks).where(eq(tasks.tenantId, tenant.id))).toHaveLength(1);
-    await waitForEnd(key, first.id);
+    await waitForTask<TaskBody>(key, first.id);
   });
 
   it("cancels a running task and lists tasks with filters", async () => {
@@ -163,7 +153,7 @@ describe("tasks", () => {
       }),
       202,
     );
-    const task = await waitForEnd(key, accepted.id);
+    const task = await waitForTask<TaskBody>(key, accepted.id);
     expect(task.status, JSON.stringify(task.error)).toBe("completed");
     expect(task.answer).toContain(niah.value);
     const tree = await handle.db.select().from(runs).where(eq(runs.rootRunId, task.runId));
@@ -194,7 +184,7 @@ describe("tasks", () => {
       await call("/v1/tasks", { method: "POST", key, json: { query: "q", context: "x" } }),
       202,
     );
-    const task = await waitForEnd(key, accepted.id);
+    const task = await waitForTask<TaskBody>(key, accepted.id);
     expect(task, JSON.stringify(task.error)).toMatchObject({
       status: "completed",
       answer: "answered through the profile",

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import type { ReceivedSpan } from "../../dev/otlp-receiver";
-import { call, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -23,39 +23,31 @@ interface TraceNode {
   children: TraceNode[];
 }
 
-async function json<T>(res: Response, status: number): Promise<T> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  return JSON.parse(text) as T;
-}
-
-async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 async function startRun(key: string, body: Record<string, unknown>): Promise<string> {
-  const { id } = await json<{ id: string }>(await call("/v1/rlm/runs", { method: "POST", key, json: body }), 202);
-  await until(`run ${id}`, async () => {
-    const run = await json<{ status: string }>(await call(`/v1/rlm/runs/${id}`, { key }), 200);
-    return ["queued", "running"].includes(run.status) ? null : run;
-  });
+  const { id } = await expectJson<{ id: string }>(await call("/v1/rlm/runs", { method: "POST", key, json: body }), 202);
+  await until(
+    async () => {
+      const run = await expectJson<{ status: string }>(await call(`/v1/rlm/runs/${id}`, { key }), 200);
+      return ["queued", "running"].includes(run.status) ? null : run;
+    },
+    `run ${id}`,
+    60_000,
+  );
   return id;
 }
 
 /** The spans of one trace once the span of `rootRunId`'s run has arrived (it is the last one a tree ends with). */
 async function spansOf(traceRootId: string, rootName: string): Promise<ReceivedSpan[]> {
   const traceId = traceRootId.replaceAll("-", "");
-  return until(`spans of ${traceId}`, async () => {
-    const res = await fetch(`${env.OTEL_EXPORTER_OTLP_ENDPOINT}/__admin/spans?traceId=${traceId}`);
-    const { spans } = (await res.json()) as { spans: ReceivedSpan[] };
-    return spans.some((s) => s.name === rootName && s.parentSpanId === null) ? spans : null;
-  });
+  return until(
+    async () => {
+      const res = await fetch(`${env.OTEL_EXPORTER_OTLP_ENDPOINT}/__admin/spans?traceId=${traceId}`);
+      const { spans } = (await res.json()) as { spans: ReceivedSpan[] };
+      return spans.some((s) => s.name === rootName && s.parentSpanId === null) ? spans : null;
+    },
+    `spans of ${traceId}`,
+    60_000,
+  );
 }
 
 function flatten(node: TraceNode): TraceNode[] {
@@ -74,7 +66,10 @@ describe("run traces", () => {
       maxDepth: 2,
     });
 
-    const trace = await json<{ traceId: string; root: TraceNode }>(await call(`/v1/runs/${runId}/trace`, { key }), 200);
+    const trace = await expectJson<{ traceId: string; root: TraceNode }>(
+      await call(`/v1/runs/${runId}/trace`, { key }),
+      200,
+    );
     expect(trace.traceId).toBe(runId.replaceAll("-", ""));
     expect(trace.root).toMatchObject({ id: runId, kind: "rlm", status: "completed", depth: 0 });
     expect(trace.root.latencyMs).toBeGreaterThan(0);
@@ -135,11 +130,11 @@ describe("run traces", () => {
     const { apiKey } = await newTenant(handle, "otel-agent");
     const key = apiKey.secret;
     const niah = makeNiah({ chars: 30_000, depth: 0.5, seed: 5 });
-    const doc = await json<{ id: string }>(
+    const doc = await expectJson<{ id: string }>(
       await call("/v1/documents?name=haystack.txt", { method: "POST", key, body: niah.context }),
       201,
     );
-    const accepted = await json<{ id: string }>(
+    const accepted = await expectJson<{ id: string }>(
       await call("/v1/tasks", {
         method: "POST",
         key,
@@ -152,10 +147,7 @@ describe("run traces", () => {
       }),
       202,
     );
-    const task = await until("the task", async () => {
-      const body = await json<{ status: string; runId: string }>(await call(`/v1/tasks/${accepted.id}`, { key }), 200);
-      return ["queued", "running"].includes(body.status) ? null : body;
-    });
+    const task = await waitForTask<{ status: string; runId: string }>(key, accepted.id, 60_000);
     expect(task.status).toBe("completed");
     const spans = await spansOf(task.runId, "invoke_agent fleet-rlm agent");
     const byId = new Map(spans.map((s) => [s.spanId, s]));
@@ -165,7 +157,7 @@ describe("run traces", () => {
     expect(byId.get(tool?.parentSpanId ?? "")?.name).toBe("invoke_agent fleet-rlm agent");
     expect(spans.some((s) => s.name === "rlm.iteration" && s.parentSpanId === delegated?.spanId)).toBe(true);
 
-    const trace = await json<{ root: TraceNode }>(await call(`/v1/runs/${task.runId}/trace`, { key }), 200);
+    const trace = await expectJson<{ root: TraceNode }>(await call(`/v1/runs/${task.runId}/trace`, { key }), 200);
     expect(trace.root.kind).toBe("agent");
     expect(trace.root.children.map((c) => c.kind)).toEqual(["rlm"]);
   }, 120_000);
@@ -183,7 +175,7 @@ describe("feedback", () => {
       models: { planner: `scripted:${scriptId}` },
     });
 
-    const created = await json<{ id: string; score: number }>(
+    const created = await expectJson<{ id: string; score: number }>(
       await call("/v1/feedback", {
         method: "POST",
         key,
@@ -192,7 +184,7 @@ describe("feedback", () => {
       201,
     );
     expect(created.score).toBe(-1);
-    await json(await call("/v1/feedback", { method: "POST", key, json: { runId, score: 1 } }), 201);
+    await expectJson(await call("/v1/feedback", { method: "POST", key, json: { runId, score: 1 } }), 201);
 
     const bad: Array<[Record<string, unknown>, string]> = [
       [{ runId, score: 0 }, "json.score"],
@@ -201,7 +193,7 @@ describe("feedback", () => {
       [{ runId, score: 1, comment: "x".repeat(4_001) }, "json.comment"],
     ];
     for (const [body, field] of bad) {
-      const res = await json<{ error: { details: { issues: Array<{ field: string }> } } }>(
+      const res = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(
         await call("/v1/feedback", { method: "POST", key, json: body }),
         400,
       );

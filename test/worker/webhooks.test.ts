@@ -7,7 +7,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
 import { sign, verify } from "../../worker/webhooks";
-import { call, expectJson, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, until, useTestDb } from "./harness";
 
 const handle = useTestDb();
 const receiver = env.RECEIVER_URL as string;
@@ -22,16 +22,6 @@ interface Received {
 async function received(path: string): Promise<Received[]> {
   const res = await fetch(`${receiver}/__admin/received?path=${encodeURIComponent(path)}`);
   return ((await res.json()) as { requests: Received[] }).requests;
-}
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 async function signedPost(
@@ -187,7 +177,7 @@ describe("webhooks", () => {
         200,
       );
       return res.deliveries[0]?.status === "delivered" ? res.deliveries : null;
-    }, 45_000);
+    }, "the delivery", 45_000);
     expect(log).toEqual([expect.objectContaining({ status: "delivered", attempts: 4 })]);
     const got = await received(s.path);
     expect(got.map((r) => r.status)).toEqual([503, 500, 502, 200]);

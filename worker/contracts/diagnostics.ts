@@ -27,6 +27,15 @@ export const SandboxDiagnostics = z
   .openapi("SandboxDiagnostics");
 export type SandboxDiagnostics = z.infer<typeof SandboxDiagnostics>;
 
+/** The limit of one smoke call to an LLM: a single attempt, no retries. */
+export const SmokeTimeoutMs = z
+  .number()
+  .int()
+  .min(1_000)
+  .max(120_000)
+  .default(30_000)
+  .openapi({ description: "One attempt, no retries, at most this long" });
+
 export const LlmDiagnosticsRequest = z
   .object({
     model: z
@@ -35,13 +44,7 @@ export const LlmDiagnosticsRequest = z
       .max(200)
       .optional()
       .openapi({ description: "Model to call; the configured planner model (OPENAI_MODEL) when absent" }),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(1_000)
-      .max(120_000)
-      .default(30_000)
-      .openapi({ description: "One attempt, no retries, at most this long" }),
+    timeoutMs: SmokeTimeoutMs,
   })
   .openapi("LlmDiagnosticsRequest");
 

@@ -3,7 +3,7 @@
  * sealed) and the planner/delegate models runs use. One profile per tenant may be the default.
  */
 import { z } from "@hono/zod-openapi";
-import { LlmDiagnostics } from "./diagnostics";
+import { LlmDiagnostics, SmokeTimeoutMs } from "./diagnostics";
 
 const Name = z.string().trim().min(1).max(100).openapi({ example: "OpenAI production" });
 const BaseUrl = z
@@ -75,13 +75,7 @@ export const TestLlmProfileRequest = z
       .enum(["planner", "delegate"])
       .default("planner")
       .openapi({ description: "Which of the profile's models to call" }),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(1_000)
-      .max(120_000)
-      .default(30_000)
-      .openapi({ description: "One attempt, no retries, at most this long" }),
+    timeoutMs: SmokeTimeoutMs,
   })
   .openapi("TestLlmProfileRequest");
 export type TestLlmProfileRequest = z.infer<typeof TestLlmProfileRequest>;

@@ -5,6 +5,23 @@ import { runSteps, runs } from "../db/schema";
 
 type RunRow = typeof runs.$inferSelect;
 
+/** A run row as the API shows it (the fields every run view shares), timestamps as ISO strings. */
+export function runSummary(row: RunRow) {
+  return {
+    id: row.id,
+    parentRunId: row.parentRunId,
+    depth: row.depth,
+    status: row.status,
+    query: row.query,
+    answer: row.answer,
+    endReason: row.endReason,
+    error: row.error,
+    usage: row.usage,
+    createdAt: row.createdAt.toISOString(),
+    completedAt: row.completedAt?.toISOString() ?? null,
+  };
+}
+
 /** The run and every run of its tree, or null when the id is not a root run of this tenant. */
 export async function loadRunTree(
   db: Db,

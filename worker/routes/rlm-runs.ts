@@ -8,7 +8,7 @@ import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { inlineContextKey } from "../rlm/context-key";
 import { type RunLaunch, resolveRunLlm } from "../rlm/launch";
-import { countSteps, loadRunTree } from "../rlm/run-rows";
+import { countSteps, loadRunTree, runSummary } from "../rlm/run-rows";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 
@@ -82,11 +82,11 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
       const started = found.root.startedAt ?? found.root.createdAt;
       return c.json(
         {
-          ...summary(found.root),
+          ...runSummary(found.root),
           iterations,
           subCalls,
           wallMs: found.root.completedAt ? found.root.completedAt.getTime() - started.getTime() : null,
-          children: found.tree.filter((r) => r.id !== id).map(summary),
+          children: found.tree.filter((r) => r.id !== id).map(runSummary),
         },
         200,
       );
@@ -116,19 +116,3 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
       return c.json({ id, status: after?.status ?? run.status }, 200);
     },
   );
-
-function summary(row: NonNullable<Awaited<ReturnType<typeof repos.runs.get>>>) {
-  return {
-    id: row.id,
-    parentRunId: row.parentRunId,
-    depth: row.depth,
-    status: row.status,
-    query: row.query,
-    answer: row.answer,
-    endReason: row.endReason,
-    error: row.error,
-    usage: row.usage,
-    createdAt: row.createdAt.toISOString(),
-    completedAt: row.completedAt?.toISOString() ?? null,
-  };
-}

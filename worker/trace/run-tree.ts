@@ -3,7 +3,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { RunTrace, RunTraceNode } from "../contracts/trace";
 import type { Db } from "../db/client";
 import { runSteps, type runs } from "../db/schema";
-import { loadRunTree } from "../rlm/run-rows";
+import { loadRunTree, runSummary } from "../rlm/run-rows";
 import { traceIdFor } from "./ids";
 import { spanIds } from "./span-builder";
 
@@ -25,19 +25,9 @@ export function buildRunTree(root: RunRow, rows: readonly RunRow[], steps: reado
   const node = (row: RunRow): RunTraceNode => {
     const started = row.startedAt ?? row.createdAt;
     return {
-      id: row.id,
-      parentRunId: row.parentRunId,
+      ...runSummary(row),
       kind: row.kind,
-      depth: row.depth,
-      status: row.status,
-      query: row.query,
-      answer: row.answer,
-      endReason: row.endReason,
-      error: row.error,
-      usage: row.usage,
-      createdAt: row.createdAt.toISOString(),
       startedAt: row.startedAt?.toISOString() ?? null,
-      completedAt: row.completedAt?.toISOString() ?? null,
       latencyMs: row.completedAt ? row.completedAt.getTime() - started.getTime() : null,
       spanId: spanIds.run(row.id),
       steps: (stepsByRun.get(row.id) ?? [])
