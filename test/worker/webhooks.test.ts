@@ -171,13 +171,17 @@ describe("webhooks", () => {
       await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "nothing" }),
       202,
     );
-    const log = await until(async () => {
-      const res = await expectJson<{ deliveries: Array<{ status: string; attempts: number }> }>(
-        await call(`/v1/webhooks/endpoints/${s.outbound.endpoint.id}/deliveries`, { key: s.key }),
-        200,
-      );
-      return res.deliveries[0]?.status === "delivered" ? res.deliveries : null;
-    }, "the delivery", 45_000);
+    const log = await until(
+      async () => {
+        const res = await expectJson<{ deliveries: Array<{ status: string; attempts: number }> }>(
+          await call(`/v1/webhooks/endpoints/${s.outbound.endpoint.id}/deliveries`, { key: s.key }),
+          200,
+        );
+        return res.deliveries[0]?.status === "delivered" ? res.deliveries : null;
+      },
+      "the delivery",
+      45_000,
+    );
     expect(log).toEqual([expect.objectContaining({ status: "delivered", attempts: 4 })]);
     const got = await received(s.path);
     expect(got.map((r) => r.status)).toEqual([503, 500, 502, 200]);
