@@ -61,7 +61,8 @@ export default async function setup(project: TestProject) {
   // Sandboxes run as their own uids and must be able to traverse into their directories.
   await chmod(sandboxRoot, 0o755);
   const apiKey = `test-${crypto.randomUUID()}`;
-  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 64 });
+  // Generous: suites run in parallel, and every session that ran `execute_code` keeps its sandbox (no auto-delete here).
+  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 256 });
   stops.unshift(async () => {
     await sandboxes.stop();
     await rm(sandboxRoot, { recursive: true, force: true });

@@ -63,6 +63,12 @@ export interface SandboxServer {
  * const srv = await startSandboxServer({ apiKey: "dev", root: ".data/sandboxes" });
  * const daytona = new Daytona({ apiKey: "dev", apiUrl: srv.apiUrl, useDeprecatedPolling: true });
  */
+/**
+ * Sandboxes that may exist at once, stopped ones included. This server does not auto-delete idle sandboxes the way
+ * Daytona does, so every chat session that ran `execute_code` keeps one; 100 idle REPLs are about 1 GB of memory.
+ */
+const DEFAULT_MAX_SANDBOXES = 100;
+
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...opts.limits };
   const isRoot = process.getuid?.() === 0;
@@ -71,7 +77,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const store = new SandboxStore({
     root: path.resolve(opts.root ?? ".data/sandboxes"),
     limits,
-    maxSandboxes: opts.maxSandboxes ?? 20,
+    maxSandboxes: opts.maxSandboxes ?? DEFAULT_MAX_SANDBOXES,
     isolation: isolation.mode,
     disableUserns: isolation.disableUserns,
     python: resolvePython(),

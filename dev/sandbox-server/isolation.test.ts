@@ -102,7 +102,11 @@ describe("auto-stop and auto-delete", () => {
       target: "local",
       snapshot: undefined,
     };
-    const idle = await store.create({ ...base, autoStopInterval: 1, autoDeleteInterval: 0 });
+    // A sweep while a sandbox is still launching leaves it alone, even with auto-delete at 0 minutes.
+    const creating = store.create({ ...base, autoStopInterval: 1, autoDeleteInterval: 0 });
+    await store.sweep(Date.now() + 1_000);
+    const idle = await creating;
+    expect(store.get(idle.meta.id)).toBe(idle);
     const keep = await store.create({ ...base, autoStopInterval: 0, autoDeleteInterval: -1 });
     try {
       await store.sweep(Date.now() + 30_000);

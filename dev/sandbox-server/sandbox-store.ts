@@ -131,6 +131,8 @@ export class SandboxStore {
       uid: this.allocateUid(),
     };
     const sb = this.hydrate(meta);
+    // Not stopped, only not started yet: a sweep while it launches must not auto-delete it.
+    sb.stoppedAt = undefined;
     this.byId.set(id, sb);
     try {
       await this.prepareDirs(sb);
