@@ -5,13 +5,17 @@
  *    ```` ```repl ```` block; the per-iteration wall time (root call + block + budget + recording) is compared with
  *    one sandbox exec round trip measured in the same run (target: within 2×).
  * 2. Fan-out efficiency: `llm_query_batched` of 256 prompts with 100 ms of simulated model latency at concurrency 16
- *    and 64; achieved throughput as a percentage of ideal (ideal = ceil(256 / c) × 100 ms; target ≥ 90 %), beside
- *    the floor of this machine measured in the same run: the same calls sent by a bare Worker with no engine around
- *    them (`fan-out-floor/`), once with `fetch` and once through the app's LLM gateway.
+ *    and 64; achieved throughput as a percentage of ideal (ideal = ceil(256 / c) × 100 ms; target ≥ 90 %). The
+ *    engine runs as deployed (each call through a relay object, `worker/llm/relay.ts`) and again with
+ *    `LLM_RELAY=off`, beside the floor of this machine measured in the same run: the same calls sent by a bare
+ *    Worker with no engine around them (`fan-out-floor/`), once with `fetch` and once through the app's LLM gateway.
+ *    Each row also gives workerd's CPU per sub-call: locally every object shares workerd's one JavaScript thread, so
+ *    CPU per call, not the engine's waiting, is what bounds throughput at high concurrency.
  */
 import { and, eq } from "drizzle-orm";
 import type { DbHandle } from "../worker/db/client";
 import { runSteps, runs } from "../worker/db/schema";
+import { withWorkerdCpu } from "./cpu";
 import { startFanOutFloor } from "./fan-out-floor/index";
 import { type BenchStack, startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
@@ -21,6 +25,7 @@ const FAN_OUT = 256;
 const SUB_CALL_LATENCY_MS = 100;
 /** Fan-out measurements per concurrency and kind; the median is reported, as the machine's load varies. */
 const FAN_OUT_REPEATS = Number(process.env.BENCH_FAN_OUT_REPEATS ?? 3);
+const CONCURRENCY = [16, 64] as const;
 /** How often a run's status is read; from the database directly, so polling adds no work to the Worker. */
 const POLL_MS = 100;
 
@@ -80,13 +85,6 @@ async function admin(stack: BenchStack, path: string, body: unknown) {
   if (!res.ok) throw new Error(`admin ${path}: ${res.status}`);
 }
 
-/** Median wall time of `repeats` runs of `measure`. */
-async function medianOf(repeats: number, measure: () => Promise<number>): Promise<number> {
-  const samples: number[] = [];
-  for (let k = 0; k < repeats; k++) samples.push(await measure());
-  return median(samples);
-}
-
 /** The `llm_query_batched` block's wall time inside the REPL, and the run's median sub-call latency. */
 async function engineFanOut(stack: BenchStack, handle: DbHandle, concurrency: number) {
   const runId = await runToEnd(stack, handle, {
@@ -100,7 +98,52 @@ async function engineFanOut(stack: BenchStack, handle: DbHandle, concurrency: nu
   return { ms: block.ms, callMs: median(await llmCallLatencies(stack, runId, "delegate")) };
 }
 
+/** One fan-out measurement: wall time, and the median sub-call latency where the run recorded one. */
+interface FanOutSample {
+  ms: number;
+  callMs?: number;
+}
+
+/** Medians over `repeats` runs of `measure`: wall time, sub-call latency, and workerd CPU per sub-call. */
+async function repeated(repeats: number, measure: () => Promise<FanOutSample>) {
+  const ms: number[] = [];
+  const callMs: number[] = [];
+  const cpu: number[] = [];
+  for (let k = 0; k < repeats; k++) {
+    const { value, cpuMs } = await withWorkerdCpu(measure);
+    ms.push(value.ms);
+    if (value.callMs !== undefined) callMs.push(value.callMs);
+    if (cpuMs !== null) cpu.push(cpuMs / FAN_OUT);
+  }
+  return {
+    ms: median(ms),
+    callMs: callMs.length > 0 ? median(callMs) : null,
+    cpuPerCall: cpu.length > 0 ? median(cpu) : null,
+  };
+}
+
+type FanOutRow = { label: string; c: number } & Awaited<ReturnType<typeof repeated>>;
+
+/** The engine's fan-out at each concurrency on `stack`, labelled `label`. */
+async function engineRows(stack: BenchStack, label: string): Promise<FanOutRow[]> {
+  const handle = stack.openDb();
+  try {
+    await admin(stack, "config", { latencyMs: SUB_CALL_LATENCY_MS, perTokenMs: 0 });
+    const rows: FanOutRow[] = [];
+    for (const c of CONCURRENCY) {
+      process.stdout.write(`fan-out, ${label}: ${FAN_OUT} sub-calls at concurrency ${c}, ${FAN_OUT_REPEATS}× … `);
+      rows.push({ label, c, ...(await repeated(FAN_OUT_REPEATS, () => engineFanOut(stack, handle, c))) });
+      console.log("done");
+    }
+    return rows;
+  } finally {
+    await handle.close();
+  }
+}
+
 async function main() {
+  const fanOut: FanOutRow[] = [];
+  let overheadTable = "";
   const stack = await startBenchStack({ plan: "enterprise" });
   const handle = stack.openDb();
   const floor = await startFanOutFloor();
@@ -130,26 +173,20 @@ async function main() {
     });
     console.log("done");
 
-    // 2. Fan-out efficiency, and the floor: the same calls from a bare Worker.
-    await admin(stack, "config", { latencyMs: SUB_CALL_LATENCY_MS, perTokenMs: 0 });
+    // 2. Fan-out efficiency: the engine as deployed (calls through relay objects), then the floor of this machine,
+    // the same calls from a bare Worker.
+    fanOut.push(...(await engineRows(stack, "engine, relayed calls (default)")));
     const llmBaseUrl = `${stack.llmAdmin}/v1`;
-    const fanOut: Array<{ c: number; engine: number; callMs: number; fetch: number; gateway: number }> = [];
-    for (const c of [16, 64]) {
-      process.stdout.write(`fan-out: ${FAN_OUT} sub-calls at concurrency ${c}, ${FAN_OUT_REPEATS}× each … `);
-      const callMs: number[] = [];
-      const engine = await medianOf(FAN_OUT_REPEATS, async () => {
-        const run = await engineFanOut(stack, handle, c);
-        callMs.push(run.callMs);
-        return run.ms;
-      });
-      const bare = (mode: "fetch" | "gateway") => floor.measure({ llmBaseUrl, n: FAN_OUT, c, mode });
-      const fetchMs = await medianOf(FAN_OUT_REPEATS, () => bare("fetch"));
-      const gatewayMs = await medianOf(FAN_OUT_REPEATS, () => bare("gateway"));
-      fanOut.push({ c, engine, callMs: median(callMs), fetch: fetchMs, gateway: gatewayMs });
-      console.log("done");
+    for (const c of CONCURRENCY) {
+      for (const mode of ["gateway", "fetch"] as const) {
+        process.stdout.write(`fan-out floor, bare Worker with ${mode}: concurrency ${c}, ${FAN_OUT_REPEATS}× … `);
+        const row = await repeated(FAN_OUT_REPEATS, async () => ({
+          ms: await floor.measure({ llmBaseUrl, n: FAN_OUT, c, mode }),
+        }));
+        fanOut.push({ label: `floor: bare Worker, ${mode === "gateway" ? "LLM gateway" : "fetch"}`, c, ...row });
+        console.log("done");
+      }
     }
-
-    console.log("");
     const roundTrip = diag.exec.samplesMs;
     const overhead = perIteration.map((ms, k) => ms - (rootCalls[k] ?? 0));
     const row = (label: string, samples: number[]) => [
@@ -159,59 +196,70 @@ async function main() {
       ratio(median(samples), 2 * median(roundTrip)),
       ratio(percentile(samples, 0.95), 2 * percentile(roundTrip, 0.95)),
     ];
-    console.log(
-      formatTable(
-        [
-          "per iteration (zero-latency scripted model)",
-          "median ms",
-          "p95 ms",
-          "median vs 2× round trip",
-          "p95 vs 2× round trip p95",
-        ],
-        [
-          row("whole iteration: root call + 1 block + budget + trace", perIteration),
-          row("  the root LLM call (model time: HTTP to the scripted server)", rootCalls),
-          row("  orchestration overhead = iteration − model time", overhead),
-          row(
-            "  budget reserve + settle around the root call",
-            iterations.map((s) => s.data.timings.rootCallMs - s.data.timings.modelMs),
-          ),
-          row(
-            "  the block's exec round trip (host wall time)",
-            iterations.map((s) => s.data.timings.execWallMs),
-          ),
-          row("  the block's own run time inside the REPL", execInside),
-          row("baseline: one sandbox exec round trip (Worker → REPL)", roundTrip),
-        ],
-      ),
-    );
-    console.log("");
-    const percent = (ideal: number, ms: number) => `${((100 * ideal) / ms).toFixed(1)} %`;
-    console.log(
-      formatTable(
-        [
-          "llm_query_batched of 256 at 100 ms/call",
-          "concurrency",
-          "ideal ms",
-          "achieved ms",
-          "% of ideal",
-          "median call ms",
-        ],
-        fanOut.flatMap(({ c, engine, callMs, fetch, gateway }) => {
-          const ideal = Math.ceil(FAN_OUT / c) * SUB_CALL_LATENCY_MS;
-          return [
-            ["engine: scripted model, real sandbox", c, ideal, engine, percent(ideal, engine), callMs],
-            ["floor: bare Worker, LLM gateway", c, ideal, gateway, percent(ideal, gateway), "—"],
-            ["floor: bare Worker, fetch", c, ideal, fetch, percent(ideal, fetch), "—"],
-          ];
-        }),
-      ),
+    overheadTable = formatTable(
+      [
+        "per iteration (zero-latency scripted model)",
+        "median ms",
+        "p95 ms",
+        "median vs 2× round trip",
+        "p95 vs 2× round trip p95",
+      ],
+      [
+        row("whole iteration: root call + 1 block + budget + trace", perIteration),
+        row("  the root LLM call (model time: HTTP to the scripted server)", rootCalls),
+        row("  orchestration overhead = iteration − model time", overhead),
+        row(
+          "  budget reserve + settle around the root call",
+          iterations.map((s) => s.data.timings.rootCallMs - s.data.timings.modelMs),
+        ),
+        row(
+          "  the block's exec round trip (host wall time)",
+          iterations.map((s) => s.data.timings.execWallMs),
+        ),
+        row("  the block's own run time inside the REPL", execInside),
+        row("baseline: one sandbox exec round trip (Worker → REPL)", roundTrip),
+      ],
     );
   } finally {
     await floor.stop();
     await handle.close();
     await stack.stop();
   }
+
+  // 3. The engine again with calls made straight from the run's object, as self-hosted workerd may run it.
+  const direct = await startBenchStack({ plan: "enterprise", vars: { LLM_RELAY: "off" } });
+  try {
+    fanOut.push(...(await engineRows(direct, "engine, direct calls (LLM_RELAY=off)")));
+  } finally {
+    await direct.stop();
+  }
+
+  console.log("");
+  console.log(overheadTable);
+  console.log("");
+  const percent = (ideal: number, ms: number) => `${((100 * ideal) / ms).toFixed(1)} %`;
+  const cpu = (ms: number | null) => (ms === null ? "—" : ms.toFixed(2));
+  console.log(
+    formatTable(
+      [
+        "llm_query_batched of 256 at 100 ms/call",
+        "concurrency",
+        "ideal ms",
+        "achieved ms",
+        "% of ideal",
+        "median call ms",
+        "workerd CPU ms per call",
+      ],
+      CONCURRENCY.flatMap((c) =>
+        fanOut
+          .filter((r) => r.c === c)
+          .map((r) => {
+            const ideal = Math.ceil(FAN_OUT / c) * SUB_CALL_LATENCY_MS;
+            return [r.label, c, ideal, r.ms, percent(ideal, r.ms), r.callMs ?? "—", cpu(r.cpuPerCall)];
+          }),
+      ),
+    ),
+  );
 }
 
 await main();

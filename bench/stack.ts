@@ -57,6 +57,8 @@ export interface BenchStackOptions {
    * 120 requests a minute refuse a capability run's polling, and `bench:ws` at its 32-session step.
    */
   plan?: "free" | "team" | "enterprise";
+  /** Extra Worker settings, e.g. `{ LLM_RELAY: "off" }` to measure calls made straight from the run's object. */
+  vars?: Record<string, string>;
 }
 
 /**
@@ -80,7 +82,11 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
   // `request.cf` data, which a benchmark never reads (and this machine may be offline).
   process.env.X_LOCAL_OBSERVABILITY = "false";
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
-  const worker = await startWorkerProcess({ port, vars: stack.vars, persistTo: join(dataDir, "wrangler") });
+  const worker = await startWorkerProcess({
+    port,
+    vars: { ...stack.vars, ...options.vars },
+    persistTo: join(dataDir, "wrangler"),
+  });
   configureNeonForNode(stack.vars.NEON_WS_PROXY);
   const dbEnv = { DATABASE_URL: stack.vars.DATABASE_URL, NEON_WS_PROXY: stack.vars.NEON_WS_PROXY };
   const handle = openDb(dbEnv);

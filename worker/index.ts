@@ -3,6 +3,7 @@ import openapiYaml from "../openapi.yaml";
 import { createApp } from "./app";
 
 export { BudgetDO } from "./durable/budget-do";
+export { LlmRelayDO } from "./durable/llm-relay-do";
 export { SessionDO } from "./durable/session-do";
 export { TaskDO } from "./durable/task-do";
 

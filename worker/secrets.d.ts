@@ -18,6 +18,8 @@ interface FleetSecrets {
   OPENAI_API_KEY?: string;
   OPENAI_BASE_URL?: string;
   OPENAI_MODEL?: string;
+  /** `off` makes LLM calls straight from the calling object instead of through `LLM_RELAYS` (default: relayed). */
+  LLM_RELAY?: string;
   SESSION_SECRET?: string;
   ENCRYPTION_KEY?: string;
   OIDC_ISSUER?: string;

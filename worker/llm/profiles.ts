@@ -9,7 +9,7 @@ import type { Db } from "../db/client";
 import { findLlmProfile, type LlmProfileRow } from "../db/queries/llm-profiles";
 import { AppError } from "../errors/index";
 import { checkOutboundUrl, type OutboundUrlCheck } from "../webhooks";
-import { createLlmGateway } from "./gateway";
+import { appGateway } from "./relay";
 import { llmGuidance, llmSmoke } from "./smoke";
 import type { LlmGateway, LlmGatewayConfig, LlmRole } from "./types";
 
@@ -53,7 +53,7 @@ export async function gatewayForProfile(
       },
     );
   }
-  return createLlmGateway({
+  return appGateway(env, {
     baseUrl: check.url.href,
     apiKey: profile.apiKeyCiphertext ? await openSecret(env, profile.apiKeyCiphertext) : undefined,
     models: {

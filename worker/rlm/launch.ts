@@ -6,8 +6,9 @@ import { getBudgetStub, ROOT_SCOPE } from "../budget";
 import type { RunBudget } from "../contracts/rlm";
 import { type Db, openDb } from "../db/client";
 import { AppError } from "../errors";
-import { createLlmGateway, type LlmGateway, type LlmGatewayConfig } from "../llm";
+import type { LlmGateway, LlmGatewayConfig } from "../llm";
 import { resolveTenantLlm } from "../llm/profiles";
+import { appGateway } from "../llm/relay";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
 import { otelObserver } from "../trace";
 import { budgetPort } from "./budget-port";
@@ -49,7 +50,7 @@ export function resolveLlm(
         details: { issues: [{ field: "json.models.planner", message: "required when OPENAI_MODEL is unset" }] },
       });
     }
-    return createLlmGateway({
+    return appGateway(env, {
       baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
       apiKey: env.OPENAI_API_KEY,
       models: { planner, delegate: models.delegate ?? planner },
@@ -57,7 +58,7 @@ export function resolveLlm(
     });
   }
   if (env.ENVIRONMENT === "development" && env.DEMO_LLM_BASE_URL) {
-    return createLlmGateway({
+    return appGateway(env, {
       baseUrl: env.DEMO_LLM_BASE_URL,
       models: { planner: models.planner ?? "solver", delegate: models.delegate ?? "solver" },
       ...tuning,

@@ -1,0 +1,156 @@
+/**
+ * LLM calls through relay Durable Objects (`LlmRelayDO`), inside workerd against the scripted LLM server: the spread
+ * over relays, typed errors across RPC, and cancellation reaching the provider request.
+ */
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { isAppError } from "../errors/index";
+import { createLlmGateway, isAbortError, type LlmGateway } from "./index";
+import { CALLS_PER_RELAY, type LlmRelay, type RelayGatewayConfig, relayedGateway, relayNamespace } from "./relay";
+
+const ADMIN_URL = env.LLM_ADMIN_URL ?? "";
+
+async function script(replies: unknown[]): Promise<string> {
+  const scriptId = `relay-${crypto.randomUUID()}`;
+  const res = await fetch(`${ADMIN_URL}/__admin/script`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ scriptId, replies }),
+  });
+  expect(res.status).toBe(200);
+  return `scripted:${scriptId}`;
+}
+
+interface Logged {
+  at: string;
+  durationMs: number;
+  aborted?: boolean;
+}
+
+async function requestsFor(model: string): Promise<Logged[]> {
+  const res = await fetch(`${ADMIN_URL}/__admin/requests?model=${encodeURIComponent(model)}`);
+  return ((await res.json()) as { requests: Logged[] }).requests;
+}
+
+function config(model: string): RelayGatewayConfig {
+  return {
+    baseUrl: env.OPENAI_BASE_URL ?? "",
+    apiKey: env.OPENAI_API_KEY,
+    models: { planner: model, delegate: model },
+    backoff: { baseMs: 20, maxMs: 100 },
+  };
+}
+
+/** Relays that count calls in flight per relay, as the caller sees them. */
+function countingRelays() {
+  const inner = relayNamespace(env.LLM_RELAYS);
+  const inFlight = new Map<number, number>();
+  const peak = new Map<number, number>();
+  return {
+    inFlight,
+    peak,
+    get(index: number): LlmRelay {
+      const relay = inner.get(index);
+      return {
+        async complete(...args: Parameters<LlmRelay["complete"]>) {
+          inFlight.set(index, (inFlight.get(index) ?? 0) + 1);
+          peak.set(index, Math.max(peak.get(index) ?? 0, inFlight.get(index) ?? 0));
+          try {
+            return await relay.complete(...args);
+          } finally {
+            inFlight.set(index, (inFlight.get(index) ?? 1) - 1);
+          }
+        },
+        cancel: (callId) => relay.cancel(callId),
+      };
+    },
+  };
+}
+
+/** A direct gateway that must not be used: every non-streamed call has to go through a relay. */
+const unusedDirect: LlmGateway = {
+  complete: () => Promise.reject(new Error("a non-streamed call went direct")),
+  estimateCostUsd: () => 0,
+  modelFor: () => "unused",
+};
+
+describe("LLM relays", () => {
+  it("spreads 64 concurrent calls over 11 relays, never more than 6 on one, all in flight together", async () => {
+    const model = await script(Array.from({ length: 64 }, (_, i) => ({ content: `r${i}`, delayMs: 400 })));
+    const relays = countingRelays();
+    const gateway = relayedGateway(unusedDirect, config(model), relays);
+    const replies = await Promise.all(
+      Array.from({ length: 64 }, () =>
+        gateway.complete({ role: "delegate", messages: [{ role: "user", content: "x" }] }),
+      ),
+    );
+    expect(new Set(replies.map((r) => r.content))).toEqual(new Set(Array.from({ length: 64 }, (_, i) => `r${i}`)));
+    expect(relays.peak.size).toBe(Math.ceil(64 / CALLS_PER_RELAY));
+    expect(Math.max(...relays.peak.values())).toBe(CALLS_PER_RELAY);
+    // At the provider: every request had started before the first one finished.
+    const log = await requestsFor(model);
+    expect(log).toHaveLength(64);
+    const lastStart = Math.max(...log.map((r) => Date.parse(r.at)));
+    const firstEnd = Math.min(...log.map((r) => Date.parse(r.at) + r.durationMs));
+    expect(lastStart).toBeLessThan(firstEnd);
+  });
+
+  it("returns the provider's failure as the same typed error, and retries inside the relay", async () => {
+    const denied = await script([{ error: { status: 401, message: "Incorrect API key provided" } }]);
+    const err = await relayedGateway(unusedDirect, config(denied), relayNamespace(env.LLM_RELAYS))
+      .complete({ role: "delegate", messages: [{ role: "user", content: "x" }] })
+      .then(
+        () => expect.fail("expected a failure"),
+        (e: unknown) => e,
+      );
+    expect(isAppError(err)).toBe(true);
+    expect((err as { code: string }).code).toBe("llm_auth_failed");
+
+    const flaky = await script([{ error: { status: 429, message: "slow down", retryAfter: 0 } }, "fine"]);
+    const reply = await relayedGateway(unusedDirect, config(flaky), relayNamespace(env.LLM_RELAYS)).complete({
+      role: "delegate",
+      messages: [{ role: "user", content: "x" }],
+    });
+    expect(reply).toMatchObject({ content: "fine", attempts: 2 });
+  });
+
+  it("cancels the provider request when the caller aborts", async () => {
+    const model = await script([{ content: "too late", delayMs: 10_000 }]);
+    const controller = new AbortController();
+    const started = Date.now();
+    const call = relayedGateway(unusedDirect, config(model), relayNamespace(env.LLM_RELAYS)).complete({
+      role: "delegate",
+      messages: [{ role: "user", content: "x" }],
+      signal: controller.signal,
+    });
+    setTimeout(() => controller.abort(new Error("user stop")), 200);
+    const err = await call.then(
+      () => expect.fail("expected an abort"),
+      (e: unknown) => e,
+    );
+    expect(isAbortError(err)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    // The relay aborted its HTTP request: the server records the client going away.
+    for (let i = 0; i < 50; i++) {
+      const [logged] = await requestsFor(model);
+      if (logged?.aborted) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect.fail("the provider request was not aborted");
+  });
+
+  it("keeps streamed calls direct, so their deltas reach the caller", async () => {
+    const model = await script(["streamed answer"]);
+    const direct = createLlmGateway({ ...config(model) });
+    const relays = countingRelays();
+    const deltas: string[] = [];
+    const reply = await relayedGateway(direct, config(model), relays).complete({
+      role: "planner",
+      messages: [{ role: "user", content: "x" }],
+      onDelta: (text) => deltas.push(text),
+    });
+    expect(reply.content).toBe("streamed answer");
+    expect(deltas.join("")).toBe("streamed answer");
+    expect(relays.peak.size).toBe(0);
+  });
+});
