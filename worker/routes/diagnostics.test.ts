@@ -26,6 +26,22 @@ it("times REPL round trips and ingestion through the real sandbox path", async (
   expect(body.ingest.bytes).toBe(2 * 1024 * 1024);
 });
 
+it("pauses before each timed statement when asked, without counting the pause", async () => {
+  const { apiKey } = await newTenant(handle);
+  const started = Date.now();
+  const res = await call("/v1/diagnostics/sandbox", {
+    method: "POST",
+    key: apiKey.secret,
+    json: { execs: 4, pauseMs: 150 },
+  });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { ok: boolean; exec: { count: number; samplesMs: number[] } };
+  expect(body.ok).toBe(true);
+  expect(body.exec.count).toBe(4);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 150);
+  for (const ms of body.exec.samplesMs) expect(ms).toBeLessThan(150);
+});
+
 it("reports the failing stage with guidance when the provider refuses the key", async () => {
   const { apiKey } = await newTenant(handle);
   const ctx = createExecutionContext();
@@ -51,6 +67,9 @@ it("rejects bad input naming the field, and non-admin keys", async () => {
   const bad = await call("/v1/diagnostics/sandbox", { method: "POST", key: apiKey.secret, json: { execs: 0 } });
   expect(bad.status).toBe(400);
   expect(await bad.text()).toContain("json.execs");
+  const long = await call("/v1/diagnostics/sandbox", { method: "POST", key: apiKey.secret, json: { pauseMs: 5000 } });
+  expect(long.status).toBe(400);
+  expect(await long.text()).toContain("json.pauseMs");
   const reader = await newTenant(handle, "ro", ["tasks:read"]);
   const denied = await call("/v1/diagnostics/sandbox", { method: "POST", key: reader.apiKey.secret, json: {} });
   expect(denied.status).toBe(403);

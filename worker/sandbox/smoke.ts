@@ -9,6 +9,8 @@ import { ReplSession } from "./repl-session";
 export interface SmokeOptions {
   execs: number;
   contextMb: number;
+  /** Idle milliseconds before each timed statement (not timed). */
+  pauseMs?: number;
 }
 
 export interface SmokeReport {
@@ -64,6 +66,7 @@ export async function sandboxSmoke(
     stage = "exec";
     report.execMs = [];
     for (let i = 0; i < options.execs; i++) {
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
       const started = performance.now();
       const done = await repl.exec("x = 1");
       report.execMs.push(performance.now() - started);
