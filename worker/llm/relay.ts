@@ -16,6 +16,13 @@ import type { LlmCompletion, LlmGateway, LlmGatewayConfig, LlmRequest } from "./
 /** Calls in flight on one relay: Cloudflare's simultaneous-connection limit for one invocation. */
 export const CALLS_PER_RELAY = 6;
 
+/**
+ * Non-streamed calls the calling object makes itself before it spills over to relays. Its other connections (the
+ * sandbox exec a block holds open, database and trace exports) count against the same limit, so it keeps to two;
+ * a run's sequential root calls then never pay the relay hop, and only a fan-out uses relays.
+ */
+export const DIRECT_CALLS = 2;
+
 /** A gateway's settings as they travel to a relay: plain data, no functions. */
 export type RelayGatewayConfig = Omit<LlmGatewayConfig, "fetch" | "random">;
 
@@ -57,8 +64,9 @@ export async function relayComplete(
 }
 
 /**
- * A gateway whose non-streamed calls run on relays from `relays`, at most {@link CALLS_PER_RELAY} per relay.
- * `direct` serves streamed calls and the synchronous helpers; it must be built from the same `config`.
+ * A gateway that makes up to {@link DIRECT_CALLS} non-streamed calls at once itself and runs the rest on relays from
+ * `relays`, at most {@link CALLS_PER_RELAY} per relay. `direct` serves those and streamed calls, and the synchronous
+ * helpers; it must be built from the same `config`.
  */
 export function relayedGateway(
   direct: LlmGateway,
@@ -66,8 +74,17 @@ export function relayedGateway(
   relays: { get(index: number): LlmRelay },
 ): LlmGateway {
   const pool = new RelayPool(CALLS_PER_RELAY);
+  let directInFlight = 0;
   async function complete(request: LlmRequest): Promise<LlmCompletion> {
     if (request.onDelta) return direct.complete(request);
+    if (directInFlight < DIRECT_CALLS) {
+      directInFlight += 1;
+      try {
+        return await direct.complete(request);
+      } finally {
+        directInFlight -= 1;
+      }
+    }
     const { signal, onDelta: _streamOnly, ...rest } = request;
     if (signal?.aborted) throw abortError(signal.reason);
     const index = pool.acquire();
