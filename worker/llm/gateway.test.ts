@@ -134,11 +134,13 @@ describe("completions", () => {
     expect((await requestsFor(model))[0]?.body.tools).toHaveLength(2);
   });
 
-  it("sends no Authorization header without a key, through an injected fetch", async () => {
+  it("sends no Authorization header without a key and no SDK runtime headers, through an injected fetch", async () => {
     const seen: Array<string | null> = [];
+    const names: string[] = [];
     const fake: FetchLike = async (input, init) => {
       expect(String(input)).toBe(`${BASE_URL}/chat/completions`);
       seen.push(new Headers(init?.headers).get("authorization"));
+      new Headers(init?.headers).forEach((_, name) => void names.push(name));
       const body = {
         id: "c",
         object: "chat.completion",
@@ -151,6 +153,8 @@ describe("completions", () => {
     const llm = gateway("local-model", { apiKey: undefined, fetch: fake });
     const reply = await llm.complete({ role: "planner", messages: ask });
     expect(seen).toEqual([null]);
+    expect(names).toContain("content-type");
+    expect(names.filter((name) => name.startsWith("x-stainless-"))).toEqual([]);
     // No usage from the server: estimated, so the budget never sees a free call.
     expect(reply).toMatchObject({ content: "hi", usageEstimated: true, costUsd: 0 });
     expect(reply.usage.promptTokens).toBeGreaterThan(0);

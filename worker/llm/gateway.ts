@@ -21,6 +21,18 @@ const DEFAULT_DEADLINE_MS = 300_000;
 
 type Params = Omit<ChatCompletionCreateParamsNonStreaming, "stream">;
 
+/**
+ * Headers the SDK adds to every request that describe our runtime to the provider (OS, architecture, versions, retry
+ * count). They serve analytics, not the request; dropped (`null` removes a header), they also stop costing every call
+ * of a fan-out its share of header building.
+ */
+const UNSENT_SDK_HEADERS = Object.fromEntries(
+  ["lang", "package-version", "os", "arch", "runtime", "runtime-version", "retry-count", "timeout"].map((name) => [
+    `x-stainless-${name}`,
+    null,
+  ]),
+);
+
 /** What one attempt did before it failed, for the retry decision. */
 interface Progress {
   /** Text already handed to `onDelta`: retrying would deliver it twice. */
@@ -67,7 +79,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     baseURL: config.baseUrl,
     // The SDK refuses to start without a key; a keyless server gets a placeholder and no Authorization header.
     apiKey: config.apiKey || "keyless",
-    defaultHeaders: config.apiKey ? undefined : { authorization: null },
+    defaultHeaders: config.apiKey ? UNSENT_SDK_HEADERS : { ...UNSENT_SDK_HEADERS, authorization: null },
     adminAPIKey: null,
     organization: null,
     project: null,
@@ -154,8 +166,6 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
           });
         }
         await sleep(decision.delayMs, request.signal);
-      } finally {
-        attemptCtl.dispose();
       }
     }
   }
