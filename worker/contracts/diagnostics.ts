@@ -5,11 +5,17 @@ export const SandboxDiagnosticsRequest = z
   .object({
     execs: z.number().int().min(1).max(1000).default(5).openapi({ description: "Trivial statements to time" }),
     contextMb: z.number().min(0).max(200).default(0).openapi({ description: "MiB of generated context to stream in" }),
-    pauseMs: z.number().int().min(0).max(1000).default(0).openapi({
-      description:
-        "Idle time before each timed statement. A run's blocks follow a model call, with the sandbox idle meanwhile; " +
-        "a pause of a few milliseconds times a round trip as a run sees it, 0 times them back to back",
-    }),
+    pauseMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(0)
+      .openapi({
+        description:
+          "Idle time before each timed statement. A run's blocks follow a model call, with the sandbox idle meanwhile; " +
+          "a pause of a few milliseconds times a round trip as a run sees it, 0 times them back to back",
+      }),
   })
   .openapi("SandboxDiagnosticsRequest");
 
