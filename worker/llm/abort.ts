@@ -20,18 +20,32 @@ export interface AttemptSignal {
   signal: AbortSignal;
   /** True when the attempt's timer (not the caller) aborted it. */
   timedOut(): boolean;
+  /** Stops the timer and unlinks from the caller's signal. */
+  dispose(): void;
 }
 
 /**
- * A signal that aborts when `parent` does or after `timeoutMs`. Both are native signals (`AbortSignal.timeout` and
- * `AbortSignal.any`): a JavaScript timer per call shows up in a fan-out's CPU profile, and there is nothing to clean
- * clear afterwards.
+ * Links a fresh controller to `parent` and to a `timeoutMs` timer that {@link AttemptSignal.dispose} clears. Not
+ * `AbortSignal.timeout`: its timer cannot be cleared, so every call would leave one pending for the whole attempt
+ * timeout, and pending timers keep a Durable Object from being evicted (the session eviction test hangs with them).
  */
 export function attemptSignal(parent: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  const controller = new AbortController();
+  let expired = false;
+  const onParentAbort = () => controller.abort(parent?.reason);
+  parent?.addEventListener("abort", onParentAbort, { once: true });
+  if (parent?.aborted) onParentAbort();
+  const timer = setTimeout(() => {
+    expired = true;
+    controller.abort(new Error(`LLM attempt timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
   return {
-    signal: parent ? AbortSignal.any([parent, timeout]) : timeout,
-    timedOut: () => timeout.aborted && !parent?.aborted,
+    signal: controller.signal,
+    timedOut: () => expired && !parent?.aborted,
+    dispose() {
+      clearTimeout(timer);
+      parent?.removeEventListener("abort", onParentAbort);
+    },
   };
 }
 

@@ -166,6 +166,8 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
           });
         }
         await sleep(decision.delayMs, request.signal);
+      } finally {
+        attemptCtl.dispose();
       }
     }
   }
