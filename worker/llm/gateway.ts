@@ -23,8 +23,8 @@ type Params = Omit<ChatCompletionCreateParamsNonStreaming, "stream">;
 
 /**
  * Headers the SDK adds to every request that describe our runtime to the provider (OS, architecture, versions, retry
- * count). They serve analytics, not the request; dropped (`null` removes a header), they also stop costing every call
- * of a fan-out its share of header building.
+ * count). They serve the provider's analytics, not the request, and tenants point profiles at endpoints of their own
+ * choosing, so they are not sent (`null` removes a header).
  */
 const UNSENT_SDK_HEADERS = Object.fromEntries(
   ["lang", "package-version", "os", "arch", "runtime", "runtime-version", "retry-count", "timeout"].map((name) => [
