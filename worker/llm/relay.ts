@@ -18,8 +18,9 @@ export const CALLS_PER_RELAY = 6;
 
 /**
  * Non-streamed calls the calling object makes itself before it spills over to relays. Its other connections (the
- * sandbox exec a block holds open, database and trace exports) count against the same limit, so it keeps to two;
- * a run's sequential root calls then never pay the relay hop, and only a fan-out uses relays.
+ * sandbox exec a block holds open, database and trace exports) count against the same limit, so it keeps to two:
+ * past six, new connections queue, and a runtime that takes the wait for a deadlock cancels the oldest connection,
+ * which would be the exec. A run's sequential root calls then never pay the relay hop; only a fan-out uses relays.
  */
 export const DIRECT_CALLS = 2;
 
