@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DATA_DIR, recordDevStack } from "./local-database";
 import { startLocalStack } from "./stack";
-import { startWorkerProcess, type WorkerProcess } from "./worker-process";
+import { spawnWorkerProcess, type WorkerProcess } from "./worker-process";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -34,19 +34,22 @@ process.on("SIGTERM", () => void shutdown(0));
 
 try {
   if (!existsSync(resolve(root, "web/dist/index.html"))) await run("npm", ["run", "build"]);
-  worker = await startWorkerProcess({
+  // Known to `shutdown` before it is ready: a stop while the Worker boots must not leave wrangler running.
+  const spawned = await spawnWorkerProcess({
     port,
     vars: stack.vars,
     persistTo: resolve(DATA_DIR, "wrangler"),
     onOutput: (text, stream) => (stream === "stdout" ? process.stdout : process.stderr).write(redact(text)),
   });
-  worker.child.on("exit", (code) => {
+  worker = spawned;
+  await spawned.ready;
+  spawned.child.on("exit", (code) => {
     if (!stopping) {
       console.error(`wrangler dev exited (${code}); stopping the local stack`);
       void shutdown(code ?? 1);
     }
   });
-  console.log(`\n  fleet-rlm is running at ${worker.url}\n`);
+  console.log(`\n  fleet-rlm is running at ${spawned.url}\n`);
   for (const line of stack.describe) console.log(`  ${line}`);
   console.log("\n  Ctrl-C stops everything; data stays in .data/\n");
 } catch (err) {

@@ -3,6 +3,7 @@
  * the benchmarks, so both exercise the Worker exactly as deployed code runs locally.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { resolve } from "node:path";
 
 export interface WorkerProcess {
@@ -23,7 +24,32 @@ export interface WorkerProcessOptions {
 
 const ROOT = resolve(import.meta.dirname, "..");
 
-export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+/** Fails with a clear message when something already listens on `port`: it would answer `/ready` in our place. */
+export async function assertPortFree(port: number): Promise<void> {
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        err.code === "EADDRINUSE"
+          ? new Error(`port ${port} is already in use (another \`npm run dev\`?): stop it, or set PORT`)
+          : err,
+      ),
+    );
+    probe.listen(port, "127.0.0.1", () => probe.close(() => resolvePort()));
+  });
+}
+
+/** A started `wrangler dev` whose `/ready` may not answer yet; `ready` settles when it does (or it gave up). */
+export interface SpawnedWorkerProcess extends WorkerProcess {
+  ready: Promise<void>;
+}
+
+/**
+ * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it
+ * (its process group is not the caller's). `ready` rejects, after stopping it, when `/ready` never answers.
+ */
+export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<SpawnedWorkerProcess> {
+  await assertPortFree(options.port);
   const args = [
     "wrangler",
     "dev",
@@ -53,18 +79,31 @@ export async function startWorkerProcess(options: WorkerProcessOptions): Promise
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
-    try {
-      const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
-      await res.body?.cancel();
-      if (res.ok) return { url, child, stop };
-    } catch {
-      // Not listening yet.
+  const waitReady = async () => {
+    const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+      try {
+        const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
+        await res.body?.cancel();
+        if (res.ok) return;
+      } catch {
+        // Not listening yet.
+      }
+      await new Promise((r) => setTimeout(r, 250));
     }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  await stop();
-  throw new Error(`${url}/ready did not answer in time`);
+    throw new Error(`${url}/ready did not answer in time`);
+  };
+  const ready = waitReady().catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
+  return { url, child, stop, ready };
+}
+
+/** Starts `wrangler dev` and waits for `/ready`. */
+export async function startWorkerProcess(options: WorkerProcessOptions): Promise<WorkerProcess> {
+  const worker = await spawnWorkerProcess(options);
+  await worker.ready;
+  return worker;
 }
