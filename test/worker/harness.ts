@@ -83,3 +83,28 @@ export function call(path: string, init: RequestInit & { key?: string; json?: un
   }
   return exports.default.fetch(new Request(`https://fleet.test${path}`, { ...init, headers, body }));
 }
+
+/**
+ * Uploads `context` as a document and starts an `agent` task that asks `question` about it with the scripted solver;
+ * returns the task's id.
+ */
+export async function startAgentTaskOverDocument(key: string, context: string, question: string): Promise<string> {
+  const doc = await expectJson<{ id: string }>(
+    await call("/v1/documents?name=haystack.txt", { method: "POST", key, body: context }),
+    201,
+  );
+  const accepted = await expectJson<{ id: string }>(
+    await call("/v1/tasks", {
+      method: "POST",
+      key,
+      json: {
+        mode: "agent",
+        query: `Use the document: ${question}`,
+        documents: [doc.id],
+        models: { planner: "solver" },
+      },
+    }),
+    202,
+  );
+  return accepted.id;
+}

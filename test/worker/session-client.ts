@@ -1,8 +1,9 @@
 /** A test client for a session's WebSocket: opens it through the real Worker and collects every frame it receives. */
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { ServerFrame } from "../../worker/contracts/session";
 import { call } from "./harness";
+import { llmRequests, scriptReplies } from "./scripted-llm";
 
 export class SessionSocket {
   readonly frames: ServerFrame[] = [];
@@ -88,24 +89,10 @@ export async function createSession(key: string, title?: string): Promise<string
 }
 
 /** Queues replies for the scripted model `scripted:<scriptId>`. */
-export async function script(scriptId: string, replies: unknown[]): Promise<void> {
-  const res = await fetch(`${env.LLM_ADMIN_URL}/__admin/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ scriptId, replies, replace: true }),
-  });
-  expect(res.status).toBe(200);
-}
+export const script = scriptReplies;
 
 /** The requests the scripted server received for `model`, oldest first. */
-export async function requestsOf(
-  model: string,
-): Promise<Array<{ body: { messages: Array<{ role: string; content: string | null }> } }>> {
-  const res = await fetch(`${env.LLM_ADMIN_URL}/__admin/requests?model=${encodeURIComponent(model)}`);
-  return (
-    (await res.json()) as { requests: Array<{ body: { messages: Array<{ role: string; content: string | null }> } }> }
-  ).requests;
-}
+export const requestsOf = llmRequests<{ body: { messages: Array<{ role: string; content: string | null }> } }>;
 
 /** Asserts `seqs` are exactly 1…n, each once. */
 export function expectGapless(seqs: number[]): void {

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { runs, tasks, tenants } from "../../worker/db/schema";
-import { call, expectJson, newTenant, useTestDb, waitForTask } from "./harness";
+import { call, expectJson, newTenant, startAgentTaskOverDocument, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -136,24 +136,8 @@ describe("tasks", () => {
     const { apiKey } = await newTenant(handle, "agent-task");
     const key = apiKey.secret;
     const niah = makeNiah({ chars: 50_000, depth: 0.7, seed: 11 });
-    const doc = await expectJson<{ id: string }>(
-      await call("/v1/documents?name=haystack.txt", { method: "POST", key, body: niah.context }),
-      201,
-    );
-    const accepted = await expectJson<{ id: string }>(
-      await call("/v1/tasks", {
-        method: "POST",
-        key,
-        json: {
-          mode: "agent",
-          query: `Use the document: ${niah.question}`,
-          documents: [doc.id],
-          models: { planner: "solver" },
-        },
-      }),
-      202,
-    );
-    const task = await waitForTask<TaskBody>(key, accepted.id);
+    const taskId = await startAgentTaskOverDocument(key, niah.context, niah.question);
+    const task = await waitForTask<TaskBody>(key, taskId);
     expect(task.status, JSON.stringify(task.error)).toBe("completed");
     expect(task.answer).toContain(niah.value);
     const tree = await handle.db.select().from(runs).where(eq(runs.rootRunId, task.runId));

@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import type { ReceivedSpan } from "../../dev/otlp-receiver";
-import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
+import { call, expectJson, newTenant, startAgentTaskOverDocument, until, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -130,24 +130,8 @@ describe("run traces", () => {
     const { apiKey } = await newTenant(handle, "otel-agent");
     const key = apiKey.secret;
     const niah = makeNiah({ chars: 30_000, depth: 0.5, seed: 5 });
-    const doc = await expectJson<{ id: string }>(
-      await call("/v1/documents?name=haystack.txt", { method: "POST", key, body: niah.context }),
-      201,
-    );
-    const accepted = await expectJson<{ id: string }>(
-      await call("/v1/tasks", {
-        method: "POST",
-        key,
-        json: {
-          mode: "agent",
-          query: `Use the document: ${niah.question}`,
-          documents: [doc.id],
-          models: { planner: "solver" },
-        },
-      }),
-      202,
-    );
-    const task = await waitForTask<{ status: string; runId: string }>(key, accepted.id, 60_000);
+    const taskId = await startAgentTaskOverDocument(key, niah.context, niah.question);
+    const task = await waitForTask<{ status: string; runId: string }>(key, taskId, 60_000);
     expect(task.status).toBe("completed");
     const spans = await spansOf(task.runId, "invoke_agent fleet-rlm agent");
     const byId = new Map(spans.map((s) => [s.spanId, s]));

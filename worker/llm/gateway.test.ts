@@ -4,27 +4,15 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { llmRequests, scriptedModel } from "../../test/worker/scripted-llm";
 import { isAppError } from "../errors/index";
 import { createLlmGateway, isAbortError, type LlmGatewayConfig } from "./index";
 import type { FetchLike } from "./types";
 
 const BASE_URL = env.OPENAI_BASE_URL ?? "";
-const ADMIN_URL = env.LLM_ADMIN_URL ?? "";
 
 /** Small waits so retry tests take milliseconds; retry-after is still honoured as sent. */
 const FAST = { baseMs: 20, maxMs: 100 };
-
-/** A fresh queue with `replies`; returns its model name. */
-async function script(replies: unknown[]): Promise<string> {
-  const scriptId = `llm-gw-${crypto.randomUUID()}`;
-  const res = await fetch(`${ADMIN_URL}/__admin/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ scriptId, replies }),
-  });
-  expect(res.status).toBe(200);
-  return `scripted:${scriptId}`;
-}
 
 interface LoggedRequest {
   status: number;
@@ -33,10 +21,7 @@ interface LoggedRequest {
   body: { stream_options?: unknown; tools?: unknown };
 }
 
-async function requestsFor(model: string): Promise<LoggedRequest[]> {
-  const res = await fetch(`${ADMIN_URL}/__admin/requests?model=${encodeURIComponent(model)}`);
-  return ((await res.json()) as { requests: LoggedRequest[] }).requests;
-}
+const requestsFor = (model: string) => llmRequests<LoggedRequest>(model);
 
 function gateway(model: string, over: Partial<LlmGatewayConfig> = {}) {
   return createLlmGateway({
@@ -60,7 +45,7 @@ const ask = [{ role: "user" as const, content: "Say hello." }];
 
 describe("completions", () => {
   it("returns content, usage and cost from a JSON completion", async () => {
-    const model = await script(["Hello there."]);
+    const model = await scriptedModel(["Hello there."]);
     const llm = gateway(model, { prices: { scripted: { input: 2, cachedInput: 1, output: 8 } } });
     const reply = await llm.complete({ role: "planner", messages: ask });
     const [logged] = await requestsFor(model);
@@ -87,7 +72,7 @@ describe("completions", () => {
 
   it("streams text deltas and still reports usage", async () => {
     const text = "Streaming replies arrive in small pieces, and the gateway hands each one to the caller at once.";
-    const model = await script([text]);
+    const model = await scriptedModel([text]);
     const deltas: string[] = [];
     const reply = await gateway(model).complete({ role: "delegate", messages: ask, onDelta: (d) => deltas.push(d) });
     expect(deltas.length).toBeGreaterThan(1);
@@ -100,7 +85,7 @@ describe("completions", () => {
   });
 
   it("assembles streamed tool calls", async () => {
-    const model = await script([
+    const model = await scriptedModel([
       {
         content: null,
         toolCalls: [
@@ -163,7 +148,7 @@ describe("completions", () => {
 
 describe("retries", () => {
   it("waits out a 429's retry-after, then succeeds", async () => {
-    const model = await script([{ error: { status: 429, retryAfter: 1 } }, "after the wait"]);
+    const model = await scriptedModel([{ error: { status: 429, retryAfter: 1 } }, "after the wait"]);
     const reply = await gateway(model).complete({ role: "planner", messages: ask });
     expect(reply).toMatchObject({ content: "after the wait", attempts: 2 });
     // retry-after-ms is 1000: the wait is the provider's, not the 20 ms backoff.
@@ -172,20 +157,20 @@ describe("retries", () => {
   });
 
   it("retries server errors with backoff", async () => {
-    const model = await script([{ error: { status: 500 } }, { error: { status: 502 } }, "third time lucky"]);
+    const model = await scriptedModel([{ error: { status: 500 } }, { error: { status: 502 } }, "third time lucky"]);
     const reply = await gateway(model).complete({ role: "planner", messages: ask });
     expect(reply).toMatchObject({ content: "third time lucky", attempts: 3 });
     expect((await requestsFor(model)).map((r) => r.status)).toEqual([500, 502, 200]);
   });
 
   it("retries a stream cut off before any text", async () => {
-    const model = await script([{ content: "lost", disconnectAfterChunks: 1 }, "kept"]);
+    const model = await scriptedModel([{ content: "lost", disconnectAfterChunks: 1 }, "kept"]);
     const reply = await gateway(model).complete({ role: "planner", messages: ask, onDelta: () => {} });
     expect(reply).toMatchObject({ content: "kept", attempts: 2 });
   });
 
   it("fails fast with rate_limited when retry-after is longer than it will wait", async () => {
-    const model = await script([{ error: { status: 429, retryAfter: 120 } }]);
+    const model = await scriptedModel([{ error: { status: 429, retryAfter: 120 } }]);
     const err = await rejection(gateway(model).complete({ role: "planner", messages: ask }));
     expect(err).toMatchObject({ code: "rate_limited", retryAfter: 120, details: { attempts: 1 } });
   });
@@ -193,7 +178,7 @@ describe("retries", () => {
 
 describe("failures", () => {
   it("reports llm_auth_failed on 401 without retrying", async () => {
-    const model = await script([{ error: { status: 401 } }, "never reached"]);
+    const model = await scriptedModel([{ error: { status: 401 } }, "never reached"]);
     const err = await rejection(gateway(model).complete({ role: "planner", messages: ask }));
     expect(isAppError(err) && err.code).toBe("llm_auth_failed");
     expect(String((err as Error).message)).toMatch(/check the API key/);
@@ -210,7 +195,7 @@ describe("failures", () => {
   });
 
   it("reports context_too_long for a context-length 400, from the code or the wording alone", async () => {
-    const model = await script([
+    const model = await scriptedModel([
       { error: { status: 400, code: "context_length_exceeded", message: "Too many tokens." } },
       { error: { status: 400, message: "This model's maximum context length is 8192 tokens." } },
     ]);
@@ -221,7 +206,7 @@ describe("failures", () => {
   });
 
   it("reports other 4xx as upstream_error with the provider's message", async () => {
-    const model = await script([{ error: { status: 404, message: "The model `nope` does not exist." } }]);
+    const model = await scriptedModel([{ error: { status: 404, message: "The model `nope` does not exist." } }]);
     const err = await rejection(gateway(model).complete({ role: "planner", messages: ask }));
     expect(err).toMatchObject({ code: "upstream_error", details: { status: 404, attempts: 1 } });
     expect((err as Error).message).toContain("does not exist");
@@ -235,7 +220,7 @@ describe("failures", () => {
   });
 
   it("reports timeout after each attempt ran out of time", async () => {
-    const model = await script([
+    const model = await scriptedModel([
       { content: "late", delayMs: 5_000 },
       { content: "late", delayMs: 5_000 },
     ]);
@@ -278,7 +263,7 @@ function stallAfter(events: number): FetchLike {
 
 describe("cancellation", () => {
   it("aborts a stalled stream promptly with an AbortError", async () => {
-    const model = await script(["This answer never finishes streaming because the upstream hangs."]);
+    const model = await scriptedModel(["This answer never finishes streaming because the upstream hangs."]);
     const controller = new AbortController();
     const deltas: string[] = [];
     const started = Date.now();
@@ -299,13 +284,13 @@ describe("cancellation", () => {
   });
 
   it("aborts while waiting for the response, and during a retry wait", async () => {
-    const model = await script([{ content: "slow", delayMs: 10_000 }]);
+    const model = await scriptedModel([{ content: "slow", delayMs: 10_000 }]);
     const err = await rejection(
       gateway(model).complete({ role: "planner", messages: ask, signal: AbortSignal.timeout(100) }),
     );
     expect(isAbortError(err)).toBe(true);
 
-    const limited = await script([{ error: { status: 429, retryAfter: 20 } }, "unused"]);
+    const limited = await scriptedModel([{ error: { status: 429, retryAfter: 20 } }, "unused"]);
     const started = Date.now();
     const waiting = await rejection(
       gateway(limited).complete({ role: "planner", messages: ask, signal: AbortSignal.timeout(300) }),
@@ -315,7 +300,7 @@ describe("cancellation", () => {
   });
 
   it("passes an exception from onDelta through untouched", async () => {
-    const model = await script(["some streamed text"]);
+    const model = await scriptedModel(["some streamed text"]);
     const boom = new Error("consumer failed");
     const err = await rejection(
       gateway(model).complete({

@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { llmRequests, scriptedModel } from "../../test/worker/scripted-llm";
 import { isAppError } from "../errors/index";
 import { createLlmGateway, isAbortError, type LlmGateway } from "./index";
 import {
@@ -15,29 +16,13 @@ import {
   relayNamespace,
 } from "./relay";
 
-const ADMIN_URL = env.LLM_ADMIN_URL ?? "";
-
-async function script(replies: unknown[]): Promise<string> {
-  const scriptId = `relay-${crypto.randomUUID()}`;
-  const res = await fetch(`${ADMIN_URL}/__admin/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ scriptId, replies }),
-  });
-  expect(res.status).toBe(200);
-  return `scripted:${scriptId}`;
-}
-
 interface Logged {
   at: string;
   durationMs: number;
   aborted?: boolean;
 }
 
-async function requestsFor(model: string): Promise<Logged[]> {
-  const res = await fetch(`${ADMIN_URL}/__admin/requests?model=${encodeURIComponent(model)}`);
-  return ((await res.json()) as { requests: Logged[] }).requests;
-}
+const requestsFor = (model: string) => llmRequests<Logged>(model);
 
 function config(model: string): RelayGatewayConfig {
   return {
@@ -96,7 +81,7 @@ function countingDirect(model: string) {
 
 /** Keeps the direct slots busy for the duration of `work`, so every call it makes goes to a relay. */
 async function withDirectSlotsBusy<T>(gateway: LlmGateway, work: () => Promise<T>): Promise<T> {
-  const hold = await script(Array.from({ length: DIRECT_CALLS }, () => ({ content: "held", delayMs: 1_500 })));
+  const hold = await scriptedModel(Array.from({ length: DIRECT_CALLS }, () => ({ content: "held", delayMs: 1_500 })));
   const held = Array.from({ length: DIRECT_CALLS }, () =>
     gateway.complete({ role: "delegate", model: hold, messages: [{ role: "user", content: "hold" }] }),
   );
@@ -111,7 +96,7 @@ describe("LLM relays", () => {
   // The first call into a Durable Object of this test file starts the Worker's module in its own isolate, which takes
   // seconds here; done once up front, it stays out of the timing checks below.
   beforeAll(async () => {
-    const model = await script(["warm"]);
+    const model = await scriptedModel(["warm"]);
     const outcome = await relayNamespace(env.LLM_RELAYS)
       .get(0)
       .complete(config(model), { role: "delegate", messages: [{ role: "user", content: "x" }] }, "warm-up");
@@ -119,7 +104,7 @@ describe("LLM relays", () => {
   });
 
   it("makes 2 of 64 concurrent calls itself and spreads the rest over 11 relays, all in flight together", async () => {
-    const model = await script(Array.from({ length: 64 }, (_, i) => ({ content: `r${i}`, delayMs: 400 })));
+    const model = await scriptedModel(Array.from({ length: 64 }, (_, i) => ({ content: `r${i}`, delayMs: 400 })));
     const relays = countingRelays();
     const direct = countingDirect(model);
     const gateway = relayedGateway(direct.gateway, config(model), relays);
@@ -141,7 +126,7 @@ describe("LLM relays", () => {
   });
 
   it("returns the provider's failure as the same typed error, and retries inside the relay", async () => {
-    const denied = await script([{ error: { status: 401, message: "Incorrect API key provided" } }]);
+    const denied = await scriptedModel([{ error: { status: 401, message: "Incorrect API key provided" } }]);
     const relays = countingRelays();
     const deniedGateway = relayedGateway(createLlmGateway(config(denied)), config(denied), relays);
     const err = await withDirectSlotsBusy(deniedGateway, () =>
@@ -154,7 +139,7 @@ describe("LLM relays", () => {
     expect((err as { code: string }).code).toBe("llm_auth_failed");
     expect(relays.peak.size).toBe(1);
 
-    const flaky = await script([{ error: { status: 429, message: "slow down", retryAfter: 0 } }, "fine"]);
+    const flaky = await scriptedModel([{ error: { status: 429, message: "slow down", retryAfter: 0 } }, "fine"]);
     const flakyGateway = relayedGateway(createLlmGateway(config(flaky)), config(flaky), relayNamespace(env.LLM_RELAYS));
     const reply = await withDirectSlotsBusy(flakyGateway, () =>
       flakyGateway.complete({ role: "delegate", messages: [{ role: "user", content: "x" }] }),
@@ -163,7 +148,7 @@ describe("LLM relays", () => {
   });
 
   it("cancels the provider request when the caller aborts", async () => {
-    const model = await script([{ content: "too late", delayMs: 10_000 }]);
+    const model = await scriptedModel([{ content: "too late", delayMs: 10_000 }]);
     const relays = countingRelays();
     const gateway = relayedGateway(createLlmGateway(config(model)), config(model), relays);
     const controller = new AbortController();
@@ -197,7 +182,7 @@ describe("LLM relays", () => {
   });
 
   it("keeps streamed calls direct, so their deltas reach the caller", async () => {
-    const model = await script(["streamed answer"]);
+    const model = await scriptedModel(["streamed answer"]);
     const direct = createLlmGateway({ ...config(model) });
     const relays = countingRelays();
     const deltas: string[] = [];

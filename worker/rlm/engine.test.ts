@@ -7,6 +7,7 @@ import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { newTenant, useTestDb } from "../../test/worker/harness";
+import { llmRequests, scriptReplies } from "../../test/worker/scripted-llm";
 import { type BudgetLimits, getBudgetStub, ROOT_SCOPE } from "../budget";
 import { runSteps, runs } from "../db/schema";
 import { createLlmGateway } from "../llm";
@@ -54,22 +55,8 @@ async function runOnce(query: string, context: RlmContext, setup: Setup = {}) {
   return { outcome, runId, tenantId: tenant.id, stub };
 }
 
-async function script(scriptId: string, replies: unknown[]) {
-  const res = await fetch(`${env.LLM_ADMIN_URL}/__admin/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ scriptId, replies }),
-  });
-  expect(res.status).toBe(200);
-}
-
-async function requestsOf(
-  model: string,
-): Promise<Array<{ status: number; body: { messages: Array<{ content: string }> } }>> {
-  const res = await fetch(`${env.LLM_ADMIN_URL}/__admin/requests?model=${encodeURIComponent(model)}`);
-  return ((await res.json()) as { requests: Array<{ status: number; body: { messages: Array<{ content: string }> } }> })
-    .requests;
-}
+type LoggedRequest = { status: number; body: { messages: Array<{ content: string }> } };
+const requestsOf = (model: string) => llmRequests<LoggedRequest>(model);
 
 async function runRows(rootRunId: string) {
   return handle.db.select().from(runs).where(eq(runs.rootRunId, rootRunId));
@@ -136,7 +123,7 @@ describe("RLM engine", () => {
 
   it("is cancelled promptly mid-way, settling the budget and deleting its sandbox", async () => {
     const id = `cancel-${crypto.randomUUID()}`;
-    await script(id, ["Let me wait.\n```repl\nimport time\nfor _ in range(600):\n    time.sleep(0.05)\n```"]);
+    await scriptReplies(id, ["Let me wait.\n```repl\nimport time\nfor _ in range(600):\n    time.sleep(0.05)\n```"]);
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 800);
     const started = Date.now();
@@ -183,7 +170,7 @@ describe("RLM engine", () => {
 
   it("rides out a 429 from the provider", async () => {
     const id = `r429-${crypto.randomUUID()}`;
-    await script(id, [
+    await scriptReplies(id, [
       { error: { status: 429, retryAfter: 1, message: "slow down" } },
       "```repl\nprint(len(context))\n```",
       "FINAL(it has 3 characters)",
@@ -204,14 +191,14 @@ describe("RLM engine", () => {
 
   it("feeds a missing FINAL_VAR back instead of returning it, and forces an answer after max iterations", async () => {
     const id = `fv-${crypto.randomUUID()}`;
-    await script(id, ["FINAL_VAR(missing)", "```repl\nresult = 6 * 7\n```", "FINAL(42)"]);
+    await scriptReplies(id, ["FINAL_VAR(missing)", "```repl\nresult = 6 * 7\n```", "FINAL(42)"]);
     const first = await runOnce("q", { kind: "text", text: "abc" }, { planner: `scripted:${id}` });
     expect(first.outcome).toMatchObject({ status: "completed", answer: "42", iterations: 3 });
     const prompts = (await requestsOf(`scripted:${id}`)).map((r) => r.body.messages.map((m) => m.content).join("\n"));
     expect(prompts[1]).toContain("FINAL_VAR(missing) failed");
 
     const forcedId = `forced-${crypto.randomUUID()}`;
-    await script(forcedId, ["```repl\nprint(1)\n```", "```repl\nprint(2)\n```", "FINAL(best guess)"]);
+    await scriptReplies(forcedId, ["```repl\nprint(1)\n```", "```repl\nprint(2)\n```", "FINAL(best guess)"]);
     const forced = await runOnce(
       "q",
       { kind: "text", text: "abc" },
@@ -227,7 +214,7 @@ describe("RLM engine", () => {
     const sizes: number[] = [];
     for (const bytes of [10 * 1024, 50 * 1024 * 1024]) {
       const id = `size-${crypto.randomUUID()}`;
-      await script(id, ["FINAL(done)"]);
+      await scriptReplies(id, ["FINAL(done)"]);
       await runOnce("What is it about?", { kind: "text", text: "x".repeat(bytes) }, { planner: `scripted:${id}` });
       const [first] = await requestsOf(`scripted:${id}`);
       sizes.push(first?.body.messages.reduce((n, m) => n + m.content.length, 0) ?? 0);

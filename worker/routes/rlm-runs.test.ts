@@ -9,6 +9,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { call, newTenant, useTestDb } from "../../test/worker/harness";
+import { scriptReplies } from "../../test/worker/scripted-llm";
 import { createApp } from "../app";
 import { repos } from "../db/repos";
 import { getTaskStub } from "../durable/task-stub";
@@ -34,14 +35,6 @@ async function waitForEnd(id: string, key: string, timeoutMs = 60_000): Promise<
     if (!["queued", "running"].includes(body.status) || Date.now() > deadline) return body;
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function scriptReplies(scriptId: string, replies: unknown[]) {
-  await fetch(`${env.LLM_ADMIN_URL}/__admin/script`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ scriptId, replies }),
-  });
 }
 
 describe("RLM runs over HTTP", () => {
