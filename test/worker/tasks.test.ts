@@ -250,9 +250,18 @@ describe("tasks", () => {
 
     // Requests per minute (free plan: 120).
     await handle.db.update(tenants).set({ plan: "free" }).where(eq(tenants.id, tenant.id));
-    const statuses: number[] = [];
-    for (let i = 0; i < 125; i++) statuses.push((await call("/v1/tasks?limit=1", { key })).status);
-    expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(120);
+    // The limiter counts in windows aligned to the clock's minutes: a burst that straddles a boundary proves nothing,
+    // so it is repeated once (a burst takes seconds, so the second lies inside one window).
+    const minute = () => Math.floor(Date.now() / 60_000);
+    const burst = async () => {
+      const window = minute();
+      const statuses: number[] = [];
+      for (let i = 0; i < 125; i++) statuses.push((await call("/v1/tasks?limit=1", { key })).status);
+      return minute() === window ? statuses : undefined;
+    };
+    const statuses = (await burst()) ?? (await burst());
+    expect(statuses).toBeDefined();
+    expect(statuses?.filter((s) => s === 200).length).toBeLessThanOrEqual(120);
     const limited = await call("/v1/tasks?limit=1", { key });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("60");
