@@ -180,6 +180,48 @@ describe("session tools", () => {
     expect(turns.turns.every((t) => t.runId)).toBe(true);
   });
 
+  it("deletes the session's sandbox on archive; reopened, the session starts a fresh one", async () => {
+    const { apiKey } = await newTenant(handle, "archive-sandbox");
+    const key = apiKey.secret;
+    const id = await createSession(key);
+    const sandboxesOf = async (session: string) => {
+      const labels = encodeURIComponent(JSON.stringify({ session }));
+      const res = await fetch(`${env.DAYTONA_API_URL}/sandbox?labels=${labels}`, {
+        headers: { authorization: `Bearer ${env.DAYTONA_API_KEY}` },
+      });
+      return ((await res.json()) as { items: Array<{ id: string }> }).items.map((s) => s.id);
+    };
+    const model = `scripted:archive-${crypto.randomUUID()}`;
+    await script(model.slice("scripted:".length), [
+      { toolCalls: [{ name: "execute_code", arguments: { code: "x = 41" } }] },
+      "Stored x.",
+      { toolCalls: [{ name: "execute_code", arguments: { code: "print('x' in globals())" } }] },
+      "Checked.",
+    ]);
+    const ws = await openSocket(id, { key });
+    ws.send({ type: "message", text: "set x", mode: "tools", models: { planner: model } });
+    await ws.waitForTurnEnd();
+    const [created] = ws.logged.filter((f) => f.kind === "sandbox").map((f) => String(f.data.sandboxId));
+    expect(await sandboxesOf(id)).toEqual([created]);
+
+    await expectJson(await call(`/v1/sessions/${id}`, { method: "DELETE", key }), 200);
+    expect(await sandboxesOf(id)).toEqual([]);
+    const deleted = await ws.waitFor((f) => f.kind === "sandbox" && f.data.event === "deleted");
+    expect(deleted.data).toMatchObject({ sandboxId: created, reason: "the session was archived" });
+    // Archiving again has nothing left to delete, and still succeeds.
+    await expectJson(await call(`/v1/sessions/${id}`, { method: "DELETE", key }), 200);
+
+    await expectJson(await call(`/v1/sessions/${id}`, { method: "PATCH", key, json: { status: "active" } }), 200);
+    ws.send({ type: "message", text: "is x set?", mode: "tools", models: { planner: model } });
+    await ws.waitFor((f) => f.kind === "turn_completed" && f.data.answer === "Checked.");
+    const results = ws.logged.filter((f) => f.kind === "tool_result").map((f) => String(f.data.output).trim());
+    expect(results.at(-1)).toBe("False");
+    const fresh = ws.logged.filter((f) => f.kind === "sandbox" && f.data.event === "created").at(-1);
+    expect(fresh?.data.sandboxId).not.toBe(created);
+    expect(await sandboxesOf(id)).toEqual([fresh?.data.sandboxId]);
+    ws.close();
+  });
+
   it("searches and slices an uploaded document, writes memory, and stores feedback", async () => {
     const { apiKey, tenant } = await newTenant(handle, "docs");
     const key = apiKey.secret;

@@ -158,12 +158,39 @@ export class SessionDO extends DurableObject<Env> {
   }
 
   /** Stops the running turn, if any; resolves once it has ended. */
-  async cancelTurn(): Promise<boolean> {
+  async #cancelTurn(): Promise<void> {
     const turn = this.#turn;
-    if (!turn) return false;
+    if (!turn) return;
     turn.controller.abort();
     await turn.done;
-    return true;
+  }
+
+  /**
+   * Winds the session down for archiving: stops the running turn, then deletes the session's sandbox, which would
+   * otherwise sit stopped (and billed for storage) until the provider's auto-delete.
+   */
+  async archive(): Promise<void> {
+    await this.#cancelTurn();
+    const owner = this.#state.owner;
+    if (!owner) return;
+    // Archiving never fails on the sandbox: the provider's auto-delete is the backstop, and the log says why.
+    const released = await this.#sessionRepl(owner, (event) => this.#emit(event))
+      .release()
+      .catch((err: unknown) => ({ status: "failed" as const, err }));
+    if (released.status === "deleted") {
+      this.#emit({
+        kind: "sandbox",
+        data: { event: "deleted", sandboxId: released.sandboxId, reason: "the session was archived" },
+      });
+    } else if (released.status === "failed") {
+      const { code, message } = isAppError(released.err)
+        ? released.err
+        : { code: "internal", message: String(released.err) };
+      this.#emit({
+        kind: "warning",
+        data: { code, message: `The session's sandbox could not be deleted (${message}); it expires on its own` },
+      });
+    }
   }
 
   #setLive(ws: WebSocket, attachment: Attachment): void {

@@ -167,6 +167,8 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/sessions/{id}",
       tags: ["sessions"],
       summary: "Archive a session (its history is kept; PATCH status=active reopens it)",
+      description:
+        "Stops a running turn and deletes the session's sandbox: reopened, the session's next `execute_code` starts with fresh variables.",
       security,
       middleware: write,
       request: { params: IdParam },
@@ -176,7 +178,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       const { id } = c.req.valid("param");
       const { tenantId } = c.var.principal;
       if (!(await repos.sessions.get(c.var.db, tenantId, id))) throw notFound(id);
-      await getSessionStub(c.env, id).cancelTurn();
+      await getSessionStub(c.env, id).archive();
       const row = await repos.sessions.update(c.var.db, tenantId, id, { status: "archived", updatedAt: new Date() });
       if (!row) throw notFound(id);
       return c.json(toSession(row), 200);

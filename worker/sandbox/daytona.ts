@@ -71,7 +71,20 @@ export function daytonaProvider(settings: DaytonaSettings): SandboxProvider {
       }
       return wrap(sandbox, settings);
     },
+    async remove(id: string) {
+      try {
+        const sandbox = await withSandboxRetries("find the sandbox", () => daytona.get(id));
+        await withSandboxRetries("delete the sandbox", () => sandbox.delete(60));
+      } catch (err) {
+        if (!isGone(err)) throw err;
+      }
+    },
   };
+}
+
+/** Already gone is what a delete wants. */
+function isGone(err: unknown): boolean {
+  return (err as AppError).code === "not_found";
 }
 
 function wrap(sandbox: Sandbox, settings: DaytonaSettings): SandboxHandle {
@@ -110,8 +123,7 @@ function wrap(sandbox: Sandbox, settings: DaytonaSettings): SandboxHandle {
       try {
         await withSandboxRetries("delete the sandbox", () => sandbox.delete(60));
       } catch (err) {
-        // Already gone is what we wanted.
-        if ((err as AppError).code !== "not_found") throw err;
+        if (!isGone(err)) throw err;
       }
     },
   };

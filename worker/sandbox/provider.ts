@@ -45,4 +45,6 @@ export interface SandboxProvider {
   create(spec: SandboxSpec): Promise<SandboxHandle>;
   /** Looks a sandbox up; throws `not_found` when it is gone. Starts it when it was stopped. */
   get(id: string): Promise<SandboxHandle>;
+  /** Deletes a sandbox by id without starting it; one that is already gone counts as deleted. */
+  remove(id: string): Promise<void>;
 }

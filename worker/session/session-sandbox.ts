@@ -1,7 +1,7 @@
 /**
  * The session's own sandbox for `execute_code`: created on first use, reused across turns (its variables persist),
  * left to the provider to stop when idle, and re-created transparently — with a note in the trace that the old
- * variables are gone — when it was deleted or its REPL died.
+ * variables are gone — when it was deleted or its REPL died. Archiving the session releases it at once.
  */
 import type { Emit } from "../agent/tool";
 import type { SessionRepl } from "../agent/tools/code";
@@ -23,8 +23,11 @@ export interface SessionSandboxDeps {
   emit: Emit;
 }
 
+/** What happened to the sandbox on release. */
+export type Released = { status: "none" } | { status: "deleted"; sandboxId: string };
+
 /** A lazily opened REPL, shared by every `execute_code` of the object's lifetime. */
-export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { forget(): void } {
+export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { release(): Promise<Released> } {
   let current: Promise<ReplSession> | null = null;
 
   const create = async (reason: string): Promise<ReplSession> => {
@@ -94,8 +97,14 @@ export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { forget
           : new AppError("sandbox_failed", "The session sandbox failed", { cause: err });
       }
     },
-    forget() {
+    /** Deletes the stored sandbox and forgets it; the next exec makes a new one. */
+    async release(): Promise<Released> {
       current = null;
+      const stored = deps.load();
+      if (!stored) return { status: "none" };
+      await deps.provider.remove(stored.sandboxId);
+      deps.save(null);
+      return { status: "deleted", sandboxId: stored.sandboxId };
     },
   };
 }
