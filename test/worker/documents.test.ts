@@ -3,6 +3,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documents, tenants } from "../../worker/db/schema";
+import chromiumPdf from "../fixtures/pdf/report-chromium.pdf?inline";
+import encryptedPdf from "../fixtures/pdf/report-encrypted.pdf?inline";
+import ghostscriptPdf from "../fixtures/pdf/report-ghostscript.pdf?inline";
+import scannedPdf from "../fixtures/pdf/report-scanned.pdf?inline";
 import { call, newTenant, useTestDb } from "./harness";
 
 const handle = useTestDb();
@@ -16,9 +20,16 @@ interface Doc {
   contentType: string;
 }
 
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+async function sha256(data: string | Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    typeof data === "string" ? new TextEncoder().encode(data) : data,
+  );
   return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fixtureBytes(dataUrl: string): Uint8Array<ArrayBuffer> {
+  return Uint8Array.from(atob(dataUrl.slice(dataUrl.indexOf(",") + 1)), (c) => c.charCodeAt(0));
 }
 
 /** A body with no Content-Length: the Worker must take the multipart path. */
@@ -123,12 +134,68 @@ describe("documents", () => {
     expect(json.contentType).toBe("application/json");
   });
 
+  it("stores the text of PDFs page by page, from a browser's and from a PostScript pipeline's", async () => {
+    const { apiKey } = await newTenant(handle, "pdf");
+    const key = apiKey.secret;
+    const original = fixtureBytes(chromiumPdf);
+    const res = await upload(key, "report.pdf", original);
+    expect(res.status).toBe(201);
+    const doc = (await res.json()) as Doc;
+    expect(doc).toMatchObject({ contentType: "application/pdf", status: "ready", sha256: await sha256(original) });
+    const content = await call(`/v1/documents/${doc.id}/content`, { key });
+    expect(content.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    const text = await content.text();
+    expect(text).toContain("--- page 1 ---\nQuarterly Report — Café Naïve\n");
+    expect(text).toContain("The launch code is ZEBRA-9. Office efficiency rose by fifteen percent;");
+    expect(text).toContain("“curly quotes”, an em—dash, and the price €42.50 in Zürich.");
+    expect(text).toContain("--- page 2 ---\nPage two begins here. 日本語のテキスト。");
+    expect(doc.bytes).toBe(new TextEncoder().encode(text).byteLength);
+
+    // Sent as a stream of unknown length, with only its content type to say what it is.
+    const bytes = fixtureBytes(ghostscriptPdf);
+    const streamed = await upload(key, "report", new Blob([bytes]).stream(), { "content-type": "application/pdf" });
+    expect(streamed.status).toBe(201);
+    const groff = (await streamed.json()) as Doc;
+    const groffText = await (await call(`/v1/documents/${groff.id}/content`, { key })).text();
+    expect(groffText).toContain("The launch code is ZEBRA-9. Café naïve office “final” fjord.");
+    expect(groffText).toContain("--- page 2 ---");
+  });
+
+  it("refuses PDFs whose text cannot be trusted, saying why, and stores nothing", async () => {
+    const { apiKey, tenant } = await newTenant(handle, "pdf-refuse");
+    const key = apiKey.secret;
+    const cases: Array<[string, BodyInit, string, RegExp]> = [
+      ["scan.pdf", fixtureBytes(scannedPdf), "no_text", /no text layer.*OCR/],
+      ["locked.pdf", fixtureBytes(encryptedPdf), "encrypted", /encrypted/],
+      ["fake.pdf", "just some text", "not_pdf", /not a PDF/],
+      ["cut.pdf", fixtureBytes(chromiumPdf).slice(0, 2_000), "damaged", /damaged/],
+    ];
+    for (const [name, body, reason, message] of cases) {
+      const res = await upload(key, name, body);
+      expect(res.status, name).toBe(422);
+      const { error } = (await res.json()) as { error: { code: string; message: string; details: { reason: string } } };
+      expect(error, name).toMatchObject({ code: "document_unreadable", details: { reason } });
+      expect(error.message, name).toMatch(message);
+    }
+    const tooBig = await call("/v1/documents?name=huge.pdf", {
+      method: "POST",
+      key,
+      body: "x",
+      headers: { "content-length": String(33 * 1_048_576) },
+    });
+    expect(tooBig.status).toBe(413);
+    expect(JSON.stringify(await tooBig.json())).toContain("A PDF is read whole in memory");
+    expect(await handle.db.select().from(documents).where(eq(documents.tenantId, tenant.id))).toEqual([]);
+    const listed = await env.DOCUMENTS.list({ prefix: `documents/${tenant.id}/` });
+    expect(listed.objects).toEqual([]);
+  });
+
   it("refuses bad uploads with a clear error and stores nothing", async () => {
     const { apiKey, tenant } = await newTenant(handle, "refuse");
     const key = apiKey.secret;
-    const pdf = await upload(key, "paper.pdf", "%PDF-1.7", { "content-type": "application/pdf" });
-    expect(pdf.status).toBe(415);
-    expect(((await pdf.json()) as { error: { code: string } }).error.code).toBe("unsupported_media_type");
+    const png = await upload(key, "photo.png", "\x89PNG", { "content-type": "image/png" });
+    expect(png.status).toBe(415);
+    expect(((await png.json()) as { error: { code: string } }).error.code).toBe("unsupported_media_type");
     const slash = await upload(key, "../etc/passwd.txt", "x");
     expect(slash.status).toBe(400);
     expect(JSON.stringify(await slash.json())).toContain("query.name");

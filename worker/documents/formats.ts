@@ -1,10 +1,10 @@
 /**
  * Which uploads are accepted and how each is read: plain text formats are stored as they are, JSON is loaded as JSON
- * by the RLM, HTML is reduced to its text. PDF is refused: no pure-JS extractor is sound enough to trust with a
- * user's document, and a wrong extraction would silently poison every answer built on it.
+ * by the RLM, HTML and PDF are reduced to their text (a PDF is refused with the reason when its text cannot be
+ * trusted: see `pdf/index.ts`).
  */
 
-export type DocumentKind = "text" | "json" | "html";
+export type DocumentKind = "text" | "json" | "html" | "pdf";
 
 interface Format {
   kind: DocumentKind;
@@ -24,6 +24,7 @@ const BY_EXTENSION: Record<string, Format> = {
   json: { kind: "json", contentType: "application/json" },
   html: { kind: "html", contentType: "text/html" },
   htm: { kind: "html", contentType: "text/html" },
+  pdf: { kind: "pdf", contentType: "application/pdf" },
 };
 
 const BY_TYPE: Record<string, Format> = {
@@ -34,6 +35,7 @@ const BY_TYPE: Record<string, Format> = {
   "application/jsonl": BY_EXTENSION.jsonl as Format,
   "application/x-ndjson": BY_EXTENSION.jsonl as Format,
   "text/html": BY_EXTENSION.html as Format,
+  "application/pdf": BY_EXTENSION.pdf as Format,
 };
 
 /** Extensions accepted, for error messages. */

@@ -1,11 +1,13 @@
 /**
  * Stores an upload in R2 without ever holding it whole: bytes are counted and hashed as they pass, the size limit is
  * enforced mid-stream, and the object is written either as one streamed put (length known up front) or as a
- * multipart upload of fixed-size parts (length unknown, or the text of an HTML page).
+ * multipart upload of fixed-size parts (length unknown, or the text of an HTML page or PDF). A PDF is the exception
+ * that is held whole, up to its own limit, because its structure is read from the end of the file.
  */
 import { AppError } from "../errors";
 import type { DocumentKind } from "./formats";
 import { htmlToText } from "./html-text";
+import { MAX_PDF_BYTES, pdfText } from "./pdf";
 
 /**
  * Multipart part size: R2 needs ≥ 5 MiB for every part but the last; 8 MiB keeps the one part in memory small and
@@ -18,7 +20,7 @@ const MAX_SINGLE_PUT_BYTES = 5_000_000_000;
 export interface StoredUpload {
   /** Bytes received (the original file). */
   receivedBytes: number;
-  /** Bytes stored (equal to received except for HTML, which is stored as text). */
+  /** Bytes stored (equal to received except for HTML and PDF, which are stored as their text). */
   storedBytes: number;
   sha256: string;
 }
@@ -51,6 +53,38 @@ function meter(maxBytes: number) {
     },
   });
   return { stream, bytes: () => bytes, sha256: async () => hex(await digest.digest) };
+}
+
+function pdfTooLarge(): AppError {
+  return new AppError(
+    "payload_too_large",
+    `A PDF is read whole in memory, so it may be at most ${MAX_PDF_BYTES} bytes; split it, or upload its text`,
+    { details: { maxBytes: MAX_PDF_BYTES } },
+  );
+}
+
+/** The whole stream in one buffer, refusing past `maxBytes`. */
+async function readWhole(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw pdfTooLarge();
+    }
+    chunks.push(value);
+  }
+  const whole = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    whole.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return whole;
 }
 
 function countBytes() {
@@ -119,13 +153,17 @@ export async function storeUpload(input: {
       details: { maxBytes: input.maxBytes },
     });
   }
+  if (input.kind === "pdf" && input.declaredBytes !== null && input.declaredBytes > MAX_PDF_BYTES) throw pdfTooLarge();
   const metered = meter(input.maxBytes);
   const received = input.body.pipeThrough(metered.stream);
-  const httpMetadata = { contentType: input.kind === "html" ? "text/plain; charset=utf-8" : input.contentType };
+  const asText = input.kind === "html" || input.kind === "pdf";
+  const httpMetadata = { contentType: asText ? "text/plain; charset=utf-8" : input.contentType };
   try {
-    if (input.kind === "html") {
+    if (asText) {
+      const text = input.kind === "html" ? htmlToText(received) : pdfText(await readWhole(received, MAX_PDF_BYTES));
       const counted = countBytes();
-      await multipartPut(bucket, key, htmlToText(received).pipeThrough(counted.stream), { httpMetadata });
+      // A multipart upload that fails midway (a PDF found unreadable at its end) is aborted: nothing is stored.
+      await multipartPut(bucket, key, text.pipeThrough(counted.stream), { httpMetadata });
       return { receivedBytes: metered.bytes(), storedBytes: counted.bytes(), sha256: await metered.sha256() };
     }
     if (input.declaredBytes !== null && input.declaredBytes <= MAX_SINGLE_PUT_BYTES) {

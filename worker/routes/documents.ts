@@ -49,7 +49,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/documents",
       tags: ["documents"],
       summary: "Upload a document (the raw file as the body, streamed to storage)",
-      description: `Accepted: ${ACCEPTED_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB.`,
+      description: `Accepted: ${ACCEPTED_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB; a PDF at most 32 MiB. HTML and PDF are stored as their text (a PDF page by page, under \`--- page N ---\` lines).`,
       security,
       middleware: [requireAuth(), requireScope("documents:write")],
       request: {
@@ -62,6 +62,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       responses: {
         201: jsonResponse(Document, "Stored"),
         415: { description: "Not a supported format" },
+        422: {
+          description:
+            "A PDF whose text cannot be trusted: `details.reason` is `not_pdf`, `damaged`, `encrypted`, `no_text` (a scan) or `unmapped_fonts`",
+        },
         ...errorResponses(400, 401, 403, 413),
       },
     }),
