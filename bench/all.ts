@@ -1,9 +1,9 @@
 /**
  * `npm run bench`: every performance benchmark, one after another (each gets the machine to itself), and one report.
  *
- *   npm run bench -- [--out bench/report.md] [--only sandbox,rlm,ws,throughput] [--sizes 1,10,100]
+ *   npm run bench -- [--out bench/report.md] [--only sandbox,rlm,ws,pdf,throughput] [--sizes 1,10,100]
  *
- * `bench:sandbox`, `bench:rlm` and `bench:ws` run as child processes (`npx tsx bench/<name>.ts`), each on its own
+ * `bench:sandbox`, `bench:rlm`, `bench:ws` and `bench:pdf` run as child processes (`npx tsx bench/<name>.ts`), each on its own
  * throw-away stack, and their printed tables go into the report verbatim, with the baselines and ratios each names;
  * then the end-to-end task throughput run (`throughput.ts`). A benchmark that fails is reported as failed with the
  * tail of its output, and the others still run. Progress goes to stderr.
@@ -35,6 +35,11 @@ const CHILD_BENCHES = [
     name: "ws",
     title: "`npm run bench:ws`: chat WebSocket frame latency and concurrent streaming sessions",
     file: "bench/ws.ts",
+  },
+  {
+    name: "pdf",
+    title: "`npm run bench:pdf`: the cost of reading a PDF upload, against uploading its text and against pdftotext",
+    file: "bench/pdf.ts",
   },
 ] as const;
 const STEPS = [...CHILD_BENCHES.map((b) => b.name), "throughput"] as const;
@@ -113,7 +118,7 @@ async function main() {
   });
   if (values.help) {
     console.log(
-      "usage: npm run bench -- [--out bench/report.md] [--only sandbox,rlm,ws,throughput] [--sizes 1,10,100]",
+      "usage: npm run bench -- [--out bench/report.md] [--only sandbox,rlm,ws,pdf,throughput] [--sizes 1,10,100]",
     );
     return;
   }
