@@ -1,6 +1,7 @@
 /** Documents: upload with progress, the list with sizes, a preview of the first lines, delete. */
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { type DocumentInfo, deleteDocument, listDocuments, previewDocument, uploadDocument } from "../api/documents";
+import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
 import { formatBytes } from "../trace/format";
 
@@ -61,15 +62,9 @@ function DocumentRow({ doc, onDeleted, onError }: { doc: DocumentInfo; onDeleted
 
 /** The documents screen. */
 export function DocumentsPage() {
-  const [documents, setDocuments] = useState<DocumentInfo[] | null>(null);
+  const { data: documents, error, setError, reload } = useLoaded(listDocuments);
   const [uploads, setUploads] = useState<UploadState[]>([]);
-  const [error, setError] = useState<unknown>(null);
   const input = useRef<HTMLInputElement>(null);
-
-  const reload = useCallback(() => {
-    listDocuments().then(setDocuments, setError);
-  }, []);
-  useEffect(() => reload(), [reload]);
 
   const upload = (files: FileList | null) => {
     for (const file of Array.from(files ?? [])) {

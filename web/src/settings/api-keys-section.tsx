@@ -1,8 +1,9 @@
 /** API keys on the settings page: create with scopes — the secret is shown once — list and revoke. */
-import { type FormEvent, useCallback, useEffect, useState } from "react";
+import { type FormEvent, useState } from "react";
 import { createApiKey, listApiKeys, revokeApiKey } from "../api/api-keys";
 import { DEFAULT_SCOPES, SCOPE_CHOICES } from "../api/scopes";
 import type { ApiKey, CreatedApiKey } from "../api/types";
+import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
 import { SecretOnce } from "../components/secret-once";
 
@@ -69,13 +70,8 @@ function NewKeyForm({ onCreated }: { onCreated(key: CreatedApiKey): void }) {
 
 /** API keys: create with scopes (the secret is shown once), list, revoke. Needs `admin`. */
 export function ApiKeysSection() {
-  const [keys, setKeys] = useState<ApiKey[] | null>(null);
+  const { data: keys, error, setError, reload } = useLoaded(listApiKeys);
   const [created, setCreated] = useState<CreatedApiKey | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    listApiKeys().then(setKeys, setError);
-  }, []);
-  useEffect(() => reload(), [reload]);
   const revoke = async (key: ApiKey) => {
     if (!confirm(`Revoke “${key.name}”? Anything using it stops working at once.`)) return;
     try {

@@ -2,7 +2,7 @@
  * LLM profiles on the settings page: the workspace's own OpenAI-compatible endpoints. The key field is write-only —
  * the server keeps the key encrypted and returns only a hint — and "Test connection" makes one real call.
  */
-import { type FormEvent, useCallback, useEffect, useId, useRef, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import {
   createLlmProfile,
   deleteLlmProfile,
@@ -11,6 +11,7 @@ import {
   updateLlmProfile,
 } from "../api/llm-profiles";
 import type { LlmProfile, LlmProfileTestResult, UpdateLlmProfileRequest } from "../api/types";
+import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
 
 interface FormValues {
@@ -287,13 +288,8 @@ function ProfileCard(props: {
 
 /** The section; only admins may add, change, test or delete profiles. */
 export function LlmProfilesSection({ admin }: { admin: boolean }) {
-  const [profiles, setProfiles] = useState<LlmProfile[] | null>(null);
+  const { data: profiles, error, setError, reload } = useLoaded(listLlmProfiles);
   const [editing, setEditing] = useState<LlmProfile | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    listLlmProfiles().then(setProfiles, setError);
-  }, []);
-  useEffect(() => reload(), [reload]);
   return (
     <section aria-labelledby="llm-title" className="stack" id="llm-profiles">
       <h2 id="llm-title">LLM profiles</h2>

@@ -3,7 +3,7 @@
  * and outbound ones (task results are POSTed, signed, to a URL). The secret is shown once on creation and rotation,
  * and can be revealed again by an admin; each endpoint has its delivery log with a redeliver button.
  */
-import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
+import { type FormEvent, useCallback, useId, useState } from "react";
 import type { WebhookDelivery, WebhookEndpoint } from "../api/types";
 import {
   createWebhookEndpoint,
@@ -16,6 +16,7 @@ import {
   revealWebhookSecret,
   rotateWebhookSecret,
 } from "../api/webhooks";
+import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
 import { SecretOnce } from "../components/secret-once";
 
@@ -165,12 +166,12 @@ const STATUS_CLASS: Record<WebhookDelivery["status"], string> = {
 };
 
 function Deliveries({ endpoint }: { endpoint: WebhookEndpoint }) {
-  const [deliveries, setDeliveries] = useState<WebhookDelivery[] | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    listDeliveries(endpoint.id).then(setDeliveries, setError);
-  }, [endpoint.id]);
-  useEffect(() => reload(), [reload]);
+  const {
+    data: deliveries,
+    error,
+    setError,
+    reload,
+  } = useLoaded(useCallback(() => listDeliveries(endpoint.id), [endpoint.id]));
   const again = async (d: WebhookDelivery) => {
     try {
       await redeliver(d.id);
@@ -356,13 +357,8 @@ function EndpointCard(props: {
 
 /** The section (admins only: the API requires `admin` for every webhook route). */
 export function WebhooksSection() {
-  const [endpoints, setEndpoints] = useState<WebhookEndpoint[] | null>(null);
+  const { data: endpoints, error, setError, reload } = useLoaded(listWebhookEndpoints);
   const [fresh, setFresh] = useState<EndpointWithSecret | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    listWebhookEndpoints().then(setEndpoints, setError);
-  }, []);
-  useEffect(() => reload(), [reload]);
   const shown = (created: EndpointWithSecret) => {
     setFresh(created);
     reload();
