@@ -18,5 +18,4 @@ export const repos = {
   webhookEndpoints: scopedRepo(t.webhookEndpoints),
   webhookDeliveries: scopedRepo(t.webhookDeliveries),
   feedback: scopedRepo(t.feedback),
-  usageRecords: scopedRepo(t.usageRecords),
 };

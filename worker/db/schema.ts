@@ -7,7 +7,6 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
-  date,
   doublePrecision,
   index,
   integer,
@@ -339,24 +338,6 @@ export const feedback = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("feedback_tenant_run").on(t.tenantId, t.runId)],
-);
-
-export const usageRecords = pgTable(
-  "usage_records",
-  {
-    id: id(),
-    tenantId: tenantId(),
-    day: date("day", { mode: "string" }).notNull(),
-    runId: uuid("run_id").references(() => runs.id, { onDelete: "set null" }),
-    model: text("model").notNull(),
-    llmCalls: integer("llm_calls").notNull().default(0),
-    promptTokens: bigint("prompt_tokens", { mode: "number" }).notNull().default(0),
-    completionTokens: bigint("completion_tokens", { mode: "number" }).notNull().default(0),
-    cachedTokens: bigint("cached_tokens", { mode: "number" }).notNull().default(0),
-    costUsd: doublePrecision("cost_usd").notNull().default(0),
-    createdAt: createdAt(),
-  },
-  (t) => [index("usage_records_tenant_day").on(t.tenantId, t.day)],
 );
 
 /** Single-use WebSocket tickets: a hash of the ticket, consumed atomically by the upgrade. */

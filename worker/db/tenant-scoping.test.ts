@@ -101,11 +101,6 @@ async function seed(db: Db, name: RepoName, tenantId: string): Promise<{ id: str
         id: (await repos.feedback.insert(db, tenantId, { runId: (await run()).id, score: 1 })).id,
         patch: { comment: "changed" },
       };
-    case "usageRecords":
-      return {
-        id: (await repos.usageRecords.insert(db, tenantId, { day: "2026-11-25", model: "m", llmCalls: 1 })).id,
-        patch: { llmCalls: 99 },
-      };
   }
 }
 
