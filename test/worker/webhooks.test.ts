@@ -7,7 +7,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
 import { sign, verify } from "../../worker/webhooks";
-import { call, expectJson, newTenant, until, useTestDb } from "./harness";
+import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
+import { script } from "./session-client";
 
 const handle = useTestDb();
 const receiver = env.RECEIVER_URL as string;
@@ -124,6 +125,72 @@ describe("webhooks", () => {
     expect(log.deliveries).toEqual([
       expect.objectContaining({ status: "delivered", attempts: 1, lastStatusCode: 200, taskId: accepted.taskId }),
     ]);
+  });
+
+  it("delivers a task's start, progress and end to an endpoint subscribed to them, and only its end to the callback", async () => {
+    const { apiKey } = await newTenant(handle, "hook-progress");
+    const key = apiKey.secret;
+    const path = `/hooks/${crypto.randomUUID()}`;
+    const callbackPath = `/hooks/${crypto.randomUUID()}`;
+    const endpoint = await expectJson<{ endpoint: { id: string }; secret: string }>(
+      await call("/v1/webhooks/endpoints", {
+        method: "POST",
+        key,
+        json: {
+          direction: "outbound",
+          name: "progress",
+          url: `${receiver}${path}`,
+          events: ["task.started", "task.progress", "task.completed"],
+        },
+      }),
+      201,
+    );
+    const scriptId = `progress-${crypto.randomUUID()}`;
+    await script(scriptId, ["```repl\nx = len(context)\n```", "```repl\nprint(x)\n```", "FINAL(three)"]);
+    const accepted = await expectJson<{ id: string }>(
+      await call("/v1/tasks", {
+        method: "POST",
+        key,
+        json: {
+          query: "q",
+          context: "abc",
+          models: { planner: `scripted:${scriptId}` },
+          callbackUrl: `${receiver}${callbackPath}`,
+        },
+      }),
+      202,
+    );
+    await waitForTask(key, accepted.id);
+    const deliveries = await until(async () => {
+      const got = await received(path);
+      return got.length >= 3 ? got : null;
+    });
+    const payloads = deliveries.map(
+      (d) =>
+        JSON.parse(d.body) as {
+          type: string;
+          data: { task: { id: string; status: string }; progress?: { steps: number; lastEventSeq: number } };
+        },
+    );
+    // One report after the first step; the second step comes within the 30 s interval.
+    expect(payloads.map((p) => p.type)).toEqual(["task.started", "task.progress", "task.completed"]);
+    expect(payloads.map((p) => p.data.task.status)).toEqual(["running", "running", "completed"]);
+    expect(payloads.every((p) => p.data.task.id === accepted.id)).toBe(true);
+    expect(payloads[1]?.data.progress).toMatchObject({ steps: 1, lastEventSeq: expect.any(Number) });
+    for (const d of deliveries) {
+      const verdict = await verify({
+        headers: new Headers(d.headers),
+        body: d.body,
+        secrets: [endpoint.secret],
+        now: Date.now(),
+      });
+      expect(verdict.ok).toBe(true);
+    }
+    const callback = await until(async () => {
+      const got = await received(callbackPath);
+      return got.length > 0 ? got : null;
+    });
+    expect(callback.map((d) => (JSON.parse(d.body) as { type: string }).type)).toEqual(["task.completed"]);
   });
 
   it("rejects a bad signature, a stale timestamp and a replayed message id, starting nothing", async () => {

@@ -4,8 +4,22 @@ import { PayloadMapping } from "../webhooks/payload-mapping";
 import { RunBudget, RunModels } from "./rlm";
 import { TaskMode } from "./tasks";
 
-export const TASK_EVENTS = ["task.completed", "task.failed", "task.cancelled"] as const;
-export const EventName = z.enum([...TASK_EVENTS, "*"]);
+/**
+ * What outbound endpoints can subscribe to: a task starting, its progress (after its first step, then at most every
+ * 30 s), and its end. `*` is every event. A task's own `callbackUrl` receives only its end.
+ */
+export const TASK_EVENTS = [
+  "task.started",
+  "task.progress",
+  "task.completed",
+  "task.failed",
+  "task.cancelled",
+] as const;
+export type TaskEvent = (typeof TASK_EVENTS)[number];
+export const EventName = z.enum([...TASK_EVENTS, "*"]).openapi({
+  description:
+    "`task.started`, `task.progress` (after the first step, then at most every 30 s), `task.completed`, `task.failed`, `task.cancelled`, or `*` for all",
+});
 
 export const InboundMapping = z
   .object({

@@ -1,12 +1,15 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Sql } from "../budget";
+import type { Task } from "../contracts/tasks";
+import type { TaskEvent } from "../contracts/webhooks";
 import { openDb } from "../db/client";
 import { isAppError } from "../errors";
 import { executeRun, type RunLaunch } from "../rlm/launch";
 import { failUnfinished } from "../rlm/run-rows";
 import { EventLog, type NewFrame } from "../session";
-import { enqueueTaskDeliveries, runDueDeliveries } from "../tasks/deliveries";
+import { endEvent, enqueueTaskEvent, runDueDeliveries, type TaskProgress } from "../tasks/deliveries";
 import { DeliveryQueue } from "../tasks/delivery-queue";
+import { ProgressTracker } from "../tasks/progress";
 import { executeTask, type TaskEnd, type TaskLaunch } from "../tasks/run-task";
 import { resumePoint, sseComment, sseEvent } from "../tasks/sse";
 import { markTaskEnded, markTaskRunning, toTask } from "../tasks/task-row";
@@ -31,6 +34,10 @@ export class TaskDO extends DurableObject<Env> {
   #deliveries!: DeliveryQueue;
   #active: { controller: AbortController; done: Promise<void> } | null = null;
   #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
+  /** The running task as `task.progress` reports it; null for runs and once the task has ended. */
+  #progress: { tenantId: string; task: Task; tracker: ProgressTracker } | null = null;
+  /** Event deliveries being logged, chained so they are enqueued in the order they happened. */
+  #publishing: Promise<void> = Promise.resolve();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -148,10 +155,16 @@ export class TaskDO extends DurableObject<Env> {
         return;
       }
       const handle = openDb(this.env);
+      let started: Task | null = null;
       try {
-        await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
+        const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
+        started = row && toTask(row);
       } finally {
         await handle.close();
+      }
+      if (started) {
+        this.#progress = { tenantId: hosted.tenantId, task: started, tracker: new ProgressTracker(Date.now()) };
+        this.#publish(hosted.tenantId, "task.started", { task: started });
       }
       this.#emit({
         kind: "turn_started",
@@ -184,6 +197,8 @@ export class TaskDO extends DurableObject<Env> {
       const error = end.status === "failed" ? end.error : { code: end.status, message: `The run was ${end.status}` };
       await failUnfinished(handle.db, hosted.tenantId, hosted.runId, error);
       if (hosted.type === "task") {
+        this.#progress = null;
+        await this.#publishing;
         const row = await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
         this.#emit(
           end.status === "completed"
@@ -197,15 +212,15 @@ export class TaskDO extends DurableObject<Env> {
                   data: { ...end.error, terminal: true, usage: end.usage },
                 },
         );
-        if (row)
-          await enqueueTaskDeliveries(
-            this.env,
-            handle.db,
-            this.#deliveries,
-            toTask(row),
-            row.callbackUrl,
-            hosted.tenantId,
-          );
+        if (row) {
+          const task = toTask(row);
+          await enqueueTaskEvent(this.env, handle.db, this.#deliveries, {
+            tenantId: hosted.tenantId,
+            event: endEvent(task),
+            data: { task },
+            callbackUrl: row.callbackUrl,
+          });
+        }
       }
       this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
@@ -222,6 +237,28 @@ export class TaskDO extends DurableObject<Env> {
     for (const writer of this.#streams) {
       writer.write(bytes).catch(() => this.#streams.delete(writer));
     }
+    const running = this.#progress;
+    const progress = running?.tracker.observe(frame, Date.now());
+    if (running && progress) this.#publish(running.tenantId, "task.progress", { task: running.task, progress });
+  }
+
+  /**
+   * Logs and schedules an event's deliveries in the background, after those already on their way. A failure costs
+   * that one event, never the task: it is logged.
+   */
+  #publish(tenantId: string, event: TaskEvent, data: { task: Task; progress?: TaskProgress }): void {
+    this.#publishing = this.#publishing.then(async () => {
+      const handle = openDb(this.env);
+      try {
+        await enqueueTaskEvent(this.env, handle.db, this.#deliveries, { tenantId, event, data, callbackUrl: null });
+        await this.#armAlarm();
+      } catch (err) {
+        console.error(JSON.stringify({ level: "error", event, taskId: data.task.id, err: String(err) }));
+      } finally {
+        await handle.close();
+      }
+    });
+    this.ctx.waitUntil(this.#publishing);
   }
 
   /** One alarm serves both jobs: the watchdog while running, and the earliest due delivery. */

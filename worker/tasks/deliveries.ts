@@ -1,11 +1,13 @@
 /**
- * Outbound task webhooks: when a task ends, one delivery per subscribed endpoint (and one to the task's own
- * `callbackUrl`), each logged in Neon and scheduled in the task object's queue; the object's alarm then attempts what
- * is due, with exponential backoff for up to 24 hours before a delivery is dead-lettered.
+ * Outbound task webhooks: when a task starts, progresses and ends, one delivery per subscribed endpoint (and, for
+ * its end, one to the task's own `callbackUrl`), each logged in Neon and scheduled in the task object's queue; the
+ * object's alarm then attempts what is due, with exponential backoff for up to 24 hours before a delivery is
+ * dead-lettered.
  */
 
 import { and, eq } from "drizzle-orm";
 import type { Task } from "../contracts/tasks";
+import type { TaskEvent } from "../contracts/webhooks";
 import type { Db } from "../db/client";
 import { activeSecrets, callbackEndpoint, subscribedEndpoints } from "../db/queries/webhooks";
 import { repos } from "../db/repos";
@@ -17,30 +19,51 @@ import type { DeliveryQueue } from "./delivery-queue";
 /** Deliveries attempted per alarm; the rest wait for the next one, so one alarm never runs for minutes. */
 const BATCH = 20;
 
-export type TaskEvent = "task.completed" | "task.failed" | "task.cancelled";
+/** How far a running task has got, as `task.progress` reports it. */
+export interface TaskProgress {
+  /** The last event of the task's log (`GET /v1/tasks/{id}/events` resumes after it). */
+  lastEventSeq: number;
+  /** REPL iterations and tool steps so far, at every depth. */
+  steps: number;
+  /** The latest budget gauge: used, remaining and limits; null before the first. */
+  budget: Record<string, unknown> | null;
+  elapsedMs: number;
+}
 
-/** Logs and schedules the deliveries of a task's final event. */
-export async function enqueueTaskDeliveries(
+/** The event a task's ending sends. */
+export function endEvent(task: Task): TaskEvent {
+  return task.status === "completed"
+    ? "task.completed"
+    : task.status === "cancelled"
+      ? "task.cancelled"
+      : "task.failed";
+}
+
+/** Logs and schedules one event's deliveries: to every subscribed endpoint, and to `callbackUrl` when given. */
+export async function enqueueTaskEvent(
   env: Env,
   db: Db,
   queue: DeliveryQueue,
-  task: Task,
-  callbackUrl: string | null,
-  tenantId: string,
+  input: {
+    tenantId: string;
+    event: TaskEvent;
+    data: { task: Task; progress?: TaskProgress };
+    callbackUrl: string | null;
+  },
 ): Promise<number> {
-  const event: TaskEvent = `task.${task.status === "completed" ? "completed" : task.status === "cancelled" ? "cancelled" : "failed"}`;
+  const { tenantId, event } = input;
   const targets: Array<{ endpointId: string; url: string }> = [];
   for (const endpoint of await subscribedEndpoints(db, tenantId, event)) {
     if (endpoint.url) targets.push({ endpointId: endpoint.id, url: endpoint.url });
   }
-  if (callbackUrl) {
+  if (input.callbackUrl) {
     const endpoint = await callbackEndpoint(db, env, tenantId, generateSecret);
-    targets.push({ endpointId: endpoint.id, url: callbackUrl });
+    targets.push({ endpointId: endpoint.id, url: input.callbackUrl });
   }
   const now = Date.now();
   for (const target of targets) {
     const messageId = `msg_${crypto.randomUUID().replaceAll("-", "")}`;
-    const payload = { type: event, timestamp: new Date(now).toISOString(), data: { task } };
+    const payload = { type: event, timestamp: new Date(now).toISOString(), data: input.data };
     const row = await repos.webhookDeliveries.insert(db, tenantId, {
       endpointId: target.endpointId,
       direction: "outbound",

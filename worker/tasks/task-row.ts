@@ -25,11 +25,14 @@ export function toTask(row: TaskRow): Task {
   };
 }
 
-export async function markTaskRunning(db: Db, tenantId: string, taskId: string): Promise<void> {
-  await db
+/** Records a task's start and returns the row as it now is. */
+export async function markTaskRunning(db: Db, tenantId: string, taskId: string): Promise<TaskRow | null> {
+  const [row] = await db
     .update(tasks)
     .set({ status: "running", startedAt: new Date() })
-    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)));
+    .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)))
+    .returning();
+  return row ?? null;
 }
 
 /** Records a task's end and returns the row as it now is. */

@@ -21,6 +21,8 @@ import { ErrorNotice } from "../components/error-notice";
 import { SecretOnce } from "../components/secret-once";
 
 const EVENTS = [
+  { value: "task.started", label: "Task started" },
+  { value: "task.progress", label: "Task progress (at most every 30 s)" },
   { value: "task.completed", label: "Task completed" },
   { value: "task.failed", label: "Task failed" },
   { value: "task.cancelled", label: "Task cancelled" },
