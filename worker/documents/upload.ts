@@ -5,6 +5,7 @@
  * that is held whole, up to its own limit, because its structure is read from the end of the file.
  */
 import { AppError } from "../errors";
+import { concatBytes } from "./bytes";
 import type { DocumentKind } from "./formats";
 import { htmlToText } from "./html-text";
 import { MAX_PDF_BYTES, pdfText } from "./pdf";
@@ -78,13 +79,7 @@ async function readWhole(body: ReadableStream<Uint8Array>, maxBytes: number): Pr
     }
     chunks.push(value);
   }
-  const whole = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    whole.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return whole;
+  return concatBytes(chunks);
 }
 
 function countBytes() {
@@ -110,12 +105,7 @@ async function multipartPut(
   let buffered: Uint8Array[] = [];
   let size = 0;
   const flush = async () => {
-    const part = new Uint8Array(size);
-    let offset = 0;
-    for (const chunk of buffered) {
-      part.set(chunk, offset);
-      offset += chunk.byteLength;
-    }
+    const part = concatBytes(buffered);
     buffered = [];
     size = 0;
     parts.push(await upload.uploadPart(parts.length + 1, part));

@@ -3,6 +3,7 @@
  * ASCIIHex and ASCII85. Image codecs are never needed for text and are refused. Output is capped so a small
  * compressed stream cannot expand into more memory than a Worker has.
  */
+import { concatBytes } from "../bytes";
 import { isWhitespace } from "./lexer";
 
 /** A stream that cannot be decoded; the caller skips it and counts it. */
@@ -10,16 +11,6 @@ export class FilterFault extends Error {}
 
 /** A decoded stream over this size is refused: a Worker has 128 MB in all. */
 export const MAX_DECODED_BYTES = 48 * 1_048_576;
-
-function join(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
-}
 
 /**
  * Inflates zlib data. Writers often end streams early or add junk after them; what inflated before the fault is kept,
@@ -45,7 +36,7 @@ export async function inflate(data: Uint8Array, limit = MAX_DECODED_BYTES): Prom
     if (err instanceof FilterFault) throw err;
     if (total === 0) throw new FilterFault("a compressed stream is corrupt");
   }
-  return join(chunks, total);
+  return concatBytes(chunks);
 }
 
 /** LZW as PDF uses it: 9–12 bit codes, MSB first, `EarlyChange` 1 unless the stream says 0. */

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { isAppError } from "../../errors";
+import { concatBytes } from "../bytes";
 import { ascii85, lzw } from "./filters";
 import { pdfText } from "./index";
 
@@ -58,13 +59,7 @@ function buildPdf(objects: Body[]): Uint8Array {
   push(`xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`);
   for (const offset of offsets) push(`${String(offset).padStart(10, "0")} 00000 n \n`);
   push(`trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`);
-  const out = new Uint8Array(length);
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 const CATALOG = "<< /Type /Catalog /Pages 2 0 R >>";
@@ -222,7 +217,7 @@ describe("file structure", () => {
     const original = onePage({ dict: "", data: "BT /F1 12 Tf 72 700 Td (First draft) Tj ET" }, HELVETICA, [], "");
     expect(await textOf(withBrokenXref(original))).toContain("First draft");
     const update = "4 0 obj\n<< /Length 42 >>\nstream\nBT /F1 12 Tf 72 700 Td (Final text) Tj ET\nendstream\nendobj\n";
-    const text = await textOf(concat(original, new TextEncoder().encode(update)));
+    const text = await textOf(concatBytes([original, new TextEncoder().encode(update)]));
     expect(text).toBe("--- page 1 ---\nFinal text");
   });
 
@@ -258,13 +253,6 @@ describe("file structure", () => {
     });
   });
 });
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
 
 /** The same file with every cross-reference offset pointing at the wrong place. */
 function withBrokenXref(pdf: Uint8Array): Uint8Array {

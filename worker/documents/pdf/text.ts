@@ -3,6 +3,7 @@
  * matrices, the show operators, and form XObjects. Glyphs are laid out into lines by position: a vertical move starts
  * a line (a large one a paragraph), a horizontal gap wider than a fraction of the font size is a space.
  */
+import { concatBytes } from "../bytes";
 import type { PdfFile } from "./file";
 import { type Font, loadFont } from "./fonts";
 import { type Dict, isWhitespace, Keyword, Lexer, Name, type PdfValue, Stream, SyntaxFault } from "./lexer";
@@ -124,13 +125,7 @@ export class PageReader {
       const data = await this.file.streamData(stream);
       if (data) parts.push(data, Uint8Array.of(10));
     }
-    const joined = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let offset = 0;
-    for (const part of parts) {
-      joined.set(part, offset);
-      offset += part.byteLength;
-    }
-    await this.#run(joined, resources, IDENTITY, 0);
+    await this.#run(concatBytes(parts), resources, IDENTITY, 0);
     return this.#builder.finish();
   }
 
