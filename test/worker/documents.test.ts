@@ -3,9 +3,10 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documents, tenants } from "../../worker/db/schema";
+import aes256Pdf from "../fixtures/pdf/report-aes-256.pdf?inline";
 import chromiumPdf from "../fixtures/pdf/report-chromium.pdf?inline";
-import encryptedPdf from "../fixtures/pdf/report-encrypted.pdf?inline";
 import ghostscriptPdf from "../fixtures/pdf/report-ghostscript.pdf?inline";
+import passwordPdf from "../fixtures/pdf/report-password.pdf?inline";
 import scannedPdf from "../fixtures/pdf/report-scanned.pdf?inline";
 import { call, newTenant, useTestDb } from "./harness";
 
@@ -159,6 +160,10 @@ describe("documents", () => {
     const groffText = await (await call(`/v1/documents/${groff.id}/content`, { key })).text();
     expect(groffText).toContain("The launch code is ZEBRA-9. Café naïve office “final” fjord.");
     expect(groffText).toContain("--- page 2 ---");
+
+    // Encrypted with an owner password only (AES-256): opened with the empty user password, like every reader does.
+    const locked = (await (await upload(key, "locked.pdf", fixtureBytes(aes256Pdf))).json()) as Doc;
+    expect(await (await call(`/v1/documents/${locked.id}/content`, { key })).text()).toBe(text);
   });
 
   it("refuses PDFs whose text cannot be trusted, saying why, and stores nothing", async () => {
@@ -166,7 +171,7 @@ describe("documents", () => {
     const key = apiKey.secret;
     const cases: Array<[string, BodyInit, string, RegExp]> = [
       ["scan.pdf", fixtureBytes(scannedPdf), "no_text", /no text layer.*OCR/],
-      ["locked.pdf", fixtureBytes(encryptedPdf), "encrypted", /encrypted/],
+      ["locked.pdf", fixtureBytes(passwordPdf), "encrypted", /needs a password/],
       ["fake.pdf", "just some text", "not_pdf", /not a PDF/],
       ["cut.pdf", fixtureBytes(chromiumPdf).slice(0, 2_000), "damaged", /damaged/],
     ];

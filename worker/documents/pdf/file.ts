@@ -5,6 +5,7 @@
  */
 import { ascii85, asciiHex, FilterFault, inflate, lzw } from "./filters";
 import { type Dict, Keyword, Lexer, Name, type PdfValue, Ref, Stream, SyntaxFault } from "./lexer";
+import { type Decryptor, openSecurity, type Security } from "./security";
 
 /** A page's resources and its content streams, in drawing order. */
 export interface Page {
@@ -42,20 +43,21 @@ function isSpace(b: number | undefined): boolean {
   return b === 32 || b === 10 || b === 13 || b === 9 || b === 12 || b === 0;
 }
 
-/** Where `N G obj` starts, reading backwards from the `obj` at `at`; -1 when the bytes before are not that. */
-function headerStart(bytes: Uint8Array, at: number): { start: number; num: number } | null {
+/** Where `N G obj` starts, reading backwards from the `obj` at `at`; null when the bytes before are not that. */
+function header(bytes: Uint8Array, at: number): { start: number; num: number; gen: number } | null {
   let p = at - 1;
   if (!isSpace(bytes[p])) return null;
   while (isSpace(bytes[p])) p--;
   const genEnd = p + 1;
   while (isDigit(bytes[p])) p--;
-  if (p + 1 === genEnd || !isSpace(bytes[p])) return null;
+  const genStart = p + 1;
+  if (genStart === genEnd || !isSpace(bytes[p])) return null;
   while (isSpace(bytes[p])) p--;
   const numEnd = p + 1;
   while (isDigit(bytes[p])) p--;
   if (p + 1 === numEnd) return null;
-  const num = Number(String.fromCharCode(...bytes.subarray(p + 1, numEnd)));
-  return { start: p + 1, num };
+  const number = (from: number, to: number) => Number(String.fromCharCode(...bytes.subarray(from, to)));
+  return { start: p + 1, num: number(p + 1, numEnd), gen: number(genStart, genEnd) };
 }
 
 interface Entry {
@@ -69,21 +71,37 @@ export class PdfFile {
   readonly #trailers: Dict[] = [];
   /** Streams that could not be decoded, to report how much of the document was unreadable. */
   brokenStreams = 0;
+  /** The file's encryption, opened with the empty password where it allows; null when it is not encrypted. */
+  security: Security | null = null;
+  #decryptor: Decryptor | null = null;
 
   private constructor(readonly bytes: Uint8Array) {}
 
-  /** Reads every object in `bytes`. Throws a SyntaxFault when nothing in it looks like a PDF. */
+  /**
+   * Reads every object in `bytes`. Throws a SyntaxFault when nothing in it looks like a PDF. An encrypted file that
+   * does not open without a password is returned unread: its `security` says why.
+   */
   static async open(bytes: Uint8Array): Promise<PdfFile> {
     const file = new PdfFile(bytes);
     file.#scan();
-    await file.#unpackObjectStreams();
     if (file.#objects.size === 0) throw new SyntaxFault("no objects");
+    const trailer = file.#trailers.findLast((t) => t.has("Encrypt"));
+    if (trailer) {
+      file.security = await file.#openSecurity(trailer);
+      if (file.security.status !== "open") return file;
+      file.#decryptor = file.security.decryptor;
+    }
+    await file.#unpackObjectStreams();
     return file;
   }
 
-  /** True when the file says it is encrypted (its strings and streams are then unreadable without a key). */
-  get encrypted(): boolean {
-    return this.#trailers.some((t) => t.has("Encrypt"));
+  async #openSecurity(trailer: Dict): Promise<Security> {
+    const encrypt = this.dict(trailer, "Encrypt");
+    if (!encrypt) return { status: "unsupported", scheme: "a missing encryption dictionary" };
+    const resolved: Dict = new Map([...encrypt].map(([key, value]) => [key, this.resolve(value)]));
+    const ids = this.get(trailer, "ID");
+    const first = Array.isArray(ids) ? this.resolve(ids[0]) : null;
+    return openSecurity(resolved, first instanceof Uint8Array ? first : new Uint8Array(0));
   }
 
   #scan(): void {
@@ -98,8 +116,8 @@ export class PdfFile {
       if (after !== undefined && !isSpace(after) && after !== 60 && after !== 91 && after !== 47 && after !== 40) {
         continue;
       }
-      const header = headerStart(bytes, at);
-      if (!header) continue;
+      const found = header(bytes, at);
+      if (!found) continue;
       const lexer = new Lexer(bytes, at + 3);
       try {
         let value = lexer.next() as PdfValue | Keyword;
@@ -108,14 +126,14 @@ export class PdfFile {
           const streamAt = this.#streamStart(lexer);
           if (streamAt !== -1) {
             const end = this.#streamEnd(value, streamAt);
-            value = new Stream(value, bytes.subarray(streamAt, end));
+            value = new Stream(value, bytes.subarray(streamAt, end), new Ref(found.num, found.gen));
             from = end;
             if (value.dict.get("Type") instanceof Name && (value.dict.get("Type") as Name).name === "XRef") {
               this.#trailers.push(value.dict);
             }
           }
         }
-        this.#objects.set(header.num, { value, offset: header.start });
+        this.#objects.set(found.num, { value, offset: found.start });
         if (!(value instanceof Stream)) from = Math.max(from, lexer.pos);
       } catch (err) {
         if (!(err instanceof SyntaxFault)) throw err;
@@ -173,11 +191,11 @@ export class PdfFile {
       const first = stream.dict.get("First");
       if (typeof count !== "number" || typeof first !== "number") continue;
       try {
-        const header = new Lexer(data);
+        const index = new Lexer(data);
         const slots: Array<[number, number]> = [];
         for (let i = 0; i < count; i++) {
-          const num = header.next();
-          const at = header.next();
+          const num = index.next();
+          const at = index.next();
           if (typeof num !== "number" || typeof at !== "number") break;
           slots.push([num, at]);
         }
@@ -227,6 +245,16 @@ export class PdfFile {
     const filters = Array.isArray(filter) ? filter.map((f) => this.resolve(f)) : filter === null ? [] : [filter];
     const paramList = Array.isArray(params) ? params.map((p) => this.resolve(p)) : [params];
     let data = stream.raw;
+    // Cross-reference streams are never encrypted (§7.6.2); every other stream of an encrypted file is.
+    if (this.#decryptor && stream.ref && this.name(stream.dict, "Type") !== "XRef") {
+      const { num, gen } = stream.ref;
+      const decrypted = await this.#decryptor.decrypt(data, num, gen).catch(() => null);
+      if (!decrypted) {
+        this.brokenStreams++;
+        return null;
+      }
+      data = decrypted;
+    }
     try {
       for (const [i, f] of filters.entries()) {
         if (!(f instanceof Name)) throw new FilterFault("bad filter");

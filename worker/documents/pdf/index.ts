@@ -28,8 +28,17 @@ async function openPdf(bytes: Uint8Array): Promise<PdfFile> {
     if (err instanceof SyntaxFault) throw unreadable("The PDF is damaged: no objects could be read", "damaged");
     throw err;
   }
-  if (file.encrypted) {
-    throw unreadable("The PDF is encrypted; save or print it as an unprotected PDF and upload that copy", "encrypted");
+  if (file.security?.status === "password") {
+    throw unreadable(
+      "The PDF needs a password to open; save or print it as an unprotected PDF and upload that copy",
+      "encrypted",
+    );
+  }
+  if (file.security?.status === "unsupported") {
+    throw unreadable(
+      `The PDF is encrypted with ${file.security.scheme}, which cannot be read here; upload an unprotected copy`,
+      "encrypted",
+    );
   }
   return file;
 }

@@ -22,11 +22,15 @@ export class Keyword {
   constructor(readonly word: string) {}
 }
 
-/** A stream object: its dictionary and its still-encoded bytes (a view into the file, not a copy). */
+/**
+ * A stream object: its dictionary, its still-encoded bytes (a view into the file, not a copy), and the object it is
+ * (an encrypted file keys each stream by it).
+ */
 export class Stream {
   constructor(
     readonly dict: Dict,
     readonly raw: Uint8Array,
+    readonly ref: Ref | null = null,
   ) {}
 }
 

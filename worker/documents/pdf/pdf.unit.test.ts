@@ -112,11 +112,19 @@ describe("PDFs from real producers", () => {
     expect(text).toContain("--- page 2 ---\n-2-\n\nPage two begins here.");
   });
 
-  it("refuses an encrypted file and an image-only scan, saying what to do", async () => {
-    expect(await failureOf(fixture("report-encrypted.pdf"))).toMatchObject({
+  it("opens files encrypted with an owner password only, in every revision of the standard handler", async () => {
+    const plain = await textOf(fixture("report-ghostscript.pdf"));
+    for (const name of ["rc4-40", "rc4-128", "aes-128", "aes-256-r5"]) {
+      expect(await textOf(fixture(`report-${name}.pdf`)), name).toBe(plain);
+    }
+    expect(await textOf(fixture("report-aes-256.pdf"))).toBe(await textOf(fixture("report-chromium.pdf")));
+  });
+
+  it("refuses a file that needs a password and an image-only scan, saying what to do", async () => {
+    expect(await failureOf(fixture("report-password.pdf"))).toMatchObject({
       code: "document_unreadable",
       reason: "encrypted",
-      message: expect.stringContaining("unprotected"),
+      message: expect.stringContaining("needs a password"),
     });
     expect(await failureOf(fixture("report-scanned.pdf"))).toMatchObject({
       reason: "no_text",
@@ -250,6 +258,14 @@ describe("file structure", () => {
     expect(await failureOf(new TextEncoder().encode("%PDF-1.7\ngarbage"))).toMatchObject({ reason: "damaged" });
     expect(await failureOf(buildPdf([CATALOG, "<< /Type /Pages /Kids [] /Count 0 >>"]))).toMatchObject({
       reason: "damaged",
+    });
+    const certificate = concatBytes([
+      onePage({ dict: "", data: "BT /F1 12 Tf (x) Tj ET" }, HELVETICA, ["<< /Filter /Adobe.PubSec /V 4 /R 4 >>"]),
+      new TextEncoder().encode("trailer\n<< /Root 1 0 R /Encrypt 6 0 R >>\n"),
+    ]);
+    expect(await failureOf(certificate)).toMatchObject({
+      reason: "encrypted",
+      message: expect.stringContaining("the Adobe.PubSec security handler"),
     });
   });
 });
