@@ -180,8 +180,8 @@ describe("session tools", () => {
     expect(turns.turns.every((t) => t.runId)).toBe(true);
   });
 
-  it("deletes the session's sandbox on archive; reopened, the session starts a fresh one", async () => {
-    const { apiKey } = await newTenant(handle, "archive-sandbox");
+  it("deletes the session's sandbox on archive; reopened, a fresh one gets the variables that could be saved", async () => {
+    const { apiKey, tenant } = await newTenant(handle, "archive-sandbox");
     const key = apiKey.secret;
     const id = await createSession(key);
     const sandboxesOf = async (session: string) => {
@@ -192,17 +192,30 @@ describe("session tools", () => {
       return ((await res.json()) as { items: Array<{ id: string }> }).items.map((s) => s.id);
     };
     const model = `scripted:archive-${crypto.randomUUID()}`;
+    const setup =
+      "x = 41\nrows = [{'id': i, 'ok': i % 2 == 0} for i in range(3)]\ndef f():\n    return 1\ng = (i for i in range(3))";
     await script(model.slice("scripted:".length), [
-      { toolCalls: [{ name: "execute_code", arguments: { code: "x = 41" } }] },
-      "Stored x.",
-      { toolCalls: [{ name: "execute_code", arguments: { code: "print('x' in globals())" } }] },
+      { toolCalls: [{ name: "execute_code", arguments: { code: setup } }] },
+      "Stored.",
+      { toolCalls: [{ name: "execute_code", arguments: { code: "print(x + 1, rows[2], 'f' in globals())" } }] },
       "Checked.",
     ]);
     const ws = await openSocket(id, { key });
-    ws.send({ type: "message", text: "set x", mode: "tools", models: { planner: model } });
+    ws.send({ type: "message", text: "set things", mode: "tools", models: { planner: model } });
     await ws.waitForTurnEnd();
     const [created] = ws.logged.filter((f) => f.kind === "sandbox").map((f) => String(f.data.sandboxId));
     expect(await sandboxesOf(id)).toEqual([created]);
+    // Saved after the turn; what does not pickle is named, before the turn's end.
+    const saved = ws.logged.find((f) => f.kind === "sandbox" && f.data.event === "saved");
+    expect(saved?.data).toMatchObject({
+      variables: ["rows", "x"],
+      skipped: [
+        { name: "f", reason: expect.stringContaining("a function cannot be saved") },
+        { name: "g", reason: expect.stringContaining("a generator cannot be saved") },
+      ],
+    });
+    expect(ws.logged.indexOf(saved as never)).toBeLessThan(ws.logged.findIndex((f) => f.kind === "turn_completed"));
+    expect(await env.DOCUMENTS.head(`sessions/${tenant.id}/${id}/variables.pickle`)).not.toBeNull();
 
     await expectJson(await call(`/v1/sessions/${id}`, { method: "DELETE", key }), 200);
     expect(await sandboxesOf(id)).toEqual([]);
@@ -212,12 +225,14 @@ describe("session tools", () => {
     await expectJson(await call(`/v1/sessions/${id}`, { method: "DELETE", key }), 200);
 
     await expectJson(await call(`/v1/sessions/${id}`, { method: "PATCH", key, json: { status: "active" } }), 200);
-    ws.send({ type: "message", text: "is x set?", mode: "tools", models: { planner: model } });
+    ws.send({ type: "message", text: "are they set?", mode: "tools", models: { planner: model } });
     await ws.waitFor((f) => f.kind === "turn_completed" && f.data.answer === "Checked.");
     const results = ws.logged.filter((f) => f.kind === "tool_result").map((f) => String(f.data.output).trim());
-    expect(results.at(-1)).toBe("False");
+    expect(results.at(-1)).toBe("42 {'id': 2, 'ok': True} False");
     const fresh = ws.logged.filter((f) => f.kind === "sandbox" && f.data.event === "created").at(-1);
     expect(fresh?.data.sandboxId).not.toBe(created);
+    const restored = ws.logged.find((f) => f.kind === "sandbox" && f.data.event === "restored");
+    expect(restored?.data).toMatchObject({ sandboxId: fresh?.data.sandboxId, variables: ["rows", "x"], skipped: [] });
     expect(await sandboxesOf(id)).toEqual([fresh?.data.sandboxId]);
     ws.close();
   });

@@ -14,6 +14,8 @@
  * - `POST /reset`                              → {@link ReplHealth}    drop the namespace (context stays loaded)
  * - `POST /interrupt`                          → `{interrupted}`       cancel the running exec: pending host calls
  *                                                                       and the code itself get `CancelledError`
+ * - `POST /snapshot`                           → {@link SnapshotReply} the variables that pickle, as base64
+ * - `POST /restore` {@link RestoreRequest}     → {@link RestoreReply}  load a snapshot file the host uploaded
  *
  * Errors: non-2xx with {@link ReplErrorBody}. 401 bad secret, 400 bad body, 409 an exec is already running (or
  * `/resume` without one waiting), 404 unknown route.
@@ -142,6 +144,21 @@ export const VarReply = z.discriminatedUnion("found", [
   z.object({ found: z.literal(false), available: z.array(z.string()) }),
 ]);
 export type VarReply = z.infer<typeof VarReply>;
+
+/** A variable a snapshot or restore left out, and why (it does not pickle, is too large, its class is gone). */
+export const SkippedVariable = z.object({ name: z.string(), reason: z.string() });
+
+export const SnapshotReply = z.object({
+  /** Base64 of a pickled `{name: pickled value}` mapping; only a sandbox ever unpickles it. */
+  data: z.string(),
+  saved: z.array(z.string()),
+  skipped: z.array(SkippedVariable),
+});
+export type SnapshotReply = z.infer<typeof SnapshotReply>;
+
+export const RestoreRequest = z.object({ path: z.string() });
+export const RestoreReply = z.object({ restored: z.array(z.string()), skipped: z.array(SkippedVariable) });
+export type RestoreReply = z.infer<typeof RestoreReply>;
 
 export const ReplErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ReplErrorBody = z.infer<typeof ReplErrorBody>;

@@ -8,7 +8,7 @@ import { repos } from "../db/repos";
 import { isAppError } from "../errors";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { EventLog, type NewFrame } from "../session/event-log";
-import { sessionSandbox } from "../session/session-sandbox";
+import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
 import { SessionState } from "../session/session-state";
 import { acceptTurn, runTurn, type TurnEnd } from "../session/turn";
 import { SESSION_HEADERS } from "./session-stub";
@@ -250,15 +250,28 @@ export class SessionDO extends DurableObject<Env> {
           userId: attachment.userId,
         },
       });
+      const repl = this.#sessionRepl(owner, (event) => emit({ runId: accepted.runId, depth: 0, ...event }));
       const end = await runTurn(accepted, {
         env: this.env,
         tenantId: attachment.tenantId,
         sessionId: owner.sessionId,
         emit,
         memory: { read: () => loadMemory(this.#state.memory), write: (m) => (this.#state.memory = m) },
-        repl: this.#sessionRepl(owner, (event) => emit({ runId: accepted.runId, depth: 0, ...event })),
+        repl,
         signal: controller.signal,
       });
+      // Before the turn ends, so the next one never finds the REPL busy saving; a failure costs the save, not the turn.
+      await repl.checkpoint().catch((err: unknown) =>
+        emit({
+          kind: "warning",
+          runId: accepted.runId,
+          depth: 0,
+          data: {
+            code: isAppError(err) ? err.code : "internal",
+            message: `The session's variables could not be saved for later sandboxes: ${isAppError(err) ? err.message : String(err)}`,
+          },
+        }),
+      );
       emit(terminalFrame(end, accepted.runId));
       this.#state.activeTurn = null;
     } finally {
@@ -275,6 +288,7 @@ export class SessionDO extends DurableObject<Env> {
       labels: { tenant: owner.tenantId, session: owner.sessionId },
       load: () => this.#state.sandbox,
       save: (sandbox) => (this.#state.sandbox = sandbox),
+      variables: sessionVariables(this.env.DOCUMENTS, owner),
       emit: (event) => this.#replEmit(event),
     });
     return this.#repl;

@@ -153,6 +153,36 @@ describe("REPL through the Worker", () => {
   });
 });
 
+describe("variables beyond one sandbox", () => {
+  it("snapshots what pickles, names the rest and why, and restores it into a fresh REPL", async () => {
+    await repl.exec(
+      "snap_small = {'a': [1, 2], 'b': (3.5, None)}\nsnap_big = 'x' * (9 * 1024 * 1024)\nclass SnapK:\n    pass\nsnap_k = SnapK()",
+    );
+    const snapshot = await repl.snapshot();
+    expect(snapshot.saved).toContain("snap_small");
+    expect(snapshot.saved).not.toContain("answer");
+    const skipped = Object.fromEntries(snapshot.skipped.map((s) => [s.name, s.reason]));
+    expect(skipped.snap_big).toMatch(/^too large to keep \(\d+ bytes\)$/);
+    expect(skipped.SnapK).toMatch(/^a type cannot be saved/);
+    expect(skipped.snap_k).toMatch(/^a SnapK cannot be saved/);
+
+    const other = await provider.create({ labels: { tenant: "test", run: "repl-restore" } });
+    try {
+      const fresh = await ReplSession.start(other);
+      const restored = await fresh.restore(snapshot.data);
+      expect(restored.restored).toContain("snap_small");
+      expect(restored.skipped).toEqual([]);
+      expect((await fresh.exec("print(snap_small['b'], 'snap_big' in globals())")).stdout).toBe("(3.5, None) False\n");
+      await expect(fresh.restore(new TextEncoder().encode("not a pickle"))).rejects.toMatchObject({
+        code: "sandbox_failed",
+        message: expect.stringContaining("cannot read the snapshot"),
+      });
+    } finally {
+      await other.delete();
+    }
+  });
+});
+
 describe("sandbox faults", () => {
   it("turns a killed Python process into a typed error instead of a hang", async () => {
     const box = await provider.create({ labels: { tenant: "test", run: "kill" } });

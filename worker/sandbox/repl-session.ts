@@ -15,6 +15,8 @@ import {
   REPL_SECRET_HEADER,
   REPL_SERVER_PATH,
   ReplHealth,
+  RestoreReply,
+  SnapshotReply,
   VarReply,
 } from "../contracts/repl";
 import { AppError, isAppError } from "../errors";
@@ -135,6 +137,20 @@ export class ReplSession {
   /** Reads a variable as text, for `FINAL_VAR(name)` written in a response rather than called in code. */
   async readVariable(name: string): Promise<VarReply> {
     return VarReply.parse(await this.request("POST", "/var", { name }));
+  }
+
+  /** The variables that can be kept beyond this sandbox, pickled (an exec must not be running). */
+  async snapshot(): Promise<{ data: Uint8Array<ArrayBuffer>; saved: string[]; skipped: SnapshotReply["skipped"] }> {
+    const reply = SnapshotReply.parse(await this.request("POST", "/snapshot"));
+    const data = Uint8Array.from(atob(reply.data), (c) => c.charCodeAt(0));
+    return { data, saved: reply.saved, skipped: reply.skipped };
+  }
+
+  /** Loads variables from a {@link snapshot} into this REPL; the file goes up as bytes, not through JSON. */
+  async restore(data: Uint8Array<ArrayBuffer>): Promise<RestoreReply> {
+    const path = `${SERVER_DIR}/snapshots/${crypto.randomUUID()}.pickle`;
+    await this.sandbox.upload(path, data);
+    return RestoreReply.parse(await this.request("POST", "/restore", { path }));
   }
 
   private async waitUntilHealthy(timeoutMs: number): Promise<void> {

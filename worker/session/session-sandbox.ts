@@ -1,7 +1,8 @@
 /**
  * The session's own sandbox for `execute_code`: created on first use, reused across turns (its variables persist),
- * left to the provider to stop when idle, and re-created transparently — with a note in the trace that the old
- * variables are gone — when it was deleted or its REPL died. Archiving the session releases it at once.
+ * left to the provider to stop when idle, and re-created transparently when it was deleted or its REPL died.
+ * Archiving the session releases it at once. After each turn that ran code, the variables that pickle are saved
+ * outside the sandbox (`checkpoint`), and a re-created REPL gets them back; the trace names any it could not keep.
  */
 import type { Emit } from "../agent/tool";
 import type { SessionRepl } from "../agent/tools/code";
@@ -15,11 +16,32 @@ const AUTO_STOP_MINUTES = 15;
 /** Stopped sandboxes are deleted after a day; the session then gets a fresh one on its next `execute_code`. */
 const AUTO_DELETE_MINUTES = 24 * 60;
 
+/** Where a session's saved variables live between sandboxes (R2 in the Worker). */
+export interface VariableStore {
+  load(): Promise<Uint8Array<ArrayBuffer> | null>;
+  save(data: Uint8Array<ArrayBuffer>): Promise<void>;
+}
+
+/** A session's saved variables in R2, beside its tenant's documents. */
+export function sessionVariables(bucket: R2Bucket, owner: { tenantId: string; sessionId: string }): VariableStore {
+  const key = `sessions/${owner.tenantId}/${owner.sessionId}/variables.pickle`;
+  return {
+    async load() {
+      const object = await bucket.get(key);
+      return object ? new Uint8Array(await object.arrayBuffer()) : null;
+    },
+    async save(data) {
+      await bucket.put(key, data, { httpMetadata: { contentType: "application/octet-stream" } });
+    },
+  };
+}
+
 export interface SessionSandboxDeps {
   provider: SandboxProvider;
   labels: { tenant: string; session: string };
   load(): SessionSandbox | null;
   save(sandbox: SessionSandbox | null): void;
+  variables: VariableStore;
   emit: Emit;
 }
 
@@ -27,8 +49,20 @@ export interface SessionSandboxDeps {
 export type Released = { status: "none" } | { status: "deleted"; sandboxId: string };
 
 /** A lazily opened REPL, shared by every `execute_code` of the object's lifetime. */
-export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { release(): Promise<Released> } {
+export function sessionSandbox(
+  deps: SessionSandboxDeps,
+): SessionRepl & { checkpoint(): Promise<void>; release(): Promise<Released> } {
   let current: Promise<ReplSession> | null = null;
+  /** Code ran since the last checkpoint: the saved variables may be stale. */
+  let dirty = false;
+
+  /** Gives a fresh REPL the variables saved from the last one, and says in the trace what came back. */
+  const restore = async (repl: ReplSession, sandboxId: string): Promise<void> => {
+    const saved = await deps.variables.load();
+    if (!saved) return;
+    const { restored, skipped } = await repl.restore(saved);
+    deps.emit({ kind: "sandbox", data: { event: "restored", sandboxId, variables: restored, skipped } });
+  };
 
   const create = async (reason: string): Promise<ReplSession> => {
     const sandbox = await deps.provider.create({
@@ -39,6 +73,7 @@ export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { releas
     const repl = await ReplSession.start(sandbox);
     deps.save({ sandboxId: sandbox.id, secret: repl.credentials });
     deps.emit({ kind: "sandbox", data: { event: "created", sandboxId: sandbox.id, reason } });
+    await restore(repl, sandbox.id);
     return repl;
   };
 
@@ -60,10 +95,11 @@ export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { releas
       )
     )
       return attached;
-    // A stopped sandbox loses its processes: start a fresh REPL in it (variables are gone).
+    // A stopped sandbox loses its processes: start a fresh REPL in it and give it the saved variables.
     const repl = await ReplSession.start(sandbox);
     deps.save({ sandboxId: sandbox.id, secret: repl.credentials });
     deps.emit({ kind: "sandbox", data: { event: "restarted", sandboxId: sandbox.id, reason: "the REPL had stopped" } });
+    await restore(repl, sandbox.id);
     return repl;
   };
 
@@ -78,6 +114,7 @@ export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { releas
   return {
     async exec(code, options): Promise<ExecDone> {
       const repl = await open();
+      dirty = true;
       try {
         return await repl.exec(code, {
           timeoutMs: options.timeoutMs,
@@ -96,6 +133,18 @@ export function sessionSandbox(deps: SessionSandboxDeps): SessionRepl & { releas
           ? err
           : new AppError("sandbox_failed", "The session sandbox failed", { cause: err });
       }
+    },
+    /**
+     * Saves the variables that pickle, when code ran since the last save. Called between turns, when no exec runs;
+     * what could not be kept is named in the trace.
+     */
+    async checkpoint(): Promise<void> {
+      if (!dirty || !current) return;
+      dirty = false;
+      const repl = await current;
+      const { data, saved, skipped } = await repl.snapshot();
+      await deps.variables.save(data);
+      if (skipped.length > 0) deps.emit({ kind: "sandbox", data: { event: "saved", variables: saved, skipped } });
     },
     /** Deletes the stored sandbox and forgets it; the next exec makes a new one. */
     async release(): Promise<Released> {

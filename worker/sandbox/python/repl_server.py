@@ -4,7 +4,8 @@
 Runs inside a sandbox as ``python3 repl_server.py`` (standard library only). The wire contract is
 ``worker/contracts/repl.ts``; field names there are binding. Summary:
 
-- ``GET /health``, ``POST /context``, ``/exec``, ``/resume``, ``/var``, ``/reset``, ``/interrupt``; JSON in and out; every request must
+- ``GET /health``, ``POST /context``, ``/exec``, ``/resume``, ``/var``, ``/reset``, ``/interrupt``, ``/snapshot``,
+  ``/restore``; JSON in and out; every request must
   carry ``x-fleet-repl-key`` equal to ``$FLEET_REPL_SECRET`` (removed from ``os.environ`` at startup so user code
   cannot read it).
 - User code runs on the MAIN thread (so ``SIGALRM`` can interrupt it with ``TimeoutError``); the HTTP server runs on
@@ -16,11 +17,13 @@ Python's stock ``http.server`` stalls keep-alive requests ~40 ms (Nagle + delaye
 backlog of 5, so responses go out in a single write with TCP_NODELAY and the listen backlog is 256.
 """
 
+import base64
 import hmac
 import io
 import json
 import linecache
 import os
+import pickle
 import queue
 import resource
 import select
@@ -817,12 +820,68 @@ def route_reset(_body):
     return route_health(None)
 
 
+MAX_SNAPSHOT = 8 * 1024 * 1024  # pickled variables kept per session; the host stores them and sends them back
+
+
+def route_snapshot(_body):
+    """Pickles each user variable that pickles (within MAX_SNAPSHOT); names what could not be kept, and why."""
+    with RUNNER.cond:
+        if RUNNER.current is not None:
+            raise HttpError(409, "busy", "an exec is running")
+        blobs, saved, skipped, total = {}, [], [], 0
+        for name in RUNNER.user_vars():
+            if name in RUNNER.contexts or name == "answer":
+                continue  # contexts load from their files; `answer` is the RLM's final-answer protocol, not user data
+            try:
+                blob = pickle.dumps(RUNNER.ns[name], protocol=4)
+            except Exception as e:  # functions, classes, open files, sockets, locks ... do not pickle
+                kind = type(RUNNER.ns[name]).__name__
+                skipped.append({"name": name, "reason": "a %s cannot be saved (%s)" % (kind, type(e).__name__)})
+                continue
+            if total + len(blob) > MAX_SNAPSHOT:
+                skipped.append({"name": name, "reason": "too large to keep (%d bytes)" % len(blob)})
+                continue
+            blobs[name] = blob
+            total += len(blob)
+            saved.append(name)
+    data = base64.b64encode(pickle.dumps(blobs, protocol=4)).decode("ascii")
+    return 200, {"data": data, "saved": saved, "skipped": skipped}
+
+
+def route_restore(body):
+    """Loads variables from a snapshot file the host uploaded; each one that fails to load is named and skipped."""
+    path = body.get("path")
+    if not isinstance(path, str):
+        raise HttpError(400, "bad_request", "path must be a string")
+    try:
+        with open(_resolve_path(path), "rb") as f:
+            blobs = pickle.load(f)
+        os.remove(_resolve_path(path))
+    except (OSError, pickle.UnpicklingError, EOFError) as e:
+        raise HttpError(400, "bad_snapshot", "cannot read the snapshot: %s" % e) from None
+    if not isinstance(blobs, dict):
+        raise HttpError(400, "bad_snapshot", "the snapshot is not a mapping of names")
+    restored, skipped = [], []
+    with RUNNER.cond:
+        if RUNNER.current is not None:
+            raise HttpError(409, "busy", "an exec is running")
+        for name, blob in blobs.items():
+            try:
+                RUNNER.ns[name] = pickle.loads(blob)
+                restored.append(name)
+            except Exception as e:  # e.g. an instance of a class that was defined in the old REPL
+                skipped.append({"name": name, "reason": "cannot be restored (%s: %s)" % (type(e).__name__, e)})
+    return 200, {"restored": restored, "skipped": skipped}
+
+
 SIMPLE_ROUTES = {
     ("GET", "/health"): route_health,
     ("POST", "/context"): route_context,
     ("POST", "/var"): route_var,
     ("POST", "/reset"): route_reset,
     ("POST", "/interrupt"): route_interrupt,
+    ("POST", "/snapshot"): route_snapshot,
+    ("POST", "/restore"): route_restore,
 }
 POLL_ROUTES = {("POST", "/exec"): route_exec, ("POST", "/resume"): route_resume}
 
