@@ -1,6 +1,8 @@
 /** The Worker entry: the Hono app plus the Durable Object classes wrangler binds by name. */
 import openapiYaml from "../openapi.yaml";
 import { createApp } from "./app";
+import { openDb } from "./db/client";
+import { sweepStaleUploads } from "./documents/sweep";
 
 export { BudgetDO } from "./durable/budget-do";
 export { LlmRelayDO } from "./durable/llm-relay-do";
@@ -13,4 +15,14 @@ app.get("/openapi.yaml", (c) => c.body(openapiYaml, 200, { "content-type": "appl
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  /** The maintenance cron (`[triggers]` in wrangler.toml): removes uploads whose request died mid-way. */
+  async scheduled(_controller, env) {
+    const handle = openDb(env);
+    try {
+      const removed = await sweepStaleUploads(handle.db, env.DOCUMENTS);
+      if (removed > 0) console.log(JSON.stringify({ level: "info", job: "sweep-uploads", removed }));
+    } finally {
+      await handle.close();
+    }
+  },
 } satisfies ExportedHandler<Env>;
