@@ -3,11 +3,31 @@ import { z } from "@hono/zod-openapi";
 
 export const DocumentStatus = z.enum(["uploading", "ready", "failed"]);
 
+/** File extensions an upload may have (or send the matching content type); the server maps each to a reader. */
+export const DOCUMENT_EXTENSIONS = [
+  "txt",
+  "text",
+  "log",
+  "md",
+  "markdown",
+  "csv",
+  "tsv",
+  "jsonl",
+  "ndjson",
+  "json",
+  "html",
+  "htm",
+  "pdf",
+] as const;
+export type DocumentExtension = (typeof DOCUMENT_EXTENSIONS)[number];
+
 export const Document = z
   .object({
     id: z.string(),
     name: z.string(),
-    contentType: z.string().openapi({ description: "The uploaded format; HTML is stored as its extracted text" }),
+    contentType: z
+      .string()
+      .openapi({ description: "The uploaded format; HTML and PDF are stored as their extracted text" }),
     bytes: z.number().int().openapi({ description: "Size of the stored text" }),
     sha256: z.string().nullable().openapi({ description: "SHA-256 of the uploaded bytes" }),
     status: DocumentStatus,

@@ -4,6 +4,8 @@
  * trusted: see `pdf/index.ts`).
  */
 
+import { DOCUMENT_EXTENSIONS, type DocumentExtension } from "../contracts/documents";
+
 export type DocumentKind = "text" | "json" | "html" | "pdf";
 
 interface Format {
@@ -11,7 +13,7 @@ interface Format {
   contentType: string;
 }
 
-const BY_EXTENSION: Record<string, Format> = {
+const BY_EXTENSION: Record<DocumentExtension, Format> = {
   txt: { kind: "text", contentType: "text/plain" },
   text: { kind: "text", contentType: "text/plain" },
   log: { kind: "text", contentType: "text/plain" },
@@ -28,23 +30,27 @@ const BY_EXTENSION: Record<string, Format> = {
 };
 
 const BY_TYPE: Record<string, Format> = {
-  "text/plain": BY_EXTENSION.txt as Format,
-  "text/markdown": BY_EXTENSION.md as Format,
-  "text/csv": BY_EXTENSION.csv as Format,
-  "application/json": BY_EXTENSION.json as Format,
-  "application/jsonl": BY_EXTENSION.jsonl as Format,
-  "application/x-ndjson": BY_EXTENSION.jsonl as Format,
-  "text/html": BY_EXTENSION.html as Format,
-  "application/pdf": BY_EXTENSION.pdf as Format,
+  "text/plain": BY_EXTENSION.txt,
+  "text/markdown": BY_EXTENSION.md,
+  "text/csv": BY_EXTENSION.csv,
+  "application/json": BY_EXTENSION.json,
+  "application/jsonl": BY_EXTENSION.jsonl,
+  "application/x-ndjson": BY_EXTENSION.jsonl,
+  "text/html": BY_EXTENSION.html,
+  "application/pdf": BY_EXTENSION.pdf,
 };
 
 /** Extensions accepted, for error messages. */
-export const ACCEPTED_EXTENSIONS = Object.keys(BY_EXTENSION);
+export const ACCEPTED_EXTENSIONS: readonly string[] = DOCUMENT_EXTENSIONS;
+
+function isAccepted(ext: string): ext is DocumentExtension {
+  return (DOCUMENT_EXTENSIONS as readonly string[]).includes(ext);
+}
 
 /** The format of an upload from its file name, else its declared type; null when it is not accepted. */
 export function detectFormat(name: string, declaredType: string | undefined): Format | null {
   const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase();
-  if (ext && BY_EXTENSION[ext]) return BY_EXTENSION[ext];
+  if (ext && isAccepted(ext)) return BY_EXTENSION[ext];
   const type = declaredType?.split(";")[0]?.trim().toLowerCase();
   return (type && BY_TYPE[type]) || null;
 }

@@ -1,5 +1,6 @@
 /** Documents: upload with progress, the list with sizes, a preview of the first lines, delete. */
 import { useEffect, useRef, useState } from "react";
+import { DOCUMENT_EXTENSIONS } from "../../../worker/contracts/documents";
 import { type DocumentInfo, deleteDocument, listDocuments, previewDocument, uploadDocument } from "../api/documents";
 import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
@@ -86,7 +87,19 @@ export function DocumentsPage() {
       </p>
       <div className="card stack">
         <label htmlFor="upload-input">Upload files</label>
-        <input id="upload-input" ref={input} type="file" multiple onChange={(e) => upload(e.target.files)} />
+        <input
+          id="upload-input"
+          ref={input}
+          type="file"
+          multiple
+          accept={DOCUMENT_EXTENSIONS.map((ext) => `.${ext}`).join(",")}
+          aria-describedby="upload-formats"
+          onChange={(e) => upload(e.target.files)}
+        />
+        <p id="upload-formats" className="muted">
+          {DOCUMENT_EXTENSIONS.join(", ")}. PDFs (up to 32 MiB) and HTML are stored as their text; a scanned PDF needs
+          OCR first.
+        </p>
         {uploads.map((u) => (
           <div key={u.key} className="upload-progress row">
             <label htmlFor={`progress-${u.key}`}>{u.name}</label>
