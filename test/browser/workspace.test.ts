@@ -4,7 +4,7 @@
  * resume without gaps, archive and reopen, documents, API keys. The scripted LLM plays a competent agent and RLM
  * (`solver`); its latency is raised only where a turn must last long enough to be watched, stopped or reloaded.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -109,6 +109,15 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await lastTurn(page).getByLabel("Comment").fill("Right number.");
     await lastTurn(page).getByRole("button", { name: "Send feedback" }).click();
     await lastTurn(page).getByText("feedback saved").waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("button", { name: "Download transcript" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toMatch(/^[a-z0-9-]+-[0-9a-f]{8}\.md$/);
+    const markdown = await readFile((await download.path()) as string, "utf8");
+    expect(markdown).toContain("## 1. ");
+    expect(markdown).toContain("8672192");
   });
 
   it("stops a running turn", async () => {

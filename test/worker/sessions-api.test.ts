@@ -178,6 +178,19 @@ describe("session tools", () => {
     );
     expect(turns.turns.map((t) => t.answer)).toEqual(["Stored x.", "x + 1 is 42."]);
     expect(turns.turns.every((t) => t.runId)).toBe(true);
+
+    const transcript = await call(`/v1/sessions/${id}/transcript`, { key });
+    expect(transcript.status).toBe(200);
+    expect(transcript.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
+    expect(transcript.headers.get("content-disposition")).toBe(`attachment; filename="set-x-${id.slice(0, 8)}.md"`);
+    const markdown = await transcript.text();
+    expect(markdown).toContain("## 1. set x\n\n**You** · ");
+    expect(markdown).toMatch(
+      /\n\nStored x\.\n\n<sub>2 LLM calls · [\d,]+ tokens · \$\d+\.\d{4}<\/sub>\n\n## 2\. print x\+1\n\n/,
+    );
+    expect(markdown).toContain("x + 1 is 42.");
+    const stranger = await newTenant(handle, "code-stranger");
+    expect((await call(`/v1/sessions/${id}/transcript`, { key: stranger.apiKey.secret })).status).toBe(404);
   });
 
   it("deletes the session's sandbox on archive; reopened, a fresh one gets the variables that could be saved", async () => {

@@ -22,6 +22,7 @@ import { consumeWsTicket } from "../db/queries/ws-tickets";
 import { repos } from "../db/repos";
 import { getSessionStub, SESSION_HEADERS } from "../durable/session-stub";
 import { AppError } from "../errors";
+import { transcriptFileName, transcriptMarkdown } from "../session";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 
@@ -137,6 +138,37 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       if (!(await repos.sessions.get(c.var.db, tenantId, id))) throw notFound(id);
       const turns = await listTurns(c.var.db, tenantId, id);
       return c.json({ turns: turns.map(toTurn) }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/sessions/{id}/transcript",
+      tags: ["sessions"],
+      summary: "The session as a Markdown transcript (a download)",
+      description: "Each turn's message and answer — or how it ended — with its usage, oldest first.",
+      security,
+      middleware: read,
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: "The transcript, with a `content-disposition` file name",
+          content: { "text/markdown": { schema: z.string() } },
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { tenantId } = c.var.principal;
+      const row = await repos.sessions.get(c.var.db, tenantId, id);
+      if (!row) throw notFound(id);
+      const session = toSession(row);
+      const turns = (await listTurns(c.var.db, tenantId, id)).map(toTurn);
+      return c.body(transcriptMarkdown(session, turns, new Date()), 200, {
+        "content-type": "text/markdown; charset=utf-8",
+        "content-disposition": `attachment; filename="${transcriptFileName(session)}"`,
+      });
     },
   )
   .openapi(

@@ -5,4 +5,5 @@ export { EventLog, type LoggedFrame, type NewFrame } from "./event-log";
 export { rlmDelegator } from "./rlm-delegator";
 export { SessionState } from "./session-state";
 export { traceFrames } from "./trace-frames";
+export { transcriptFileName, transcriptMarkdown } from "./transcript";
 export { acceptTurn, runTurn, type TurnEnd } from "./turn";

@@ -3,7 +3,7 @@
  * On a phone the conversation and the trace are two tabs.
  */
 import { useEffect, useRef, useState } from "react";
-import { createSession, getSession, type SessionDetail, updateSession } from "../api/sessions";
+import { createSession, downloadTranscript, getSession, type SessionDetail, updateSession } from "../api/sessions";
 import { navigate } from "../app/router";
 import { describeIssues } from "../chat/guidance";
 import { useSessionStream } from "../chat/use-session-stream";
@@ -26,6 +26,7 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
   const [selectedTurn, setSelectedTurn] = useState<string | null>(null);
   const [tab, setTab] = useState<"chat" | "trace">("chat");
   const [sendError, setSendError] = useState<string | null>(null);
+  const [downloadError, setDownloadError] = useState<unknown>(null);
   const end = useRef<HTMLDivElement>(null);
   const running = transcript.running;
   const turnCount = transcript.turns.length;
@@ -51,6 +52,14 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
         <header className="chat-header">
           <h1>{session.title}</h1>
           <ConnectionIndicator status={stream.status} />
+          <button
+            type="button"
+            className="transcript-download"
+            disabled={turnCount === 0}
+            onClick={() => downloadTranscript(session.id).then(() => setDownloadError(null), setDownloadError)}
+          >
+            Download transcript
+          </button>
           <fieldset className="tabs">
             <legend className="visually-hidden">View</legend>
             <button type="button" aria-pressed={tab === "chat"} onClick={() => setTab("chat")}>
@@ -85,6 +94,7 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
             onDismiss={stream.dismissReply}
           />
         )}
+        <ErrorNotice error={downloadError} onDismiss={() => setDownloadError(null)} />
         {sendError && (
           <p role="alert" className="error-text">
             {sendError}
