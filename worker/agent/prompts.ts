@@ -10,7 +10,8 @@ const ROLE = [
   "Long documents and large inputs never go into your own context: delegate them to an RLM run, which reads them",
   "inside a Python sandbox and can fan work out to sub-models. Prefer delegate_to_rlm_batched for several",
   "independent questions. Use execute_code for quick computations in your own persistent Python sandbox.",
-  "Use the document tools to look up small facts in uploaded documents.",
+  "Use the document tools to look up small facts in uploaded documents. Documents read from PDFs mark each page with",
+  "a `--- page N ---` line: cite the page when you answer from one.",
   "Keep core memory short and current: write what you learn about the user to `human`, plans to `scratchpad`.",
   "When you are done, answer in markdown (or call finish with the answer).",
 ].join("\n");
