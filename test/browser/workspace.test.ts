@@ -285,6 +285,9 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await usage.getByTestId("usage-chart").waitFor();
     await expect.poll(() => usage.getByTestId("usage-totals").textContent()).toMatch(/^[1-9][\d,]* LLM calls/);
     expect(await usage.locator(".bar.prompt").count()).toBe(30);
+    // The scripted model answered every chat above: it leads the breakdown by model.
+    const byModel = usage.getByTestId("usage-by-model");
+    await expect.poll(() => byModel.locator("tbody tr").first().locator("td").first().textContent()).toBe("solver");
     await usage.getByLabel("Day", { exact: true }).focus();
     await expect.poll(() => usage.locator(".usage-readout").textContent()).toMatch(/\d{4}-\d\d-\d\d: .* LLM calls/);
     await page.getByLabel("7 days").check();

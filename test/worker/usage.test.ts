@@ -15,6 +15,7 @@ interface Report {
   to: string;
   days: Array<Usage & { day: string }>;
   totals: Usage;
+  byModel: Array<Usage & { model: string }>;
 }
 
 function usage(n: number): Usage {
@@ -83,6 +84,29 @@ async function seed(tenantId: string) {
   await repos.runs.insert(db, tenantId, { kind: "rlm", query: "old", usage: usage(11), createdAt: at(10) });
   // Still running: no usage yet.
   await repos.runs.insert(db, tenantId, { kind: "rlm", query: "live", createdAt: at(0) });
+  // Recorded LLM calls, for the breakdown by model.
+  const step = (runId: string, index: number, model: Record<string, string>, cost: number, daysAgo = 0) =>
+    repos.runSteps.insert(db, tenantId, {
+      runId,
+      index,
+      kind: "llm_call",
+      data: { ...model, cachedTokens: 5 },
+      promptTokens: 100,
+      completionTokens: 10,
+      costUsd: cost,
+      createdAt: at(daysAgo),
+    });
+  await step(agent.id, 0, { model: "model-a", requestModel: "alias-a" }, 0.01);
+  await step(agent.id, 1, { model: "model-a" }, 0.01);
+  await step(taskRun.id, 0, { model: "model-b" }, 0.05);
+  await step(taskRun.id, 1, { requestModel: "model-c" }, 0.001);
+  await step(root.id, 0, { model: "model-b" }, 0.05, 10);
+  await repos.runSteps.insert(db, tenantId, {
+    runId: root.id,
+    index: 1,
+    kind: "iteration",
+    data: { model: "model-a" },
+  });
 }
 
 describe("usage", () => {
@@ -103,6 +127,13 @@ describe("usage", () => {
     expect(report.days.at(-3)).toMatchObject({ llmCalls: 7, promptTokens: 700, completionTokens: 70 });
     expect(report.days.at(0)).toMatchObject({ llmCalls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 });
     expect(report.totals).toMatchObject({ llmCalls: 15, promptTokens: 1500, completionTokens: 150 });
+    // Dearest first; a call without the answering model counts under the one asked for; older calls fall outside.
+    expect(report.byModel.map((m) => [m.model, m.llmCalls, m.promptTokens, m.cachedTokens])).toEqual([
+      ["model-b", 1, 100, 5],
+      ["model-a", 2, 200, 10],
+      ["model-c", 1, 100, 5],
+    ]);
+    expect(report.byModel[1]?.costUsd).toBeCloseTo(0.02, 10);
 
     const wide = (await (await call("/v1/usage?days=30", { key: apiKey.secret })).json()) as Report;
     expect(wide.days).toHaveLength(30);
@@ -118,6 +149,7 @@ describe("usage", () => {
     const report = (await (await call("/v1/usage?days=30", { key: idle.apiKey.secret })).json()) as Report;
     expect(report.days).toHaveLength(30);
     expect(report.totals).toEqual({ llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 });
+    expect(report.byModel).toEqual([]);
   });
 
   it("rejects a bad window naming the field, and keys without a read scope", async () => {

@@ -27,12 +27,21 @@ export const UsageDay = z
   .openapi("UsageDay");
 export type UsageDay = z.infer<typeof UsageDay>;
 
+export const UsageModel = z
+  .object({ model: z.string().openapi({ example: "gpt-5-mini" }), ...Counters })
+  .openapi("UsageModel");
+export type UsageModel = z.infer<typeof UsageModel>;
+
 export const UsageReport = z
   .object({
     from: z.iso.date().openapi({ description: "First day (UTC), inclusive" }),
     to: z.iso.date().openapi({ description: "Last day (UTC), inclusive: today" }),
     days: z.array(UsageDay).openapi({ description: "Every day of the window, oldest first; zeros on idle days" }),
     totals: z.object(Counters),
+    byModel: z.array(UsageModel).openapi({
+      description:
+        "The window's LLM calls per model, dearest first, summed from the calls recorded in run traces (the model that answered)",
+    }),
   })
   .openapi("UsageReport");
 export type UsageReport = z.infer<typeof UsageReport>;

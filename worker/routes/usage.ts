@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses } from "../contracts/common";
 import { type UsageDay, UsageQuery, UsageReport } from "../contracts/usage";
-import { dailyUsage } from "../db/queries/usage";
+import { dailyUsage, usageByModel } from "../db/queries/usage";
 import type { AppEnv } from "./app-env";
 import { jsonResponse } from "./openapi";
 
@@ -49,6 +49,7 @@ export const usageRoutes = new OpenAPIHono<AppEnv>().openapi(
       emptyDay(""),
     );
     const { day: _day, ...counters } = totals;
-    return c.json({ from, to: isoDay(today), days: series, totals: counters }, 200);
+    const byModel = await usageByModel(c.var.db, c.var.principal.tenantId, from);
+    return c.json({ from, to: isoDay(today), days: series, totals: counters, byModel }, 200);
   },
 );

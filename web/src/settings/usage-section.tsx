@@ -1,4 +1,7 @@
-/** Usage on the settings page: totals and the per-day chart for 7, 30 or 90 days, with the numbers as a table. */
+/**
+ * Usage on the settings page: totals and the per-day chart for 7, 30 or 90 days, with the numbers as a table, and
+ * the window's calls and cost per model.
+ */
 import { useEffect, useState } from "react";
 import type { UsageReport } from "../api/types";
 import { getUsage } from "../api/usage";
@@ -53,6 +56,33 @@ export function UsageSection() {
         <button type="button" className="link" aria-expanded={showTable} onClick={() => setShowTable((v) => !v)}>
           {showTable ? "Hide the numbers" : "Show the numbers as a table"}
         </button>
+      )}
+      {report && report.byModel.length > 0 && (
+        <div className="table-scroll">
+          <table data-testid="usage-by-model">
+            <caption>By model</caption>
+            <thead>
+              <tr>
+                <th scope="col">Model</th>
+                <th scope="col">LLM calls</th>
+                <th scope="col">Tokens</th>
+                <th scope="col">Cost</th>
+              </tr>
+            </thead>
+            <tbody>
+              {report.byModel.map((m) => (
+                <tr key={m.model}>
+                  <td>
+                    <code>{m.model}</code>
+                  </td>
+                  <td>{m.llmCalls.toLocaleString()}</td>
+                  <td>{compact(m.promptTokens + m.completionTokens)}</td>
+                  <td>{usd(m.costUsd)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {report && showTable && (
         <div className="table-scroll">

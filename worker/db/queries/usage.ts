@@ -61,3 +61,48 @@ export async function dailyUsage(db: Db, tenantId: string, from: string): Promis
     costUsd: Number(row.cost_usd ?? 0),
   }));
 }
+
+/** One model's share of the LLM calls recorded in traces. */
+export interface ModelUsage {
+  model: string;
+  llmCalls: number;
+  promptTokens: number;
+  completionTokens: number;
+  cachedTokens: number;
+  costUsd: number;
+}
+
+interface ModelRow extends Record<string, unknown> {
+  model: string;
+  llm_calls: number | string;
+  prompt_tokens: number | string | null;
+  completion_tokens: number | string | null;
+  cached_tokens: number | string | null;
+  cost_usd: number | string | null;
+}
+
+/**
+ * LLM calls per model since `from` (`YYYY-MM-DD`, inclusive), dearest first, from the calls recorded in run traces:
+ * the model that answered, else the one asked for.
+ */
+export async function usageByModel(db: Db, tenantId: string, from: string): Promise<ModelUsage[]> {
+  const since = sql`(${from}::date)::timestamp at time zone 'UTC'`;
+  const result = await db.execute<ModelRow>(sql`
+    select coalesce(data->>'model', data->>'requestModel', 'unknown') as model,
+      count(*) as llm_calls,
+      coalesce(sum(prompt_tokens), 0)::float8 as prompt_tokens,
+      coalesce(sum(completion_tokens), 0)::float8 as completion_tokens,
+      coalesce(sum((data->>'cachedTokens')::float8), 0)::float8 as cached_tokens,
+      coalesce(sum(cost_usd), 0)::float8 as cost_usd
+    from run_steps
+    where tenant_id = ${tenantId} and kind = 'llm_call' and created_at >= ${since}
+    group by 1 order by cost_usd desc, llm_calls desc, model`);
+  return result.rows.map((row) => ({
+    model: row.model,
+    llmCalls: Number(row.llm_calls),
+    promptTokens: Number(row.prompt_tokens ?? 0),
+    completionTokens: Number(row.completion_tokens ?? 0),
+    cachedTokens: Number(row.cached_tokens ?? 0),
+    costUsd: Number(row.cost_usd ?? 0),
+  }));
+}
