@@ -45,23 +45,39 @@ export interface SessionSandboxDeps {
   emit: Emit;
 }
 
+/** The reason a session's first sandbox is created. */
+const FIRST_USE = "first use";
+
 /** What happened to the sandbox on release. */
 export type Released = { status: "none" } | { status: "deleted"; sandboxId: string };
 
 /** A lazily opened REPL, shared by every `execute_code` of the object's lifetime. */
 export function sessionSandbox(
   deps: SessionSandboxDeps,
-): SessionRepl & { checkpoint(): Promise<void>; release(): Promise<Released> } {
+): Required<SessionRepl> & { checkpoint(): Promise<void>; release(): Promise<Released> } {
   let current: Promise<ReplSession> | null = null;
   /** Code ran since the last checkpoint: the saved variables may be stale. */
   let dirty = false;
+  /** What the model has yet to hear about a new REPL (see `takeNotice`). */
+  let notice: string | null = null;
 
-  /** Gives a fresh REPL the variables saved from the last one, and says in the trace what came back. */
-  const restore = async (repl: ReplSession, sandboxId: string): Promise<void> => {
+  /**
+   * Gives a fresh REPL the variables saved from the last one, says in the trace what came back, and leaves a notice
+   * for the model. `fresh` is a first sandbox, which only needs a notice when there was something to restore.
+   */
+  const restore = async (repl: ReplSession, sandboxId: string, why: string, fresh: boolean): Promise<void> => {
     const saved = await deps.variables.load();
-    if (!saved) return;
+    if (!saved) {
+      if (!fresh) notice = `This is a new Python process (${why}): earlier variables are gone.`;
+      return;
+    }
     const { restored, skipped } = await repl.restore(saved);
     deps.emit({ kind: "sandbox", data: { event: "restored", sandboxId, variables: restored, skipped } });
+    // A session's first sandbox with saved variables follows one that was archived away or expired.
+    const reason = fresh ? "the earlier sandbox is gone" : why;
+    const back = restored.length > 0 ? `variables restored from the last turn: ${restored.join(", ")}` : "";
+    const lost = skipped.length > 0 ? `not restored: ${skipped.map((v) => `${v.name} (${v.reason})`).join("; ")}` : "";
+    notice = `This is a new Python process (${reason}); ${[back, lost].filter(Boolean).join("; ") || "no variables were saved"}. Objects that could not be saved (functions, classes, open files) must be defined again.`;
   };
 
   const create = async (reason: string): Promise<ReplSession> => {
@@ -73,13 +89,13 @@ export function sessionSandbox(
     const repl = await ReplSession.start(sandbox);
     deps.save({ sandboxId: sandbox.id, secret: repl.credentials });
     deps.emit({ kind: "sandbox", data: { event: "created", sandboxId: sandbox.id, reason } });
-    await restore(repl, sandbox.id);
+    await restore(repl, sandbox.id, reason, reason === FIRST_USE);
     return repl;
   };
 
   const reattach = async (): Promise<ReplSession> => {
     const stored = deps.load();
-    if (!stored) return create("first use");
+    if (!stored) return create(FIRST_USE);
     let sandbox: Awaited<ReturnType<SandboxProvider["get"]>>;
     try {
       sandbox = await deps.provider.get(stored.sandboxId);
@@ -99,7 +115,7 @@ export function sessionSandbox(
     const repl = await ReplSession.start(sandbox);
     deps.save({ sandboxId: sandbox.id, secret: repl.credentials });
     deps.emit({ kind: "sandbox", data: { event: "restarted", sandboxId: sandbox.id, reason: "the REPL had stopped" } });
-    await restore(repl, sandbox.id);
+    await restore(repl, sandbox.id, "the sandbox had stopped", false);
     return repl;
   };
 
@@ -133,6 +149,11 @@ export function sessionSandbox(
           ? err
           : new AppError("sandbox_failed", "The session sandbox failed", { cause: err });
       }
+    },
+    takeNotice() {
+      const taken = notice;
+      notice = null;
+      return taken;
     },
     /**
      * Saves the variables that pickle, when code ran since the last save. Called between turns, when no exec runs;

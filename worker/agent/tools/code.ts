@@ -7,6 +7,11 @@ import { type AgentTool, defineTool } from "../tool";
 /** The session's REPL, created or re-attached on first use. */
 export interface SessionRepl {
   exec(code: string, options: { timeoutMs: number; signal: AbortSignal }): Promise<ExecDone>;
+  /**
+   * What the model should know about the REPL since the last call, once: that it is a new one, and which of the
+   * earlier variables it got back. Null when nothing changed.
+   */
+  takeNotice?(): string | null;
 }
 
 /** Output shown to the model per stream; the sandbox reports the true length. */
@@ -43,9 +48,11 @@ export function codeTools(repl: SessionRepl): AgentTool[] {
           if (context.signal.aborted || !isAppError(err)) throw err;
           return { ok: false, output: `[ERROR] The sandbox failed: ${err.message}. Try again or answer without it.` };
         }
+        const notice = repl.takeNotice?.() ?? null;
+        const output = formatExec({ ...done, stdout: done.stdout.slice(0, MAX_OUTPUT_CHARS) });
         return {
           ok: done.error === null,
-          output: formatExec({ ...done, stdout: done.stdout.slice(0, MAX_OUTPUT_CHARS) }),
+          output: notice ? `[note] ${notice}\n${output}` : output,
           data: { durationMs: done.durationMs, stdoutChars: done.stdoutChars, error: done.error?.type ?? null },
         };
       },
