@@ -257,8 +257,9 @@ describe("session tools", () => {
     const { apiKey, tenant } = await newTenant(handle, "docs");
     const key = apiKey.secret;
     const id = await createSession(key);
+    // Laid out like a document read from a PDF, whose page lines let the search say where a match is.
     const text = Array.from({ length: 300 }, (_, i) =>
-      i === 199 ? "The launch code is ZEBRA-9." : `filler line ${i + 1}`,
+      i === 199 ? "The launch code is ZEBRA-9." : i === 99 ? "--- page 2 ---" : `filler line ${i + 1}`,
     ).join("\n");
     const r2Key = `documents/${tenant.id}/${crypto.randomUUID()}`;
     await env.DOCUMENTS.put(r2Key, text);
@@ -299,7 +300,7 @@ describe("session tools", () => {
     const end = await ws.waitForTurnEnd();
     expect(end.data.answer).toBe("The launch code is ZEBRA-9.");
     const outputs = ws.logged.filter((f) => f.kind === "tool_result").map((f) => String(f.data.output));
-    expect(outputs[0]).toContain("200: The launch code is ZEBRA-9.");
+    expect(outputs[0]).toContain("200 (page 2): The launch code is ZEBRA-9.");
     expect(outputs[0]).toContain("199- filler line 199");
     expect(outputs[1]).toBe("Lines 299–300:\n299: filler line 299\n300: filler line 300\n[end of document]");
     expect(outputs[2]).toContain("human now holds 24 characters");

@@ -2,6 +2,7 @@
  * Line-oriented reading of a document stream: slices and regex search that stop as soon as they have what they need,
  * so a question about line 40 of a 2 GB file reads a few kilobytes. Pure over `ReadableStream`, testable in Node.
  */
+import { pageOf } from "./page-marker";
 
 /** Lines longer than this are cut before matching: a minified megabyte-long line must not stall a regex. */
 const MAX_LINE_CHARS = 20_000;
@@ -53,6 +54,8 @@ export async function sliceLines(lines: AsyncIterable<string>, start: number, co
 
 export interface SearchMatch {
   line: number;
+  /** The page the line is on, in a document read from a PDF (null elsewhere, or before the first page line). */
+  page: number | null;
   text: string;
   before: string[];
   after: string[];
@@ -75,9 +78,11 @@ export async function searchLines(
   const recent: string[] = [];
   const waiting: SearchMatch[] = [];
   let n = 0;
+  let page: number | null = null;
   for await (const raw of lines) {
     n += 1;
     const line = raw.length > MAX_LINE_CHARS ? raw.slice(0, MAX_LINE_CHARS) : raw;
+    page = pageOf(line) ?? page;
     for (const m of waiting) m.after.push(line);
     while (waiting.length > 0 && (waiting[0]?.after.length ?? 0) >= options.context) waiting.shift();
     if (matches.length >= options.maxMatches) {
@@ -85,7 +90,7 @@ export async function searchLines(
     } else {
       pattern.lastIndex = 0;
       if (pattern.test(line)) {
-        const match: SearchMatch = { line: n, text: line, before: [...recent], after: [] };
+        const match: SearchMatch = { line: n, page, text: line, before: [...recent], after: [] };
         matches.push(match);
         if (options.context > 0) waiting.push(match);
       }

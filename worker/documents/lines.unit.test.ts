@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readLines, searchLines, sliceLines } from "./lines";
+import { pageMarker } from "./page-marker";
 
 /** A stream that splits its text at awkward places, including inside a multi-byte character. */
 function chunked(text: string, size: number): ReadableStream<Uint8Array> {
@@ -37,12 +38,29 @@ describe("document lines", () => {
   it("finds matches with context and stops at the match limit", async () => {
     const all = await searchLines(readLines(chunked(doc, 13)), /needle/i, { context: 1, maxMatches: 10 });
     expect(all.matches.map((m) => m.line)).toEqual([7, 17, 27, 37, 47]);
-    expect(all.matches[0]).toEqual({ line: 7, text: "line 7 NEEDLE é", before: ["line 6 hay"], after: ["line 8 hay"] });
+    expect(all.matches[0]).toEqual({
+      line: 7,
+      page: null,
+      text: "line 7 NEEDLE é",
+      before: ["line 6 hay"],
+      after: ["line 8 hay"],
+    });
     expect(all.truncated).toBe(false);
     const two = await searchLines(readLines(chunked(doc, 13)), /needle/i, { context: 2, maxMatches: 2 });
     expect(two.matches.map((m) => m.line)).toEqual([7, 17]);
     expect(two.matches[1]?.after).toEqual(["line 18 hay", "line 19 hay"]);
     expect(two.truncated).toBe(true);
     expect(two.linesScanned).toBeLessThan(50);
+  });
+
+  it("says which page a match is on in a document read from a PDF", async () => {
+    const pdfText = [pageMarker(1), "intro", pageMarker(2), "the NEEDLE", "more", pageMarker(3), "NEEDLE again"].join(
+      "\n",
+    );
+    const found = await searchLines(readLines(chunked(pdfText, 9)), /needle/i, { context: 0, maxMatches: 10 });
+    expect(found.matches.map((m) => [m.line, m.page])).toEqual([
+      [4, 2],
+      [7, 3],
+    ]);
   });
 });

@@ -76,7 +76,7 @@ export function documentTools(store: DocumentStore): AgentTool[] {
         const blocks = found.matches.map((m) =>
           [
             ...m.before.map((l, i) => `${m.line - m.before.length + i}- ${l}`),
-            `${m.line}: ${m.text}`,
+            `${m.line}${m.page === null ? "" : ` (page ${m.page})`}: ${m.text}`,
             ...m.after.map((l, i) => `${m.line + 1 + i}- ${l}`),
           ].join("\n"),
         );

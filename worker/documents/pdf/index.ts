@@ -4,6 +4,7 @@
  * cannot be known: a wrong extraction would silently poison every answer built on it.
  */
 import { AppError } from "../../errors";
+import { pageMarker } from "../page-marker";
 import { type Page, PdfFile } from "./file";
 import type { Font } from "./fonts";
 import type { Dict } from "./lexer";
@@ -69,7 +70,7 @@ export function pdfText(bytes: Uint8Array): ReadableStream<Uint8Array> {
         return controller.close();
       }
       const text = await new PageReader(file, fonts, stats).read(page.contents, page.resources);
-      controller.enqueue(encoder.encode(`${next > 0 ? "\n\n" : ""}--- page ${next + 1} ---\n${text}`));
+      controller.enqueue(encoder.encode(`${next > 0 ? "\n\n" : ""}${pageMarker(next + 1)}\n${text}`));
       next++;
     },
   });
