@@ -34,6 +34,8 @@ export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGener
 export interface LineSlice {
   /** 1-based number of the first line returned. */
   start: number;
+  /** The page the first line is on, in a document read from a PDF; null elsewhere. */
+  page: number | null;
   lines: string[];
   /** True when the document ended inside or before the slice. */
   reachedEnd: boolean;
@@ -43,13 +45,16 @@ export interface LineSlice {
 export async function sliceLines(lines: AsyncIterable<string>, start: number, count: number): Promise<LineSlice> {
   const out: string[] = [];
   let n = 0;
+  let page: number | null = null;
   for await (const line of lines) {
     n += 1;
+    // A marker that opens the slice belongs to it: the page it starts is the slice's page.
+    if (n <= start) page = pageOf(line.slice(0, MAX_LINE_CHARS)) ?? page;
     if (n < start) continue;
     out.push(line.length > MAX_LINE_CHARS ? `${line.slice(0, MAX_LINE_CHARS)}… [${line.length} chars]` : line);
-    if (out.length >= count) return { start, lines: out, reachedEnd: false };
+    if (out.length >= count) return { start, page, lines: out, reachedEnd: false };
   }
-  return { start, lines: out, reachedEnd: true };
+  return { start, page, lines: out, reachedEnd: true };
 }
 
 export interface SearchMatch {

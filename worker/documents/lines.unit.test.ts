@@ -28,11 +28,12 @@ describe("document lines", () => {
   it("slices by 1-based line numbers and says when the document ended", async () => {
     expect(await sliceLines(readLines(chunked(doc, 5)), 49, 10)).toEqual({
       start: 49,
+      page: null,
       lines: ["line 49 hay", "line 50 hay"],
       reachedEnd: true,
     });
     const middle = await sliceLines(readLines(chunked(doc, 64)), 10, 2);
-    expect(middle).toEqual({ start: 10, lines: ["line 10 hay", "line 11 hay"], reachedEnd: false });
+    expect(middle).toEqual({ start: 10, page: null, lines: ["line 10 hay", "line 11 hay"], reachedEnd: false });
   });
 
   it("finds matches with context and stops at the match limit", async () => {
@@ -53,7 +54,7 @@ describe("document lines", () => {
     expect(two.linesScanned).toBeLessThan(50);
   });
 
-  it("says which page a match is on in a document read from a PDF", async () => {
+  it("says which page a match or a slice is on in a document read from a PDF", async () => {
     const pdfText = [pageMarker(1), "intro", pageMarker(2), "the NEEDLE", "more", pageMarker(3), "NEEDLE again"].join(
       "\n",
     );
@@ -62,5 +63,7 @@ describe("document lines", () => {
       [4, 2],
       [7, 3],
     ]);
+    expect((await sliceLines(readLines(chunked(pdfText, 9)), 5, 2)).page).toBe(2);
+    expect((await sliceLines(readLines(chunked(pdfText, 9)), 6, 2)).page).toBe(3);
   });
 });

@@ -43,7 +43,12 @@ export function documentTools(store: DocumentStore): AgentTool[] {
         const end = slice.start + slice.lines.length - 1;
         const body = slice.lines.map((line, i) => `${slice.start + i}: ${line}`).join("\n");
         const tail = slice.reachedEnd ? "\n[end of document]" : "";
-        return { ok: true, output: `Lines ${slice.start}–${end}:\n${body}${tail}`, data: { start: slice.start, end } };
+        const page = slice.page === null ? "" : ` (from page ${slice.page})`;
+        return {
+          ok: true,
+          output: `Lines ${slice.start}–${end}${page}:\n${body}${tail}`,
+          data: { start: slice.start, end },
+        };
       },
     }),
     defineTool({
