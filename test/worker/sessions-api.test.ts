@@ -302,7 +302,9 @@ describe("session tools", () => {
     const outputs = ws.logged.filter((f) => f.kind === "tool_result").map((f) => String(f.data.output));
     expect(outputs[0]).toContain("200 (page 2): The launch code is ZEBRA-9.");
     expect(outputs[0]).toContain("199- filler line 199");
-    expect(outputs[1]).toBe("Lines 299–300 (from page 2):\n299: filler line 299\n300: filler line 300\n[end of document]");
+    expect(outputs[1]).toBe(
+      "Lines 299–300 (from page 2):\n299: filler line 299\n300: filler line 300\n[end of document]",
+    );
     expect(outputs[2]).toContain("human now holds 24 characters");
     expect(outputs[3]).toContain("[ERROR] The scratchpad block holds at most 1000 characters");
     expect(ws.logged[0]?.data.documents).toEqual([{ id: docId, name: "codes.txt" }]);
