@@ -3,6 +3,7 @@
 const NEXT_STEP: Record<string, string> = {
   turn_in_progress: "Wait for the running answer to finish, or press Stop.",
   validation_failed: "Change the message or its settings and send it again.",
+  bad_request: "The request was malformed. Reload the page and try again.",
   budget_exhausted: "Raise the budget (LLM calls or USD) under the composer's Budget settings and ask again.",
   unavailable: "A service the turn needs is not configured or not reachable. Check the server's /ready page.",
   upstream_error: "The model provider failed. Try again in a minute.",
