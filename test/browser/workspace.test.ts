@@ -196,6 +196,12 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await expect.poll(() => row.textContent()).toMatch(/KB/);
     await row.getByRole("button", { name: "Preview" }).click();
     await expect.poll(() => row.locator(".doc-preview").textContent()).toContain("The grass is green");
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      row.getByRole("button", { name: "Download haystack.txt" }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe("haystack.txt");
+    expect(await readFile((await download.path()) as string, "utf8")).toBe(niah.context);
 
     await page.getByRole("link", { name: "Chat" }).click();
     await newChat(page);

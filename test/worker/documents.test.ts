@@ -131,12 +131,18 @@ describe("documents", () => {
     expect(text).not.toContain("alert");
     expect(text).not.toContain("color:red");
     expect(doc.contentType).toBe("text/html");
+    // The page itself is kept too, for download; a text format's original is its content.
+    const original = await call(`/v1/documents/${doc.id}/original`, { key });
+    expect(original.headers.get("content-type")).toBe("text/html");
+    expect(original.headers.get("content-disposition")).toContain('filename="page.html"');
+    expect(await original.text()).toBe(html);
     const json = (await (await upload(key, "data.json", '{"a":[1,2]}')).json()) as Doc;
     expect(json.contentType).toBe("application/json");
+    expect(await (await call(`/v1/documents/${json.id}/original`, { key })).text()).toBe('{"a":[1,2]}');
   });
 
   it("stores the text of PDFs page by page, from a browser's and from a PostScript pipeline's", async () => {
-    const { apiKey } = await newTenant(handle, "pdf");
+    const { apiKey, tenant } = await newTenant(handle, "pdf");
     const key = apiKey.secret;
     const original = fixtureBytes(chromiumPdf);
     const res = await upload(key, "report.pdf", original);
@@ -151,6 +157,13 @@ describe("documents", () => {
     expect(text).toContain("“curly quotes”, an em—dash, and the price €42.50 in Zürich.");
     expect(text).toContain("--- page 2 ---\nPage two begins here. 日本語のテキスト。");
     expect(doc.bytes).toBe(new TextEncoder().encode(text).byteLength);
+    const kept = await call(`/v1/documents/${doc.id}/original`, { key });
+    expect(kept.headers.get("content-type")).toBe("application/pdf");
+    expect(await sha256(new Uint8Array(await kept.arrayBuffer()))).toBe(await sha256(original));
+    // Deleting the document deletes its original too.
+    expect((await call(`/v1/documents/${doc.id}`, { method: "DELETE", key })).status).toBe(204);
+    expect((await call(`/v1/documents/${doc.id}/original`, { key })).status).toBe(404);
+    expect((await env.DOCUMENTS.list({ prefix: `documents/${tenant.id}/${doc.id}` })).objects).toEqual([]);
 
     // Sent as a stream of unknown length, with only its content type to say what it is.
     const bytes = fixtureBytes(ghostscriptPdf);

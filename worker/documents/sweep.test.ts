@@ -8,6 +8,7 @@ import { newTenant, useTestDb } from "../../test/worker/harness";
 import { documents } from "../db/schema";
 import worker from "../index";
 import { STALE_UPLOAD_MS } from "./sweep";
+import { originalKey } from "./upload";
 
 const handle = useTestDb();
 
@@ -17,6 +18,7 @@ describe("stale upload sweep", () => {
     const row = async (status: "uploading" | "ready", ageMs: number) => {
       const r2Key = `documents/${tenant.id}/${crypto.randomUUID()}`;
       await env.DOCUMENTS.put(r2Key, "partial bytes");
+      await env.DOCUMENTS.put(originalKey(r2Key), "partial original");
       const [doc] = await handle.db
         .insert(documents)
         .values({
@@ -39,6 +41,7 @@ describe("stale upload sweep", () => {
     const left = await handle.db.select().from(documents).where(eq(documents.tenantId, tenant.id));
     expect(left.map((d) => d.id).sort()).toEqual([running.id, oldButReady.id].sort());
     expect(await env.DOCUMENTS.head(dead.r2Key)).toBeNull();
+    expect(await env.DOCUMENTS.head(originalKey(dead.r2Key))).toBeNull();
     expect(await env.DOCUMENTS.head(running.r2Key)).not.toBeNull();
     expect(await env.DOCUMENTS.head(oldButReady.r2Key)).not.toBeNull();
   });

@@ -6,6 +6,7 @@
 import type { Db } from "../db/client";
 import { staleUploads } from "../db/queries/documents";
 import { repos } from "../db/repos";
+import { originalKey } from "./upload";
 
 /**
  * An upload still running after this long is dead: at the slowest rate seen on a 2-vCPU machine (19 MB/s), 6 hours
@@ -19,7 +20,7 @@ const SWEEP_BATCH = 200;
 export async function sweepStaleUploads(db: Db, bucket: R2Bucket, now = Date.now()): Promise<number> {
   const stale = await staleUploads(db, new Date(now - STALE_UPLOAD_MS), SWEEP_BATCH);
   for (const upload of stale) {
-    await bucket.delete(upload.r2Key);
+    await bucket.delete([upload.r2Key, originalKey(upload.r2Key)]);
     await repos.documents.remove(db, upload.tenantId, upload.id);
   }
   return stale.length;

@@ -126,6 +126,14 @@ async function multipartPut(
   }
 }
 
+/**
+ * Where the uploaded file itself is kept when what the readers use is its extracted text (HTML, PDF): beside it, so
+ * the user can always download what they uploaded.
+ */
+export function originalKey(key: string): string {
+  return `${key}.original`;
+}
+
 /** Streams `body` into R2 under `key`; throws `payload_too_large` (nothing stored) past `maxBytes`. */
 export async function storeUpload(input: {
   bucket: R2Bucket;
@@ -150,10 +158,20 @@ export async function storeUpload(input: {
   const httpMetadata = { contentType: asText ? "text/plain; charset=utf-8" : input.contentType };
   try {
     if (asText) {
-      const text = input.kind === "html" ? htmlToText(received) : pdfText(await readWhole(received, MAX_PDF_BYTES));
       const counted = countBytes();
+      const original = { httpMetadata: { contentType: input.contentType } };
       // A multipart upload that fails midway (a PDF found unreadable at its end) is aborted: nothing is stored.
-      await multipartPut(bucket, key, text.pipeThrough(counted.stream), { httpMetadata });
+      if (input.kind === "html") {
+        const [forText, forOriginal] = received.tee();
+        await Promise.all([
+          multipartPut(bucket, key, htmlToText(forText).pipeThrough(counted.stream), { httpMetadata }),
+          multipartPut(bucket, originalKey(key), forOriginal, original),
+        ]);
+      } else {
+        const whole = await readWhole(received, MAX_PDF_BYTES);
+        await multipartPut(bucket, key, pdfText(whole).pipeThrough(counted.stream), { httpMetadata });
+        await bucket.put(originalKey(key), whole, original);
+      }
       return { receivedBytes: metered.bytes(), storedBytes: counted.bytes(), sha256: await metered.sha256() };
     }
     if (input.declaredBytes !== null && input.declaredBytes <= MAX_SINGLE_PUT_BYTES) {
@@ -169,7 +187,7 @@ export async function storeUpload(input: {
     }
     return { receivedBytes: metered.bytes(), storedBytes: metered.bytes(), sha256: await metered.sha256() };
   } catch (err) {
-    await bucket.delete(key).catch(() => {});
+    await bucket.delete([key, originalKey(key)]).catch(() => {});
     throw err;
   }
 }

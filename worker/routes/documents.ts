@@ -11,7 +11,7 @@ import { after, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";
 import { ACCEPTED_EXTENSIONS, detectFormat } from "../documents/formats";
-import { storeUpload } from "../documents/upload";
+import { originalKey, storeUpload } from "../documents/upload";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
 import { jsonResponse } from "./openapi";
@@ -214,6 +214,48 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
   )
   .openapi(
     createRoute({
+      method: "get",
+      path: "/v1/documents/{id}/original",
+      tags: ["documents"],
+      summary: "The file as it was uploaded (a download)",
+      description:
+        "For HTML and PDF, the uploaded file rather than its extracted text; for text formats, the same bytes as `/content`.",
+      security,
+      middleware: [requireAuth(), requireScope("documents:read")],
+      request: { params: IdParam },
+      responses: {
+        200: {
+          description: "The original file, with its content type and a `content-disposition` file name",
+          content: { "application/octet-stream": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const row = await repos.documents.get(c.var.db, c.var.principal.tenantId, id);
+      if (row?.status !== "ready") throw notFound(id);
+      const extracted = detectFormat(row.name, row.contentType)?.kind;
+      const asText = extracted === "html" || extracted === "pdf";
+      const object = await c.env.DOCUMENTS.get(asText ? originalKey(row.r2Key) : row.r2Key);
+      if (!object) {
+        throw new AppError("not_found", "Only the extracted text of this document was kept (it predates originals)", {
+          details: { id },
+        });
+      }
+      const fileName = row.name.replace(/["\\\r\n]/g, "_");
+      return new Response(object.body, {
+        status: 200,
+        headers: {
+          "content-type": row.contentType,
+          "content-length": String(object.size),
+          "content-disposition": `attachment; filename="${fileName}"; filename*=UTF-8''${encodeURIComponent(row.name)}`,
+        },
+      });
+    },
+  )
+  .openapi(
+    createRoute({
       method: "delete",
       path: "/v1/documents/{id}",
       tags: ["documents"],
@@ -228,7 +270,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       const { tenantId } = c.var.principal;
       const row = await repos.documents.get(c.var.db, tenantId, id);
       if (!row) throw notFound(id);
-      await c.env.DOCUMENTS.delete(row.r2Key);
+      await c.env.DOCUMENTS.delete([row.r2Key, originalKey(row.r2Key)]);
       await repos.documents.remove(c.var.db, tenantId, id);
       return c.body(null, 204);
     },

@@ -2,7 +2,7 @@
  * Documents: streamed upload with progress, list, a preview of the first lines (a Range request, so a 100 MB file
  * costs the browser a few kilobytes), delete.
  */
-import { ApiError, api, authHeaders, toApiError } from "./client";
+import { ApiError, api, authHeaders, downloadFile, toApiError } from "./client";
 import type { Document } from "./types";
 
 /** A stored document as the documents API returns it. */
@@ -73,4 +73,9 @@ export function uploadDocument(file: File, onProgress: (sent: number, total: num
     xhr.send(file);
   });
   return { done, abort: () => xhr.abort() };
+}
+
+/** Saves the file as it was uploaded (for HTML and PDF, not the extracted text the readers use). */
+export function downloadOriginal(doc: { id: string; name: string }): Promise<void> {
+  return downloadFile(`/v1/documents/${doc.id}/original`, doc.name);
 }

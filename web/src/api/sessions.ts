@@ -1,5 +1,5 @@
 /** Chat sessions over HTTP: list/search, create, read with turns, rename, archive, reopen, and the event log. */
-import { api, authHeaders, toApiError } from "./client";
+import { api, downloadFile } from "./client";
 import type { EventPage, Session, Turn } from "./types";
 
 /** A session with its turns, as `GET /v1/sessions/{id}` returns it. */
@@ -50,13 +50,6 @@ export async function allEvents(id: string): Promise<EventPage["events"]> {
 }
 
 /** Saves the session's Markdown transcript as a file, under the name the server gives it. */
-export async function downloadTranscript(id: string): Promise<void> {
-  const res = await fetch(`/v1/sessions/${id}/transcript`, { headers: authHeaders(), credentials: "same-origin" });
-  if (!res.ok) throw await toApiError(res);
-  const name = /filename="([^"]+)"/.exec(res.headers.get("content-disposition") ?? "")?.[1] ?? "transcript.md";
-  const url = URL.createObjectURL(await res.blob());
-  const link = Object.assign(document.createElement("a"), { href: url, download: name });
-  link.click();
-  // After the click has handed the blob to the download; revoking at once can cancel it in some browsers.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+export function downloadTranscript(id: string): Promise<void> {
+  return downloadFile(`/v1/sessions/${id}/transcript`, "transcript.md");
 }

@@ -1,7 +1,14 @@
 /** Documents: upload with progress, the list with sizes, a preview of the first lines, delete. */
 import { useEffect, useRef, useState } from "react";
 import { DOCUMENT_EXTENSIONS } from "../../../worker/contracts/documents";
-import { type DocumentInfo, deleteDocument, listDocuments, previewDocument, uploadDocument } from "../api/documents";
+import {
+  type DocumentInfo,
+  deleteDocument,
+  downloadOriginal,
+  listDocuments,
+  previewDocument,
+  uploadDocument,
+} from "../api/documents";
 import { useLoaded } from "../app/use-loaded";
 import { ErrorNotice } from "../components/error-notice";
 import { formatBytes } from "../trace/format";
@@ -52,6 +59,15 @@ function DocumentRow({ doc, onDeleted, onError }: { doc: DocumentInfo; onDeleted
         <button type="button" aria-expanded={open} onClick={() => setOpen((v) => !v)}>
           {open ? "Hide preview" : "Preview"}
         </button>
+        {doc.status === "ready" && (
+          <button
+            type="button"
+            onClick={() => downloadOriginal(doc).catch(onError)}
+            aria-label={`Download ${doc.name}`}
+          >
+            Download
+          </button>
+        )}
         <button type="button" className="danger" onClick={remove} aria-label={`Delete ${doc.name}`}>
           Delete
         </button>
