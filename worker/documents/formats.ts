@@ -40,9 +40,6 @@ const BY_TYPE: Record<string, Format> = {
   "application/pdf": BY_EXTENSION.pdf,
 };
 
-/** Extensions accepted, for error messages. */
-export const ACCEPTED_EXTENSIONS: readonly string[] = DOCUMENT_EXTENSIONS;
-
 function isAccepted(ext: string): ext is DocumentExtension {
   return (DOCUMENT_EXTENSIONS as readonly string[]).includes(ext);
 }

@@ -176,19 +176,14 @@ export class SessionDO extends DurableObject<Env> {
     // Archiving never fails on the sandbox: the provider's auto-delete is the backstop, and the log says why.
     const released = await this.#sessionRepl(owner, (event) => this.#emit(event))
       .release()
-      .catch((err: unknown) => ({ status: "failed" as const, err }));
-    if (released.status === "deleted") {
+      .catch((err: unknown) => {
+        this.#emit(warningFrame(err, "The session's sandbox could not be deleted (it expires on its own)"));
+        return null;
+      });
+    if (released?.status === "deleted") {
       this.#emit({
         kind: "sandbox",
         data: { event: "deleted", sandboxId: released.sandboxId, reason: "the session was archived" },
-      });
-    } else if (released.status === "failed") {
-      const { code, message } = isAppError(released.err)
-        ? released.err
-        : { code: "internal", message: String(released.err) };
-      this.#emit({
-        kind: "warning",
-        data: { code, message: `The session's sandbox could not be deleted (${message}); it expires on its own` },
       });
     }
   }
@@ -263,13 +258,9 @@ export class SessionDO extends DurableObject<Env> {
       // Before the turn ends, so the next one never finds the REPL busy saving; a failure costs the save, not the turn.
       await repl.checkpoint().catch((err: unknown) =>
         emit({
-          kind: "warning",
+          ...warningFrame(err, "The session's variables could not be saved for later sandboxes"),
           runId: accepted.runId,
           depth: 0,
-          data: {
-            code: isAppError(err) ? err.code : "internal",
-            message: `The session's variables could not be saved for later sandboxes: ${isAppError(err) ? err.message : String(err)}`,
-          },
         }),
       );
       emit(terminalFrame(end, accepted.runId));
@@ -339,6 +330,12 @@ export class SessionDO extends DurableObject<Env> {
       // The socket is gone; nothing to tell.
     }
   }
+}
+
+/** A `warning` frame for a failure the session works around: what failed, then why. */
+function warningFrame(err: unknown, what: string): NewFrame {
+  const { code, message } = isAppError(err) ? err : { code: "internal", message: String(err) };
+  return { kind: "warning", data: { code, message: `${what}: ${message}` } };
 }
 
 function terminalFrame(end: TurnEnd, runId: string): NewFrame {

@@ -6,11 +6,17 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
-import { Document, DocumentPage, ListDocumentsQuery, UploadDocumentQuery } from "../contracts/documents";
+import {
+  DOCUMENT_EXTENSIONS,
+  Document,
+  DocumentPage,
+  ListDocumentsQuery,
+  UploadDocumentQuery,
+} from "../contracts/documents";
 import { after, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";
-import { ACCEPTED_EXTENSIONS, detectFormat } from "../documents/formats";
+import { detectFormat } from "../documents/formats";
 import { originalKey, storeUpload } from "../documents/upload";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
@@ -49,7 +55,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/documents",
       tags: ["documents"],
       summary: "Upload a document (the raw file as the body, streamed to storage)",
-      description: `Accepted: ${ACCEPTED_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB; a PDF at most 32 MiB. HTML and PDF are stored as their text (a PDF page by page, under \`--- page N ---\` lines).`,
+      description: `Accepted: ${DOCUMENT_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB; a PDF at most 32 MiB. HTML and PDF are stored as their text (a PDF page by page, under \`--- page N ---\` lines).`,
       security,
       middleware: [requireAuth(), requireScope("documents:write")],
       request: {
@@ -82,7 +88,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       if (!format) {
         throw new AppError(
           "unsupported_media_type",
-          `Unsupported format; accepted: ${ACCEPTED_EXTENSIONS.join(", ")}`,
+          `Unsupported format; accepted: ${DOCUMENT_EXTENSIONS.join(", ")}`,
           {
             details: { issues: [{ field: "query.name", message: "unsupported extension" }] },
           },

@@ -6,7 +6,7 @@ import type { ServerFrame } from "../contracts/session";
 import type { TaskProgress } from "./deliveries";
 
 /** Twice a minute: often enough to show a long task is alive, rare enough to stay far below any rate limit. */
-export const PROGRESS_INTERVAL_MS = 30_000;
+const PROGRESS_INTERVAL_MS = 30_000;
 
 const STEP_KINDS: ReadonlySet<string> = new Set(["rlm_iteration", "tool_result"]);
 

@@ -10,7 +10,7 @@ import { isWhitespace } from "./lexer";
 export class FilterFault extends Error {}
 
 /** A decoded stream over this size is refused: a Worker has 128 MB in all. */
-export const MAX_DECODED_BYTES = 48 * 1_048_576;
+const MAX_DECODED_BYTES = 48 * 1_048_576;
 
 /**
  * Inflates zlib data. Writers often end streams early or add junk after them; what inflated before the fault is kept,

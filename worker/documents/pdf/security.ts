@@ -104,13 +104,9 @@ async function aesDecryptBlocks(key: Uint8Array, iv: Uint8Array, data: Uint8Arra
 }
 
 /** A stream encrypted with AES: a 16-byte IV, then CBC blocks with PKCS#5 padding. */
-async function aesDecryptStream(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+async function aesDecryptStream(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
   if (data.length < 32 || data.length % 16 !== 0) throw new Error("an AES-encrypted stream is truncated");
-  const out = await crypto.subtle.decrypt(
-    { name: "AES-CBC", iv: data.slice(0, 16) },
-    await aesKey(key, "decrypt"),
-    data.slice(16),
-  );
+  const out = await crypto.subtle.decrypt({ name: "AES-CBC", iv: data.slice(0, 16) }, key, data.slice(16));
   return new Uint8Array(out);
 }
 
@@ -238,6 +234,8 @@ export async function openSecurity(encrypt: Dict, fileId: Uint8Array): Promise<S
 }
 
 function decryptorFor(cipher: Cipher, key: Uint8Array, keyBytes: number): Decryptor {
+  // AES-256 uses the file key for every stream: imported once, not per stream.
+  let fileKey: Promise<CryptoKey> | null = null;
   /** Algorithm 1: revisions 2–4 mix the object's number and generation (and a salt for AES) into its key. */
   const objectKey = (num: number, gen: number, salt: Uint8Array) =>
     md5(
@@ -255,9 +253,10 @@ function decryptorFor(cipher: Cipher, key: Uint8Array, keyBytes: number): Decryp
         case "rc4":
           return rc4(objectKey(num, gen, new Uint8Array(0)), data);
         case "aes128":
-          return aesDecryptStream(objectKey(num, gen, AES_SALT), data);
+          return aesDecryptStream(await aesKey(objectKey(num, gen, AES_SALT), "decrypt"), data);
         case "aes256":
-          return aesDecryptStream(key, data);
+          fileKey ??= aesKey(key, "decrypt");
+          return aesDecryptStream(await fileKey, data);
       }
     },
   };
