@@ -9,14 +9,17 @@ export class SessionSocket {
   readonly frames: ServerFrame[] = [];
   #waiters: Array<() => void> = [];
   closed = false;
+  /** The close code the server sent, once closed. */
+  closeCode: number | null = null;
 
   constructor(readonly ws: WebSocket) {
     ws.addEventListener("message", (event) => {
       this.frames.push(JSON.parse(String(event.data)) as ServerFrame);
       for (const wake of this.#waiters.splice(0)) wake();
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (event) => {
       this.closed = true;
+      this.closeCode = event.code;
       for (const wake of this.#waiters.splice(0)) wake();
     });
   }
@@ -61,6 +64,22 @@ export class SessionSocket {
 
   close(): void {
     this.ws.close(1000, "done");
+  }
+
+  /** Resolves with the close code once the server closes the socket; fails after `timeoutMs`. */
+  async waitForClose(timeoutMs = 15_000): Promise<number | null> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.closed) {
+      if (Date.now() > deadline) throw new Error(`The socket stayed open for ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 100);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return this.closeCode;
   }
 }
 

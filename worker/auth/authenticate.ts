@@ -7,9 +7,10 @@ import type { JWTVerifyGetKey } from "jose";
 import type { Db } from "../db/client";
 import { findApiKeyByHash, touchApiKey } from "../db/queries/api-keys";
 import { ensureMember, getTenant, getTenantBySlug } from "../db/queries/identity";
-import { memberships } from "../db/schema";
+import { memberships, revokedTokens } from "../db/schema";
 import { AppError } from "../errors";
 import { KEY_PREFIX, parseApiKey, sha256Hex } from "./api-key-format";
+import type { Credential } from "./credential";
 import { verifyOidcToken } from "./oidc";
 import type { Principal } from "./principal";
 import { type Scope, scopesForRole } from "./scopes";
@@ -36,7 +37,14 @@ export async function authenticateToken(token: string, deps: AuthDeps): Promise<
   }
   if (deps.sessionSecret) {
     const claims = await verifySessionToken(token, deps.sessionSecret);
-    if (claims) return principalForMember(deps.db, claims.tenantId, claims.userId, "session");
+    if (claims) {
+      if (claims.jti && (await isRevoked(deps.db, claims.jti))) throw unauthenticated("You signed out; sign in again");
+      return principalForMember(deps.db, claims.tenantId, claims.userId, {
+        kind: "session",
+        userId: claims.userId,
+        jti: claims.jti,
+      });
+    }
   }
   if (deps.oidc) {
     const identity = await verifyOidcToken(token, deps.oidc);
@@ -50,7 +58,7 @@ export async function authenticateToken(token: string, deps: AuthDeps): Promise<
         { email: identity.email, name: identity.name, externalId: identity.subject },
         "member",
       );
-      return principalForMember(deps.db, tenant.id, user.id, "oidc");
+      return principalForMember(deps.db, tenant.id, user.id, { kind: "oidc", userId: user.id });
     }
   }
   throw unauthenticated("Invalid or expired sign-in token");
@@ -72,15 +80,21 @@ async function authenticateApiKey(token: string, deps: AuthDeps): Promise<Princi
     scopes: key.scopes as Scope[],
     role: null,
     apiKeyId: key.id,
+    credential: { kind: "api_key", id: key.id },
     plan,
   };
+}
+
+async function isRevoked(db: Db, jti: string): Promise<boolean> {
+  const [row] = await db.select({ jti: revokedTokens.jti }).from(revokedTokens).where(eq(revokedTokens.jti, jti));
+  return row !== undefined;
 }
 
 async function principalForMember(
   db: Db,
   tenantId: string,
   userId: string,
-  via: "session" | "oidc",
+  credential: Exclude<Credential, { kind: "api_key" }>,
 ): Promise<Principal> {
   const tenant = await getTenant(db, tenantId);
   if (!tenant) throw unauthenticated("Invalid or expired sign-in token");
@@ -91,5 +105,13 @@ async function principalForMember(
     .where(and(eq(memberships.tenantId, tenantId), eq(memberships.userId, userId)))
     .limit(1);
   if (!membership) throw unauthenticated("You are no longer a member of this tenant");
-  return { tenantId, userId, via, scopes: scopesForRole(membership.role), role: membership.role, plan: tenant.plan };
+  return {
+    tenantId,
+    userId,
+    via: credential.kind,
+    scopes: scopesForRole(membership.role),
+    role: membership.role,
+    credential,
+    plan: tenant.plan,
+  };
 }

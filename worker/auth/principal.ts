@@ -1,5 +1,6 @@
 /** Who is calling: the result of authentication, carried as `c.var.principal`. */
 import type { Role } from "../db/queries/identity";
+import type { Credential } from "./credential";
 import type { Scope } from "./scopes";
 
 export interface Principal {
@@ -11,6 +12,8 @@ export interface Principal {
   role: Role | null;
   /** The API key's id when `via` is `api_key`. */
   apiKeyId?: string;
+  /** What authenticated the request; sockets keep it, so they end when it is revoked. */
+  credential: Credential;
   /** The tenant's plan, which sets its rate limits and quotas. */
   plan: "free" | "team" | "enterprise";
 }

@@ -14,6 +14,12 @@ export interface SessionClaims {
   userId: string;
 }
 
+/** A verified token: its claims, its id (null in tokens issued before tokens had one) and its expiry (ms). */
+export interface VerifiedSession extends SessionClaims {
+  jti: string | null;
+  expiresAt: number;
+}
+
 function key(secret: string): Uint8Array {
   return new TextEncoder().encode(secret);
 }
@@ -24,17 +30,23 @@ export async function signSessionToken(claims: SessionClaims, secret: string, no
     .setProtectedHeader({ alg: "HS256" })
     .setIssuer(ISSUER)
     .setSubject(claims.userId)
+    .setJti(crypto.randomUUID())
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(now / 1000) + SESSION_TTL_SECONDS)
     .sign(key(secret));
 }
 
 /** Verifies a session token; null when it is not a valid, unexpired token of ours. */
-export async function verifySessionToken(token: string, secret: string): Promise<SessionClaims | null> {
+export async function verifySessionToken(token: string, secret: string): Promise<VerifiedSession | null> {
   try {
     const { payload } = await jwtVerify(token, key(secret), { issuer: ISSUER, algorithms: ["HS256"] });
     if (typeof payload.tid !== "string" || typeof payload.sub !== "string") return null;
-    return { tenantId: payload.tid, userId: payload.sub };
+    return {
+      tenantId: payload.tid,
+      userId: payload.sub,
+      jti: typeof payload.jti === "string" ? payload.jti : null,
+      expiresAt: (payload.exp ?? 0) * 1000,
+    };
   } catch {
     return null;
   }

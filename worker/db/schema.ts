@@ -348,6 +348,24 @@ export const wsTickets = pgTable("ws_tickets", {
   sessionId: uuid("session_id")
     .notNull()
     .references(() => sessions.id, { onDelete: "cascade" }),
+  /** The scopes of the credential that asked for the ticket: the socket is held to them, frame by frame. */
+  scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+  /** The credential that asked for it (see `worker/auth/credential.ts`), re-checked while the socket is open. */
+  credential: text("credential").notNull().default(""),
   expiresAt: at("expires_at").notNull(),
   usedAt: at("used_at"),
 });
+
+/**
+ * Sign-in tokens ended before their expiry (sign-out). Rows outlive the token by nothing: once `expires_at` has passed
+ * the token is refused anyway, so they are swept.
+ */
+export const revokedTokens = pgTable(
+  "revoked_tokens",
+  {
+    jti: text("jti").primaryKey(),
+    tenantId: tenantId(),
+    expiresAt: at("expires_at").notNull(),
+  },
+  (t) => [index("revoked_tokens_expiry").on(t.expiresAt)],
+);

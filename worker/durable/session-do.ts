@@ -1,11 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadMemory } from "../agent/memory";
+import { type Access, checkAccess, parseCredential } from "../auth/credential";
+import { hasScope, type Scope } from "../auth/scopes";
 import type { Sql } from "../budget";
 import { ClientFrame, type EventPage, type MessageFrame } from "../contracts/session";
 import { openDb } from "../db/client";
 import { finishTurn } from "../db/queries/sessions";
 import { repos } from "../db/repos";
 import { isAppError } from "../errors";
+import { releaseRun } from "../quotas";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { EventLog, type NewFrame } from "../session/event-log";
 import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
@@ -18,10 +21,32 @@ const WATCHDOG_MS = 30_000;
 /** Frames replayed per `resume` burst; a client far behind pages through the rest with further resumes. */
 const REPLAY_LIMIT = 5_000;
 
+/**
+ * How often open sockets' credentials are checked again: a revoked key, a sign-out or a suspended tenant ends its
+ * sockets within this long. One small query per session and interval, only while the session has sockets.
+ */
+const ACCESS_CHECK_MS = 5_000;
+
+/** Close codes in the 4000 range (application-defined, RFC 6455 §7.4.2), mirroring HTTP 401 and 403. */
+const CLOSE_UNAUTHENTICATED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+
+/** The scope each client frame needs: watching takes read, acting takes write. */
+const FRAME_SCOPES: Record<ClientFrame["type"], Scope> = {
+  resume: "sessions:read",
+  message: "sessions:write",
+  cancel: "sessions:write",
+  feedback: "sessions:write",
+};
+
 /** Per-socket state, kept in the socket's attachment so it survives hibernation. */
 interface Attachment {
   tenantId: string;
   userId: string | null;
+  /** The scopes of the credential that opened the socket; every frame is authorised against them. */
+  scopes: Scope[];
+  /** That credential (`worker/auth/credential.ts`), checked again every {@link ACCESS_CHECK_MS}. */
+  credential: string;
   /** Receives live frames: set by its first `resume` or `message`, so replay and live frames never interleave. */
   live: boolean;
 }
@@ -70,8 +95,15 @@ export class SessionDO extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [tenantId]);
-    const attachment: Attachment = { tenantId, userId: request.headers.get(SESSION_HEADERS.user), live: false };
+    const attachment: Attachment = {
+      tenantId,
+      userId: request.headers.get(SESSION_HEADERS.user),
+      scopes: (request.headers.get(SESSION_HEADERS.scopes) ?? "").split(" ").filter(Boolean) as Scope[],
+      credential: request.headers.get(SESSION_HEADERS.credential) ?? "",
+      live: false,
+    };
     server.serializeAttachment(attachment);
+    await this.#armAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -91,6 +123,12 @@ export class SessionDO extends DurableObject<Env> {
       return this.#reply(ws, "validation_failed", "The frame is not valid", issues);
     }
     const frame = parsed.data;
+    const needed = FRAME_SCOPES[frame.type];
+    if (!hasScope(attachment.scopes, needed)) {
+      return this.#reply(ws, "forbidden", `This connection's credential lacks the '${needed}' scope`, [
+        { field: "type", message: `'${frame.type}' needs ${needed}` },
+      ]);
+    }
     switch (frame.type) {
       case "resume":
         return this.#resume(ws, attachment, frame.after);
@@ -120,14 +158,19 @@ export class SessionDO extends DurableObject<Env> {
     // The runtime closes the socket; a reconnecting client resumes from its last seq.
   }
 
-  /** The watchdog: a turn stored as running with no live loop was cut off by a restart, so it is closed. */
+  /**
+   * One alarm over the object's due work: the access check while sockets are open, and the watchdog, which closes a
+   * turn stored as running with no live loop (it was cut off by a restart).
+   */
   override async alarm(): Promise<void> {
+    if (this.ctx.getWebSockets().length > 0) await this.#checkAccess();
+    await this.#watchdog();
+    await this.#armAlarm();
+  }
+
+  async #watchdog(): Promise<void> {
     const active = this.#state.activeTurn;
-    if (!active) return;
-    if (this.#turn) {
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
-      return;
-    }
+    if (!active || this.#turn) return;
     const error = { code: "internal", message: "The turn was interrupted when its host restarted; send it again" };
     const handle = openDb(this.env);
     try {
@@ -147,7 +190,61 @@ export class SessionDO extends DurableObject<Env> {
       await handle.close();
     }
     this.#state.activeTurn = null;
+    await releaseRun(this.env, active.tenantId, active.turnId);
     this.#emit({ kind: "error", runId: active.runId, data: { ...error, terminal: true } }, active.turnId);
+  }
+
+  /** The next due time of {@link alarm}'s work, or none. */
+  async #armAlarm(): Promise<void> {
+    const now = Date.now();
+    const due: number[] = [];
+    if (this.#state.activeTurn) due.push(now + WATCHDOG_MS);
+    if (this.ctx.getWebSockets().length > 0) due.push(now + ACCESS_CHECK_MS);
+    if (due.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.min(...due));
+  }
+
+  /**
+   * Checks the credential behind each open socket (once per credential) and closes the sockets of any that no longer
+   * holds; the rest get their credential's current scopes (a member's role may have been lowered).
+   */
+  async #checkAccess(only?: WebSocket): Promise<boolean> {
+    const sockets = only ? [only] : this.ctx.getWebSockets();
+    const verdicts = new Map<string, Promise<Access>>();
+    const handle = openDb(this.env);
+    let allowed = true;
+    try {
+      for (const ws of sockets) {
+        const attachment = ws.deserializeAttachment() as Attachment | null;
+        if (!attachment) continue;
+        const key = `${attachment.tenantId} ${attachment.credential}`;
+        let verdict = verdicts.get(key);
+        if (!verdict) {
+          const credential = parseCredential(attachment.credential);
+          verdict = credential
+            ? checkAccess(handle.db, attachment.tenantId, credential)
+            : Promise.resolve<Access>({ ok: false, reason: "revoked", message: "Reconnect to continue" });
+          verdicts.set(key, verdict);
+        }
+        const access = await verdict;
+        if (access.ok) {
+          const scopes = attachment.scopes.filter((scope) => hasScope(access.scopes, scope));
+          if (scopes.length !== attachment.scopes.length) ws.serializeAttachment({ ...attachment, scopes });
+          continue;
+        }
+        allowed = false;
+        const code = access.reason === "suspended" ? "forbidden" : "unauthenticated";
+        this.#reply(ws, code, access.message);
+        try {
+          ws.close(code === "forbidden" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED, access.message.slice(0, 120));
+        } catch {
+          // Already closing.
+        }
+      }
+    } finally {
+      await handle.close();
+    }
+    return allowed;
   }
 
   /** Frames after `after`, for the REST events endpoint. */
@@ -218,21 +315,24 @@ export class SessionDO extends DurableObject<Env> {
     const running: RunningTurn = { turnId: null, controller, done: new Promise((resolve) => (finished = resolve)) };
     this.#turn = running;
     try {
+      // Spending needs a credential that holds now, not only when the socket opened.
+      if (!(await this.#checkAccess(ws))) return;
       const accepted = await acceptTurn(this.env, attachment.tenantId, frame).catch((err: unknown) => {
         if (!isAppError(err)) throw err;
         const issues = (err.details as { issues?: unknown } | undefined)?.issues;
         this.#reply(ws, err.code, err.message, Array.isArray(issues) ? issues : undefined);
         return null;
       });
-      if (!accepted || controller.signal.aborted) return;
+      if (!accepted) return;
       running.turnId = accepted.turnId;
+      if (controller.signal.aborted) return;
       this.#state.activeTurn = {
         turnId: accepted.turnId,
         runId: accepted.runId,
         tenantId: attachment.tenantId,
         startedAt: Date.now(),
       };
-      await this.ctx.storage.setAlarm(Date.now() + WATCHDOG_MS);
+      await this.#armAlarm();
       const emit = (event: NewFrame) => this.#emit(event, accepted.turnId);
       emit({
         kind: "turn_started",
@@ -266,6 +366,7 @@ export class SessionDO extends DurableObject<Env> {
       emit(terminalFrame(end, accepted.runId));
       this.#state.activeTurn = null;
     } finally {
+      if (running.turnId) await releaseRun(this.env, attachment.tenantId, running.turnId);
       this.#turn = null;
       finished();
     }

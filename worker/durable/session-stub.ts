@@ -7,4 +7,12 @@ export function getSessionStub(env: Pick<Env, "SESSIONS">, sessionId: string): D
 }
 
 /** Headers the Worker sets after authenticating an upgrade; the object is reachable only through the Worker. */
-export const SESSION_HEADERS = { tenant: "x-fleet-tenant", user: "x-fleet-user", session: "x-fleet-session" } as const;
+export const SESSION_HEADERS = {
+  tenant: "x-fleet-tenant",
+  user: "x-fleet-user",
+  session: "x-fleet-session",
+  /** Space-separated scopes the socket is held to. */
+  scopes: "x-fleet-scopes",
+  /** The credential that opened it (`worker/auth/credential.ts`), re-checked while it is open. */
+  credential: "x-fleet-credential",
+} as const;

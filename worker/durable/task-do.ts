@@ -4,6 +4,7 @@ import type { Task } from "../contracts/tasks";
 import type { TaskEvent } from "../contracts/webhooks";
 import { openDb } from "../db/client";
 import { isAppError } from "../errors";
+import { releaseRun } from "../quotas";
 import { executeRun, type RunLaunch } from "../rlm/launch";
 import { failUnfinished } from "../rlm/run-rows";
 import { EventLog, type NewFrame } from "../session";
@@ -224,6 +225,7 @@ export class TaskDO extends DurableObject<Env> {
       }
       this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
+      await releaseRun(this.env, hosted.tenantId, hosted.type === "task" ? hosted.taskId : hosted.runId);
       await handle.close();
       for (const writer of this.#streams) void writer.close().catch(() => {});
       this.#streams.clear();

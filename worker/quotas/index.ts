@@ -1,20 +1,22 @@
 /**
- * Per-tenant limits by plan: requests per minute (the Workers rate-limiting bindings, one per plan), tasks running at
- * once, and spend per calendar month (UTC). Over a limit, callers get 429 with `retry-after`.
+ * Per-tenant limits by plan: requests per minute (the Workers rate-limiting bindings, one per plan), runs at once
+ * (tasks, one-shot runs and chat turns together) and spend per calendar month (UTC). Over a limit, callers get 429
+ * with `retry-after`.
  */
-import { and, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Principal } from "../auth/principal";
 import type { Db } from "../db/client";
-import { tasks, turns } from "../db/schema";
+import { dailyUsage } from "../db/queries/usage";
+import { getTenantStub } from "../durable/tenant-stub";
 import { AppError } from "../errors";
+import type { RunKind } from "./admission";
 
 type Plan = Principal["plan"];
 
-/** Tasks a tenant may have queued or running at once, and its monthly spend ceiling (null: none). */
-export const PLAN_QUOTAS: Record<Plan, { concurrentTasks: number; monthlyUsd: number | null }> = {
-  free: { concurrentTasks: 2, monthlyUsd: 10 },
-  team: { concurrentTasks: 25, monthlyUsd: 2_000 },
-  enterprise: { concurrentTasks: 200, monthlyUsd: null },
+/** Runs a tenant may have at once (tasks, one-shot runs, chat turns), and its monthly spend ceiling (null: none). */
+export const PLAN_QUOTAS: Record<Plan, { concurrentRuns: number; monthlyUsd: number | null }> = {
+  free: { concurrentRuns: 2, monthlyUsd: 10 },
+  team: { concurrentRuns: 25, monthlyUsd: 2_000 },
+  enterprise: { concurrentRuns: 200, monthlyUsd: null },
 };
 
 /** The window of the rate-limit bindings (wrangler.toml): a refused client should retry after it. */
@@ -44,51 +46,75 @@ export async function countRequest(env: Env, principal: Pick<Principal, "tenantI
   }
 }
 
-function startOfMonth(now: Date): Date {
-  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
-}
-
-/** Spend this month: ended and running tasks plus chat turns. */
+/**
+ * Spend this month (UTC), summed from the same records as `GET /v1/usage`: chat turns, tasks and one-shot runs, each
+ * LLM call once.
+ */
 export async function monthlySpendUsd(db: Db, tenantId: string, now = new Date()): Promise<number> {
-  const since = startOfMonth(now);
-  const cost = (column: typeof tasks.usage | typeof turns.usage) =>
-    sql<number>`COALESCE(SUM((${column}->>'costUsd')::float8), 0)`;
-  const [fromTasks] = await db
-    .select({ usd: cost(tasks.usage) })
-    .from(tasks)
-    .where(and(eq(tasks.tenantId, tenantId), gte(tasks.createdAt, since)));
-  const [fromTurns] = await db
-    .select({ usd: cost(turns.usage) })
-    .from(turns)
-    .where(and(eq(turns.tenantId, tenantId), gte(turns.startedAt, since)));
-  return Number(fromTasks?.usd ?? 0) + Number(fromTurns?.usd ?? 0);
+  const month = now.toISOString().slice(0, 7);
+  const days = await dailyUsage(db, tenantId, `${month}-01`);
+  return days.reduce((sum, day) => sum + day.costUsd, 0);
 }
 
-/** Refuses a new task when the tenant has too many running or has spent its month. */
-export async function checkTaskQuota(
-  db: Db,
+/** Seconds a slot outlives its run's own deadline: time for the run to record its ending and release it. */
+const LEASE_MARGIN_SECONDS = 300;
+
+/** A run asking to start: its id, what started it, and its deadline (which bounds how long its slot is held). */
+export interface RunAdmission {
+  holder: string;
+  kind: RunKind;
+  timeoutSeconds: number;
+}
+
+/**
+ * The one quota check of every way to start model work (tasks, webhooks, one-shot runs, chat turns): refuses when the
+ * tenant has spent its month, then takes a run slot in the tenant's object, atomically, or refuses when its plan's
+ * number of runs at once is reached. The caller releases the slot with {@link releaseRun} when the run ends, or
+ * when it does not start after all.
+ */
+export async function admitRun(
+  deps: { env: Pick<Env, "TENANTS">; db: Db },
   principal: Pick<Principal, "tenantId" | "plan">,
+  run: RunAdmission,
   now = new Date(),
 ): Promise<void> {
   const quota = PLAN_QUOTAS[principal.plan];
-  const [running] = await db
-    .select({ n: sql<number>`count(*)::int` })
-    .from(tasks)
-    .where(and(eq(tasks.tenantId, principal.tenantId), inArray(tasks.status, ["queued", "running"])));
-  if ((running?.n ?? 0) >= quota.concurrentTasks) {
-    throw new AppError("quota_exceeded", `Your plan runs ${quota.concurrentTasks} tasks at once; wait for one to end`, {
-      retryAfter: 30,
-      details: { limit: quota.concurrentTasks, running: running?.n ?? 0 },
-    });
-  }
   if (quota.monthlyUsd !== null) {
-    const spent = await monthlySpendUsd(db, principal.tenantId, now);
+    const spent = await monthlySpendUsd(deps.db, principal.tenantId, now);
     if (spent >= quota.monthlyUsd) {
       const next = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
       throw new AppError("quota_exceeded", `This month's spend limit of $${quota.monthlyUsd} is reached`, {
         retryAfter: Math.ceil((next.getTime() - now.getTime()) / 1000),
-        details: { limitUsd: quota.monthlyUsd, spentUsd: spent },
+        details: { limit: "monthly_spend", limitUsd: quota.monthlyUsd, spentUsd: spent },
       });
     }
+  }
+  const admission = await getTenantStub(deps.env, principal.tenantId).admit({
+    holder: run.holder,
+    kind: run.kind,
+    limit: quota.concurrentRuns,
+    leaseMs: (run.timeoutSeconds + LEASE_MARGIN_SECONDS) * 1000,
+  });
+  if (admission.status === "refused") {
+    throw new AppError(
+      "quota_exceeded",
+      `Your plan runs ${admission.limit} tasks, runs or chat turns at once; wait for one to end`,
+      {
+        retryAfter: 30,
+        details: { limit: "concurrent_runs", max: admission.limit, running: admission.running, ...admission.kinds },
+      },
+    );
+  }
+}
+
+/**
+ * Gives a run's slot back. Never throws: a slot that could not be released expires with its lease, and the run's
+ * ending must not fail on it.
+ */
+export async function releaseRun(env: Pick<Env, "TENANTS">, tenantId: string, holder: string): Promise<void> {
+  try {
+    await getTenantStub(env, tenantId).release(holder);
+  } catch (err) {
+    console.error(JSON.stringify({ level: "error", job: "release-run-slot", tenantId, holder, err: String(err) }));
   }
 }

@@ -1,13 +1,15 @@
 /** Sign-in (dev login locally), identity, sign-out and WebSocket tickets. */
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
-import { deleteCookie, setCookie } from "hono/cookie";
+import { deleteCookie, getCookie, setCookie } from "hono/cookie";
+import { formatCredential } from "../auth/credential";
 import { requireAuth, requireScope } from "../auth/middleware";
 import type { Principal } from "../auth/principal";
 import { scopesForRole } from "../auth/scopes";
-import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSessionToken } from "../auth/session-token";
+import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from "../auth/session-token";
 import { DevLoginRequest, type Me, Me as MeSchema, SignedIn, WsTicket, WsTicketRequest } from "../contracts/auth";
 import { errorResponses } from "../contracts/common";
 import { ensureMember, ensureTenant } from "../db/queries/identity";
+import { revokeSessionToken } from "../db/queries/revoked-tokens";
 import { issueWsTicket } from "../db/queries/ws-tickets";
 import { repos } from "../db/repos";
 import { AppError } from "../errors";
@@ -42,6 +44,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       const tenant = await ensureTenant(c.var.db, input.tenant, input.tenant);
       const { user, role } = await ensureMember(c.var.db, tenant.id, { email: input.email, name: input.name }, "owner");
       const token = await signSessionToken({ tenantId: tenant.id, userId: user.id }, secret);
+      const verified = await verifySessionToken(token, secret);
       setCookie(c, SESSION_COOKIE, token, {
         httpOnly: true,
         sameSite: "Lax",
@@ -55,6 +58,7 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         via: "session",
         role,
         scopes: scopesForRole(role),
+        credential: { kind: "session", userId: user.id, jti: verified?.jti ?? null },
         plan: tenant.plan,
       });
       const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
@@ -66,10 +70,15 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
       method: "post",
       path: "/v1/auth/logout",
       tags: ["auth"],
-      summary: "Clear the session cookie",
+      summary: "Sign out: the sign-in token (cookie or bearer) stops working everywhere, and its sockets close",
       responses: { 204: { description: "Signed out" } },
     }),
-    (c) => {
+    async (c) => {
+      const bearer = /^Bearer ([^\s]+)$/.exec(c.req.header("authorization")?.trim() ?? "")?.[1];
+      const token = bearer ?? getCookie(c, SESSION_COOKIE);
+      const claims = token && c.env.SESSION_SECRET ? await verifySessionToken(token, c.env.SESSION_SECRET) : null;
+      // Revoked server-side, not only forgotten by this browser: a copied cookie or an open socket ends too.
+      if (claims?.jti) await revokeSessionToken(c.var.db, { ...claims, jti: claims.jti });
       deleteCookie(c, SESSION_COOKIE, { path: "/" });
       return c.body(null, 204);
     },
@@ -102,10 +111,17 @@ export const identityRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const { sessionId } = c.req.valid("json");
-      const { tenantId, userId } = c.var.principal;
+      const { tenantId, userId, scopes, credential } = c.var.principal;
       const session = await repos.sessions.get(c.var.db, tenantId, sessionId);
       if (!session) throw new AppError("not_found", "Session not found", { details: { id: sessionId } });
-      const { ticket, expiresAt } = await issueWsTicket(c.var.db, { tenantId, userId, sessionId });
+      // The socket is held to the scopes and the life of the credential that asked for it.
+      const { ticket, expiresAt } = await issueWsTicket(c.var.db, {
+        tenantId,
+        userId,
+        sessionId,
+        scopes,
+        credential: formatCredential(credential),
+      });
       return c.json({ ticket, expiresAt: expiresAt.toISOString() }, 201);
     },
   );

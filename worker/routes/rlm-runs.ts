@@ -6,8 +6,9 @@ import { CreateRlmRunRequest, RlmRun, RlmRunAccepted } from "../contracts/rlm";
 import { repos } from "../db/repos";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
+import { admitRun, releaseRun } from "../quotas";
 import { inlineContextKey } from "../rlm/context-key";
-import { type RunLaunch, resolveRunLlm } from "../rlm/launch";
+import { DEFAULT_RUN_LIMITS, type RunLaunch, resolveRunLlm } from "../rlm/launch";
 import { countSteps, loadRunTree, runSummary } from "../rlm/run-rows";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
@@ -24,25 +25,20 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
       security,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: { body: jsonBody(CreateRlmRunRequest) },
-      responses: { 202: jsonResponse(RlmRunAccepted, "Started"), ...errorResponses(400, 401, 403, 413, 503) },
+      responses: { 202: jsonResponse(RlmRunAccepted, "Started"), ...errorResponses(400, 401, 403, 413, 429, 503) },
     }),
     async (c) => {
       const input = c.req.valid("json");
       const { tenantId } = c.var.principal;
       await resolveRunLlm(c.env, c.var.db, tenantId, input.models); // Fails fast, before anything is stored, when no model can serve the run.
       const runId = crypto.randomUUID();
+      await admitRun({ env: c.env, db: c.var.db }, c.var.principal, {
+        holder: runId,
+        kind: "rlm_run",
+        timeoutSeconds: input.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds,
+      });
       const isText = typeof input.context === "string";
       const contextKey = inlineContextKey(tenantId, runId);
-      await c.env.DOCUMENTS.put(contextKey, isText ? (input.context as string) : JSON.stringify(input.context), {
-        httpMetadata: { contentType: isText ? "text/plain; charset=utf-8" : "application/json" },
-      });
-      await repos.runs.insert(c.var.db, tenantId, {
-        id: runId,
-        rootRunId: runId,
-        kind: "rlm",
-        status: "queued",
-        query: input.query,
-      });
       const launch: RunLaunch = {
         runId,
         tenantId,
@@ -55,7 +51,33 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
         maxDepth: input.maxDepth,
         subCallConcurrency: input.subCallConcurrency,
       };
-      await getTaskStub(c.env, runId).startRlm(launch);
+      try {
+        await c.env.DOCUMENTS.put(contextKey, isText ? (input.context as string) : JSON.stringify(input.context), {
+          httpMetadata: { contentType: isText ? "text/plain; charset=utf-8" : "application/json" },
+        });
+        await repos.runs.insert(c.var.db, tenantId, {
+          id: runId,
+          rootRunId: runId,
+          kind: "rlm",
+          status: "queued",
+          query: input.query,
+        });
+        await getTaskStub(c.env, runId).startRlm(launch);
+      } catch (err) {
+        // Nothing was started: the slot and the stored context go, and a recorded row says why.
+        await releaseRun(c.env, tenantId, runId);
+        await c.env.DOCUMENTS.delete(contextKey).catch(() => {});
+        const error = { code: "internal", message: "The run could not be started; send it again" };
+        await repos.runs
+          .update(c.var.db, tenantId, runId, {
+            status: "failed",
+            error,
+            endReason: "internal",
+            completedAt: new Date(),
+          })
+          .catch(() => {});
+        throw err;
+      }
       return c.json({ id: runId, status: "running" as const, url: `/v1/rlm/runs/${runId}` }, 202);
     },
   )

@@ -3,6 +3,7 @@
  * reopen, page through the event log, and the WebSocket upgrade (`/v1/sessions/{id}/ws`) into the session's object.
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { formatCredential, type SocketOwner, ticketOwner } from "../auth/credential";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { hasScope } from "../auth/scopes";
 import { errorResponses, IdParam } from "../contracts/common";
@@ -241,7 +242,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       tags: ["sessions"],
       summary: "Open the session's WebSocket (chat protocol, resumable)",
       description:
-        "Authenticate with `?ticket=` from `POST /v1/ws-tickets` (browsers), the session cookie, or a bearer API key.",
+        "Authenticate with `?ticket=` from `POST /v1/ws-tickets` (browsers), the session cookie, or a bearer API key. " +
+        "The socket keeps the scopes of that credential: `resume` needs `sessions:read`; `message`, `cancel` and " +
+        "`feedback` need `sessions:write`. It closes (code 4401 or 4403) within seconds of the credential being " +
+        "revoked, the user signing out or the tenant being suspended.",
       request: {
         params: IdParam,
         query: z.object({ ticket: z.string().max(200).optional() }),
@@ -258,18 +262,22 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
         return c.json({ error: { code: "upgrade_required", message: "Open this URL as a WebSocket" } }, 426);
       }
-      let owner: { tenantId: string; userId: string | null };
+      let owner: SocketOwner;
       if (ticket) {
         const consumed = await consumeWsTicket(c.var.db, ticket, id);
         if (!consumed)
           throw new AppError("unauthenticated", "The ticket is unknown, used, expired or for another session");
-        owner = consumed;
+        owner = await ticketOwner(c.var.db, consumed);
       } else {
         await requireAuth()(c, async () => {});
-        if (!hasScope(c.var.principal.scopes, "sessions:write")) {
-          throw new AppError("forbidden", "This credential lacks the 'sessions:write' scope");
-        }
-        owner = c.var.principal;
+        const { tenantId, userId, scopes, credential } = c.var.principal;
+        owner = { tenantId, userId, scopes, credential: formatCredential(credential) };
+      }
+      // Reading is the least a socket does; each frame then needs its own scope (DESIGN §4.1).
+      if (!hasScope(owner.scopes, "sessions:read")) {
+        throw new AppError("forbidden", "This credential lacks the 'sessions:read' scope", {
+          details: { scope: "sessions:read" },
+        });
       }
       const session = await repos.sessions.get(c.var.db, owner.tenantId, id);
       if (!session) throw notFound(id);
@@ -281,6 +289,8 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
       headers.set(SESSION_HEADERS.session, id);
       if (owner.userId) headers.set(SESSION_HEADERS.user, owner.userId);
       else headers.delete(SESSION_HEADERS.user);
+      headers.set(SESSION_HEADERS.scopes, owner.scopes.join(" "));
+      headers.set(SESSION_HEADERS.credential, owner.credential);
       return getSessionStub(c.env, id).fetch(new Request(c.req.raw.url, { headers }));
     },
   );

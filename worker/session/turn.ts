@@ -14,9 +14,11 @@ import { type MemoryStore, memoryTools } from "../agent/tools/memory";
 import { getBudgetStub, ROOT_SCOPE } from "../budget";
 import type { MessageFrame } from "../contracts/session";
 import { openDb } from "../db/client";
+import { getTenant } from "../db/queries/identity";
 import { finishTurn, recentHistory, startTurn } from "../db/queries/sessions";
 import { type DocumentInfo, documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
+import { admitRun } from "../quotas";
 import { budgetPort } from "../rlm/budget-port";
 import { dbRecorder } from "../rlm/db-recorder";
 import { resolveRunLlm } from "../rlm/launch";
@@ -59,7 +61,9 @@ export interface AcceptedTurn {
 
 /**
  * Checks what a message refers to before anything is recorded: documents must exist for this tenant and a model
- * must be configured. Throws a `validation_failed`/`unavailable` AppError naming the problem.
+ * must be configured; then the turn takes a run slot like any other run (quotas). Throws a `validation_failed`,
+ * `unavailable` or `quota_exceeded` AppError naming the problem. The caller releases the slot (`releaseRun`, by
+ * `turnId`) when the turn ends.
  */
 export async function acceptTurn(env: Env, tenantId: string, frame: MessageFrame): Promise<AcceptedTurn> {
   const handle = openDb(env);
@@ -74,7 +78,19 @@ export async function acceptTurn(env: Env, tenantId: string, frame: MessageFrame
         details: { issues: [{ field: `documents.${missing}`, message: "unknown document" }] },
       });
     }
-    return { turnId: crypto.randomUUID(), runId: crypto.randomUUID(), frame, documents };
+    const tenant = await getTenant(handle.db, tenantId);
+    if (!tenant) throw new AppError("not_found", "The workspace no longer exists");
+    const turnId = crypto.randomUUID();
+    await admitRun(
+      { env, db: handle.db },
+      { tenantId, plan: tenant.plan },
+      {
+        holder: turnId,
+        kind: "turn",
+        timeoutSeconds: frame.budget?.timeoutSeconds ?? DEFAULT_TURN_LIMITS.timeoutSeconds,
+      },
+    );
+    return { turnId, runId: crypto.randomUUID(), frame, documents };
   } finally {
     await handle.close();
   }

@@ -1,6 +1,8 @@
 /**
  * Creating a task, for the API and for inbound webhooks alike: validates what the request refers to, honours an
- * `Idempotency-Key`, enforces quotas, stores an inline context in R2, records the task and starts its object.
+ * `Idempotency-Key`, takes a run slot (quotas), stores an inline context in R2, records the task and starts its
+ * object. Whatever fails after admission gives the slot back and removes the stored context, so a refused or raced
+ * request leaves nothing behind (a crash in between is cleaned up by the orphaned-context sweep).
  */
 import { and, eq } from "drizzle-orm";
 import { sha256Hex } from "../auth/api-key-format";
@@ -11,11 +13,11 @@ import { tasks } from "../db/schema";
 import { documentStore } from "../documents/store";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
-import { checkTaskQuota } from "../quotas";
-import { resolveRunLlm } from "../rlm/launch";
+import { admitRun, releaseRun } from "../quotas";
+import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
 import { checkOutboundUrl } from "../webhooks";
 import type { TaskLaunch } from "./run-task";
-import type { TaskRow } from "./task-row";
+import { markTaskEnded, type TaskRow } from "./task-row";
 
 export interface TaskOrigin {
   source: "api" | "webhook";
@@ -70,47 +72,64 @@ export async function createTask(
     const missing = input.documents.findIndex((id) => !ready.has(id));
     if (missing !== -1) throw invalid(`${fieldPrefix}.documents.${missing}`, "unknown or not ready document");
   }
-  await checkTaskQuota(db, deps.principal);
-
   const taskId = crypto.randomUUID();
   const runId = crypto.randomUUID();
-  let context: TaskLaunch["context"] = { kind: "none" };
-  if (input.context !== undefined) {
-    const isText = typeof input.context === "string";
-    const key = `contexts/${tenantId}/${taskId}`;
-    await env.DOCUMENTS.put(key, isText ? (input.context as string) : JSON.stringify(input.context));
-    context = { kind: "stored", key, format: isText ? "text" : "json" };
-  } else if (input.documents?.length) {
-    context = { kind: "documents", ids: input.documents };
+  try {
+    await admitRun(deps, deps.principal, {
+      holder: taskId,
+      kind: "task",
+      timeoutSeconds: input.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds,
+    });
+  } catch (err) {
+    // A retry racing its own first attempt is that attempt, not a new run over the limit.
+    const raced = origin.idempotencyKey ? await findByKey(db, tenantId, origin.idempotencyKey) : null;
+    if (raced) return replayOf(raced, requestHash);
+    throw err;
   }
-  const [row] = await db
-    .insert(tasks)
-    .values({
-      id: taskId,
-      tenantId,
-      mode: input.mode,
-      query: input.query,
-      request: {
-        documents: input.documents ?? [],
-        budget: input.budget,
-        models: input.models,
-        maxIterations: input.maxIterations,
-        maxDepth: input.maxDepth,
-        subCallConcurrency: input.subCallConcurrency,
-      },
-      contextKey: context.kind === "stored" ? context.key : null,
-      contextFormat: context.kind === "stored" ? context.format : null,
-      idempotencyKey: origin.idempotencyKey ?? null,
-      requestHash,
-      callbackUrl: input.callbackUrl ?? null,
-      source: origin.source,
-      sourceEndpointId: origin.endpointId ?? null,
-      runId,
-    })
-    .onConflictDoNothing()
-    .returning();
+  let context: TaskLaunch["context"] = { kind: "none" };
+  let row: TaskRow | undefined;
+  try {
+    if (input.context !== undefined) {
+      const isText = typeof input.context === "string";
+      const key = `contexts/${tenantId}/${taskId}`;
+      await env.DOCUMENTS.put(key, isText ? (input.context as string) : JSON.stringify(input.context));
+      context = { kind: "stored", key, format: isText ? "text" : "json" };
+    } else if (input.documents?.length) {
+      context = { kind: "documents", ids: input.documents };
+    }
+    [row] = await db
+      .insert(tasks)
+      .values({
+        id: taskId,
+        tenantId,
+        mode: input.mode,
+        query: input.query,
+        request: {
+          documents: input.documents ?? [],
+          budget: input.budget,
+          models: input.models,
+          maxIterations: input.maxIterations,
+          maxDepth: input.maxDepth,
+          subCallConcurrency: input.subCallConcurrency,
+        },
+        contextKey: context.kind === "stored" ? context.key : null,
+        contextFormat: context.kind === "stored" ? context.format : null,
+        idempotencyKey: origin.idempotencyKey ?? null,
+        requestHash,
+        callbackUrl: input.callbackUrl ?? null,
+        source: origin.source,
+        sourceEndpointId: origin.endpointId ?? null,
+        runId,
+      })
+      .onConflictDoNothing()
+      .returning();
+  } catch (err) {
+    await abandon(env, tenantId, taskId, context);
+    throw err;
+  }
   if (!row) {
-    // Two requests with the same key raced; the other one won.
+    // Two requests with the same key raced; the other one won, and this one leaves nothing behind.
+    await abandon(env, tenantId, taskId, context);
     const winner = origin.idempotencyKey ? await findByKey(db, tenantId, origin.idempotencyKey) : null;
     if (!winner) throw new AppError("internal", "The task could not be recorded");
     return replayOf(winner, requestHash);
@@ -128,6 +147,23 @@ export async function createTask(
     maxDepth: input.maxDepth,
     subCallConcurrency: input.subCallConcurrency,
   };
-  await getTaskStub(env, taskId).start(launch);
+  try {
+    await getTaskStub(env, taskId).start(launch);
+  } catch (err) {
+    // The object never took the task: it ends here, recorded, and its slot and context go.
+    await releaseRun(env, tenantId, taskId);
+    await markTaskEnded(db, tenantId, taskId, {
+      status: "failed",
+      error: { code: "internal", message: "The task could not be started; send it again" },
+      usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+    }).catch(() => {});
+    throw err;
+  }
   return { task: row, replayed: false };
+}
+
+/** Undoes an admission that recorded no task: the run slot is returned and a stored context removed. */
+async function abandon(env: Env, tenantId: string, taskId: string, context: TaskLaunch["context"]): Promise<void> {
+  await releaseRun(env, tenantId, taskId);
+  if (context.kind === "stored") await env.DOCUMENTS.delete(context.key).catch(() => {});
 }

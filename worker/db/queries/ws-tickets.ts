@@ -1,4 +1,7 @@
-/** Single-use WebSocket tickets, stored hashed; consuming one is a single atomic UPDATE. */
+/**
+ * Single-use WebSocket tickets, stored hashed; consuming one is a single atomic UPDATE. A ticket carries the scopes and
+ * the credential of whoever asked for it, so the socket it opens is held to them.
+ */
 import { and, eq, gt, isNotNull, isNull, lt, or } from "drizzle-orm";
 import { randomBase62, sha256Hex } from "../../auth/api-key-format";
 import type { Db } from "../client";
@@ -10,7 +13,7 @@ export const WS_TICKET_TTL_MS = 60_000;
 /** Issues a ticket for one session; returns the ticket text, which is never stored. */
 export async function issueWsTicket(
   db: Db,
-  owner: { tenantId: string; userId: string | null; sessionId: string },
+  owner: { tenantId: string; userId: string | null; sessionId: string; scopes: string[]; credential: string },
   now = Date.now(),
 ): Promise<{ ticket: string; expiresAt: Date }> {
   const ticket = `wst_${randomBase62(40)}`;
@@ -21,12 +24,16 @@ export async function issueWsTicket(
   return { ticket, expiresAt };
 }
 
+/** Who a consumed ticket was issued to. */
+export interface TicketOwner {
+  tenantId: string;
+  userId: string | null;
+  scopes: string[];
+  credential: string;
+}
+
 /** Consumes a ticket for `sessionId`; null when unknown, used, expired or for another session. */
-export async function consumeWsTicket(
-  db: Db,
-  ticket: string,
-  sessionId: string,
-): Promise<{ tenantId: string; userId: string | null } | null> {
+export async function consumeWsTicket(db: Db, ticket: string, sessionId: string): Promise<TicketOwner | null> {
   const [row] = await db
     .update(wsTickets)
     .set({ usedAt: new Date() })
@@ -38,6 +45,11 @@ export async function consumeWsTicket(
         gt(wsTickets.expiresAt, new Date()),
       ),
     )
-    .returning({ tenantId: wsTickets.tenantId, userId: wsTickets.userId });
+    .returning({
+      tenantId: wsTickets.tenantId,
+      userId: wsTickets.userId,
+      scopes: wsTickets.scopes,
+      credential: wsTickets.credential,
+    });
   return row ?? null;
 }
