@@ -126,6 +126,7 @@ describe("documents", () => {
     const doc = (await res.json()) as Doc;
     const text = await (await call(`/v1/documents/${doc.id}/content`, { key })).text();
     expect(text).toContain("Report & notes");
+    expect(text).toContain("Café <ok> ✓");
     expect(text).toContain("<ok> ✓");
     expect(text).toContain("Line two");
     expect(text).not.toContain("alert");

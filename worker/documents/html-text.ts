@@ -1,23 +1,22 @@
 /**
  * HTML to plain text, streamed through the runtime's HTMLRewriter so a large page never sits in memory whole:
- * script, style and template contents are dropped, block elements become line breaks, entities are decoded.
+ * script, style and template contents are dropped, block elements become line breaks, character references are
+ * decoded as the HTML standard says (every named reference, legacy ones without `;`, numeric ones) by `entities`.
  */
+import { DecodingMode, decodeHTML } from "entities/decode";
 
 const SKIPPED = "script, style, noscript, template, head > title";
 const BLOCKS = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, header, footer, pre, blockquote, table";
 
-const NAMED: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+/**
+ * The longest a character reference can be (`&CounterClockwiseContourIntegral;` is 33 characters): text after an
+ * `&` is held back for the next chunk only this far, so an `&` that starts no reference never holds the stream.
+ */
+const MAX_REFERENCE = 40;
 
-/** Decodes the entities that matter for reading text: the named five, `&nbsp;` and numeric references. */
+/** Decodes the character references of text content; no-break spaces become spaces, as a reader would copy them. */
 export function decodeEntities(text: string): string {
-  return text.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
-    if (ref[0] === "#") {
-      const code =
-        ref[1] === "x" || ref[1] === "X" ? Number.parseInt(ref.slice(2), 16) : Number.parseInt(ref.slice(1), 10);
-      return Number.isFinite(code) && code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : whole;
-    }
-    return NAMED[ref.toLowerCase()] ?? whole;
-  });
+  return decodeHTML(text, DecodingMode.Legacy).replaceAll("\u00a0", " ");
 }
 
 /** The text of an HTML stream, as a UTF-8 stream. */
@@ -30,9 +29,10 @@ export function htmlToText(html: ReadableStream<Uint8Array>): ReadableStream<Uin
   // Awaited by the (async) handlers, so a slow reader of the text slows the rewriter instead of filling memory.
   const emit = async (text: string): Promise<void> => {
     pending += text;
-    // Entities can be split across text chunks; hold back anything after the last '&' until the next chunk.
+    // A reference can be split across text chunks: a short tail after the last '&' waits for the next chunk.
     const cut = pending.lastIndexOf("&");
-    const safe = cut === -1 || pending.indexOf(";", cut) !== -1 ? pending.length : cut;
+    const held = cut !== -1 && pending.length - cut <= MAX_REFERENCE && pending.indexOf(";", cut) === -1;
+    const safe = held ? cut : pending.length;
     if (safe > 0) {
       const ready = decodeEntities(pending.slice(0, safe));
       pending = pending.slice(safe);
