@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { llmProfiles } from "../../worker/db/schema";
 import { resolveTenantLlm } from "../../worker/llm/profiles";
 import { call, newTenant, useTestDb } from "./harness";
+import { receivedAt, redirectingModel } from "./scripted-llm";
 
 const handle = useTestDb();
 const baseUrl = env.OPENAI_BASE_URL as string;
@@ -135,6 +136,20 @@ describe("llm profiles", () => {
     );
     expect(missing).toMatchObject({ ok: false, error: { code: "upstream_error", status: 404 } });
     expect(missing.guidance).toMatch(/base URL/);
+  });
+
+  it("does not follow a redirect from the profile's endpoint when testing it", async () => {
+    const { apiKey: admin } = await newTenant(handle, "llmredir");
+    const { model, target } = await redirectingModel();
+    const profile = await json<Profile>(await create(admin.secret, { name: "moved", plannerModel: model }), 201);
+    const report = await json<{ ok: boolean; error: { code: string; message: string }; guidance: string }>(
+      await call(`/v1/llm-profiles/${profile.id}/test`, { method: "POST", key: admin.secret, json: {} }),
+      200,
+    );
+    expect(await receivedAt(target)).toEqual([]);
+    expect(report).toMatchObject({ ok: false, error: { code: "upstream_error" } });
+    expect(report.error.message).toContain("redirects are not followed");
+    expect(report.guidance).toMatch(/base URL/);
   });
 
   it("rejects invalid input naming the field, and base URLs the Worker must not call", async () => {

@@ -9,6 +9,7 @@ import type { Db } from "../db/client";
 import { findLlmProfile, type LlmProfileRow } from "../db/queries/llm-profiles";
 import { AppError } from "../errors/index";
 import { checkOutboundUrl, type OutboundUrlCheck } from "../webhooks";
+import { isRedirect } from "./errors";
 import { appGateway } from "./relay";
 import { llmGuidance, llmSmoke } from "./smoke";
 import type { LlmGateway, LlmGatewayConfig, LlmRole } from "./types";
@@ -99,6 +100,9 @@ export function profileGuidance(error: Parameters<typeof llmGuidance>[0]): strin
         ? "The endpoint could not be reached: check the base URL (scheme, host, port, and the /v1 path)."
         : llmGuidance(error);
     case "upstream_error":
+      if (error.status !== undefined && isRedirect(error.status)) {
+        return "The endpoint redirects elsewhere and redirects are not followed: set the base URL to the address it redirects to.";
+      }
       return error.status === 404
         ? "The provider does not know this model or path: check the model name and that the base URL ends where /chat/completions lives (usually /v1)."
         : llmGuidance(error);
