@@ -191,8 +191,8 @@ describe("llm profiles", () => {
   it("refuses private base URLs outside development", async () => {
     const { tenant } = await newTenant(handle, "llmprod");
     const { checkLlmBaseUrl } = await import("../../worker/llm/profiles");
-    expect(checkLlmBaseUrl({ ENVIRONMENT: "production" }, baseUrl)).toMatchObject({ ok: false });
-    expect(checkLlmBaseUrl({ ENVIRONMENT: "development" }, baseUrl)).toMatchObject({ ok: true });
+    expect(await checkLlmBaseUrl({ ENVIRONMENT: "production" }, baseUrl)).toMatchObject({ ok: false });
+    expect(await checkLlmBaseUrl({ ENVIRONMENT: "development" }, baseUrl)).toMatchObject({ ok: true });
     // A stored profile whose URL is no longer allowed is refused at use, not only at save.
     await handle.db.insert(llmProfiles).values({
       tenantId: tenant.id,

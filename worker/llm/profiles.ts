@@ -8,7 +8,7 @@ import type { LlmDiagnostics } from "../contracts/diagnostics";
 import type { Db } from "../db/client";
 import { findLlmProfile, type LlmProfileRow } from "../db/queries/llm-profiles";
 import { AppError } from "../errors/index";
-import { checkOutboundUrl, type OutboundUrlCheck } from "../webhooks";
+import { checkOutboundUrl, checkResolvedUrl, type OutboundUrlCheck, outboundResolver } from "../webhooks";
 import { isRedirect } from "./errors";
 import { appGateway } from "./relay";
 import { llmGuidance, llmSmoke } from "./smoke";
@@ -32,9 +32,16 @@ export function maskApiKey(key: string): string {
   return `${prefix}…${key.slice(-HINT_TAIL)}`;
 }
 
-/** Whether the Worker may call `baseUrl`: private and loopback addresses only in development. */
-export function checkLlmBaseUrl(env: Pick<Env, "ENVIRONMENT">, baseUrl: string): OutboundUrlCheck {
-  return checkOutboundUrl(baseUrl, { allowPrivate: env.ENVIRONMENT === "development" });
+/**
+ * Whether the Worker may call `baseUrl`: private and loopback addresses only in development, judged on the URL and,
+ * when `OUTBOUND_DNS_RESOLVER` is set, on what its host name resolves to.
+ */
+export function checkLlmBaseUrl(
+  env: Pick<Env, "ENVIRONMENT" | "OUTBOUND_DNS_RESOLVER">,
+  baseUrl: string,
+): Promise<OutboundUrlCheck> {
+  const options = { allowPrivate: env.ENVIRONMENT === "development" };
+  return checkResolvedUrl(checkOutboundUrl(baseUrl, options), options, outboundResolver(env));
 }
 
 /** A gateway for `profile`, with `models` overriding the profile's own per role. */
@@ -44,7 +51,7 @@ export async function gatewayForProfile(
   models: { planner?: string; delegate?: string } = {},
   tuning: GatewayTuning = {},
 ): Promise<LlmGateway> {
-  const check = checkLlmBaseUrl(env, profile.baseUrl);
+  const check = await checkLlmBaseUrl(env, profile.baseUrl);
   if (!check.ok) {
     throw new AppError(
       "bad_request",
