@@ -23,11 +23,15 @@ export interface LocalDatabaseOptions {
   dataDir?: string;
   /** Fixed port for the proxy (dev), or 0 for an ephemeral one (tests). */
   proxyPort?: number;
+  /** Client connections the embedded PGlite accepts (its default when absent); ignored for a real PostgreSQL. */
+  maxConnections?: number;
 }
 
 /** Starts (or adopts) the database and proxy and applies all migrations. */
 export async function startLocalDatabase(options: LocalDatabaseOptions = {}): Promise<LocalDatabase> {
-  const embedded = options.url ? null : await startEmbeddedPostgres({ dataDir: options.dataDir });
+  const embedded = options.url
+    ? null
+    : await startEmbeddedPostgres({ dataDir: options.dataDir, maxConnections: options.maxConnections });
   const connectionString = options.url ?? (embedded?.connectionString as string);
   const target = new URL(connectionString);
   const proxy = await startWsProxy({

@@ -22,6 +22,11 @@ export interface TestDatabase {
 declare module "vitest" {
   export interface ProvidedContext {
     embeddedDatabase: TestDatabase;
+    /**
+     * A database of its own that accepts only {@link BURST_MAX_CONNECTIONS} connections, for the connection-exhaustion
+     * test: exhausting the shared one would fail the suites running beside it.
+     */
+    burstDatabase: TestDatabase;
     postgresDatabase: TestDatabase | null;
     sandboxApi: { apiUrl: string; apiKey: string; isolation: string };
     /** The scripted OpenAI-compatible server: `url` ends in `/v1`; `origin` serves `/__admin/*`. */
@@ -33,11 +38,17 @@ declare module "vitest" {
   }
 }
 
+/** Few enough that a burst of 150 requests runs out, enough that some of them are served. */
+export const BURST_MAX_CONNECTIONS = 8;
+
 export default async function setup(project: TestProject) {
   const stops: Array<() => Promise<void>> = [];
   const embedded: LocalDatabase = await startLocalDatabase();
   stops.push(() => embedded.stop());
   project.provide("embeddedDatabase", { url: embedded.connectionString, wsProxy: embedded.wsProxy });
+  const burst = await startLocalDatabase({ maxConnections: BURST_MAX_CONNECTIONS });
+  stops.push(() => burst.stop());
+  project.provide("burstDatabase", { url: burst.connectionString, wsProxy: burst.wsProxy });
 
   let postgres: TestDatabase | null = null;
   let url = process.env.DATABASE_URL;

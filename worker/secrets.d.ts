@@ -26,6 +26,11 @@ interface FleetSecrets {
   OIDC_AUDIENCE?: string;
   OIDC_JWKS_URL?: string;
   OIDC_TENANT_CLAIM?: string;
+  /**
+   * DNS-over-HTTPS JSON endpoint (e.g. `https://cloudflare-dns.com/dns-query`) used to resolve webhook and LLM profile
+   * host names and refuse private addresses before calling them; unset turns resolve-and-check off.
+   */
+  OUTBOUND_DNS_RESOLVER?: string;
   /** OTLP/HTTP base URL traces are exported to (`/v1/traces` is appended); unset turns the export off. */
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   /** Headers of every OTLP export request, in the standard `k=v,k2=v2` form with percent-encoded values. */

@@ -5,7 +5,8 @@
  * - `POST /__admin/script` (array | `{scriptId?, replies, replace?}`) → `{scriptId, queued}`
  * - `GET  /__admin/script` → `{queues: {<scriptId>: remaining}}`
  * - `GET|POST /__admin/config` (partial {@link LlmConfig}) → the config
- * - `GET|POST /__admin/faults` (`{failNext?, failRate?, clear?}`) → `{next, rate}`
+ * - `GET|POST /__admin/faults` (`{failNext?, failRate?, clear?}`) → `{next, rate}`; a `failNext` rule with a 3xx
+ *   status and a `location` answers with that redirect
  */
 import { z } from "zod";
 import type { FailNextRule } from "./faults";
@@ -29,13 +30,20 @@ const ConfigPatch = z
   .strict();
 
 const Status = z.number().int().min(400).max(599);
-const FailNext = z.object({
-  count: z.number().int().positive().default(1),
-  status: Status,
-  message: z.string().optional(),
-  retryAfter: z.number().nonnegative().optional(),
-  model: z.string().optional(),
-});
+const FailNext = z
+  .object({
+    count: z.number().int().positive().default(1),
+    // 3xx only as a redirect, with `location`.
+    status: z.number().int().min(300).max(599),
+    message: z.string().optional(),
+    retryAfter: z.number().nonnegative().optional(),
+    model: z.string().optional(),
+    location: z.url().optional(),
+  })
+  .refine((rule) => rule.status >= 400 || rule.location !== undefined, {
+    message: "a 3xx status needs a location",
+    path: ["location"],
+  });
 const FailRate = z.object({
   probability: z.number().min(0).max(1),
   status: Status.default(500),

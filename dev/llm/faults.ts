@@ -9,6 +9,11 @@ export interface FailNextRule {
   retryAfter?: number;
   /** Only requests for this model; a trailing `*` matches a prefix (`scripted:*`). */
   model?: string;
+  /**
+   * Sent as `location`, with a 3xx `status`: a redirect to somewhere else, to check that a client does not follow it
+   * with the prompt (the Worker must not).
+   */
+  location?: string;
 }
 
 /** "Fail each request with probability `probability`", drawn from a seeded generator so runs repeat exactly. */
@@ -47,9 +52,9 @@ function matches(pattern: string | undefined, model: string): boolean {
   return pattern.endsWith("*") ? model.startsWith(pattern.slice(0, -1)) : model === pattern;
 }
 
-function toError(rule: { status: number; message?: string; retryAfter?: number }): ErrorReply {
+function toError(rule: { status: number; message?: string; retryAfter?: number; location?: string }): ErrorReply {
   const retryAfter = rule.retryAfter ?? (rule.status === 429 || rule.status === 503 ? 1 : undefined);
-  return { kind: "error", status: rule.status, message: rule.message, retryAfter };
+  return { kind: "error", status: rule.status, message: rule.message, retryAfter, location: rule.location };
 }
 
 /**

@@ -43,6 +43,7 @@ export function errorResponse(e: ErrorReply): {
     headers["retry-after"] = String(Math.ceil(e.retryAfter));
     headers["retry-after-ms"] = String(Math.round(e.retryAfter * 1000));
   }
+  if (e.location !== undefined) headers.location = e.location;
   return {
     status: e.status,
     headers,

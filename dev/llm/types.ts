@@ -72,6 +72,8 @@ export interface ErrorReply {
   param?: string | null;
   /** Seconds, sent as `retry-after` (and `retry-after-ms`). */
   retryAfter?: number;
+  /** Sent as `location` (a redirect fault). */
+  location?: string;
 }
 
 /** What a request is answered with. */

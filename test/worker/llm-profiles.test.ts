@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { llmProfiles } from "../../worker/db/schema";
 import { resolveTenantLlm } from "../../worker/llm/profiles";
 import { call, newTenant, useTestDb } from "./harness";
+import { receivedAt, redirectingModel } from "./scripted-llm";
 
 const handle = useTestDb();
 const baseUrl = env.OPENAI_BASE_URL as string;
@@ -137,6 +138,20 @@ describe("llm profiles", () => {
     expect(missing.guidance).toMatch(/base URL/);
   });
 
+  it("does not follow a redirect from the profile's endpoint when testing it", async () => {
+    const { apiKey: admin } = await newTenant(handle, "llmredir");
+    const { model, target } = await redirectingModel();
+    const profile = await json<Profile>(await create(admin.secret, { name: "moved", plannerModel: model }), 201);
+    const report = await json<{ ok: boolean; error: { code: string; message: string }; guidance: string }>(
+      await call(`/v1/llm-profiles/${profile.id}/test`, { method: "POST", key: admin.secret, json: {} }),
+      200,
+    );
+    expect(await receivedAt(target)).toEqual([]);
+    expect(report).toMatchObject({ ok: false, error: { code: "upstream_error" } });
+    expect(report.error.message).toContain("redirects are not followed");
+    expect(report.guidance).toMatch(/base URL/);
+  });
+
   it("rejects invalid input naming the field, and base URLs the Worker must not call", async () => {
     const { apiKey: admin } = await newTenant(handle, "llmbad");
     const noModel = await json<Issues>(await create(admin.secret, { plannerModel: "" }), 400);
@@ -176,8 +191,8 @@ describe("llm profiles", () => {
   it("refuses private base URLs outside development", async () => {
     const { tenant } = await newTenant(handle, "llmprod");
     const { checkLlmBaseUrl } = await import("../../worker/llm/profiles");
-    expect(checkLlmBaseUrl({ ENVIRONMENT: "production" }, baseUrl)).toMatchObject({ ok: false });
-    expect(checkLlmBaseUrl({ ENVIRONMENT: "development" }, baseUrl)).toMatchObject({ ok: true });
+    expect(await checkLlmBaseUrl({ ENVIRONMENT: "production" }, baseUrl)).toMatchObject({ ok: false });
+    expect(await checkLlmBaseUrl({ ENVIRONMENT: "development" }, baseUrl)).toMatchObject({ ok: true });
     // A stored profile whose URL is no longer allowed is refused at use, not only at save.
     await handle.db.insert(llmProfiles).values({
       tenantId: tenant.id,

@@ -14,8 +14,18 @@ export type LlmFailure =
   | { kind: "timeout" }
   /** No usable response: refused connection, reset, DNS, a stream cut off before it finished. */
   | { kind: "connection"; message: string }
-  /** An HTTP error response in OpenAI's `{error:{message, type, code}}` shape (or none). */
-  | { kind: "http"; status: number; code: string | null; message: string; retryAfterMs: number | null }
+  /**
+   * An HTTP error response in OpenAI's `{error:{message, type, code}}` shape (or none), or a redirect (3xx, with its
+   * `location`), which the gateway never follows.
+   */
+  | {
+      kind: "http";
+      status: number;
+      code: string | null;
+      message: string;
+      retryAfterMs: number | null;
+      location?: string | null;
+    }
   /** An `error` event inside a 200 stream. */
   | { kind: "stream"; code: string | null; message: string };
 
@@ -56,12 +66,14 @@ export function classifyFailure(err: unknown, timedOut: boolean): LlmFailure {
   if (timedOut || err instanceof APIConnectionTimeoutError) return { kind: "timeout" };
   const fields: ErrorFields = typeof err === "object" && err !== null ? err : { message: String(err) };
   if (typeof fields.status === "number") {
+    const headers = fields.headers as HeaderSource | undefined;
     return {
       kind: "http",
       status: fields.status,
       code: text(fields.code),
       message: providerMessage(fields),
-      retryAfterMs: parseRetryAfterMs(fields.headers as HeaderSource | undefined),
+      retryAfterMs: parseRetryAfterMs(headers),
+      ...(isRedirect(fields.status) ? { location: headers?.get("location") ?? null } : {}),
     };
   }
   // The SDK throws an APIError without a status for an `error` event inside a stream; its body is in `error`.
@@ -90,6 +102,11 @@ export function redact(text: string, apiKey: string | undefined): string {
   return withoutKey.replace(KEY_PATTERN, "[redacted]");
 }
 
+/** True for a redirect status, which the gateway reports instead of following (see `./no-redirects.ts`). */
+export function isRedirect(status: number): boolean {
+  return status >= 300 && status < 400;
+}
+
 /** Context for {@link toAppError}: how many attempts ran, the attempt limit, and the key to keep out of messages. */
 export interface FailureContext {
   attempts: number;
@@ -97,6 +114,8 @@ export interface FailureContext {
   apiKey?: string;
   /** A wait the provider asked for that the gateway would not hold the call for. */
   retryAfterMs?: number | null;
+  /** The gateway's base URL, named when the endpoint itself is the problem (a redirect). */
+  endpoint?: string;
 }
 
 function seconds(ms: number | null | undefined): number | undefined {
@@ -126,6 +145,14 @@ export function toAppError(failure: LlmFailure, ctx: FailureContext): AppError {
     });
   }
   const http = { ...details, status: failure.status, providerCode: failure.code };
+  if (isRedirect(failure.status)) {
+    // Following it would send the prompt, context and key to an address the SSRF check never saw.
+    return new AppError(
+      "upstream_error",
+      `The LLM endpoint ${ctx.endpoint ?? "(unknown)"} answered with a redirect (HTTP ${failure.status}); redirects are not followed: use the address it redirects to as the base URL`,
+      { details: { ...http, location: failure.location ?? null } },
+    );
+  }
   const retryAfter = seconds(ctx.retryAfterMs ?? failure.retryAfterMs);
   if (failure.status === 401 || failure.status === 403) {
     // The provider's wording may echo part of the key, so it stays internal (and redacted).

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { llmRequests, scriptedModel } from "../../test/worker/scripted-llm";
+import { llmRequests, receivedAt, redirectingModel, scriptedModel } from "../../test/worker/scripted-llm";
 import { isAppError } from "../errors/index";
 import { createLlmGateway, isAbortError, type LlmGatewayConfig } from "./index";
 import type { FetchLike } from "./types";
@@ -203,6 +203,18 @@ describe("failures", () => {
     await expect(llm.complete({ role: "planner", messages: ask })).rejects.toMatchObject({ code: "context_too_long" });
     await expect(llm.complete({ role: "planner", messages: ask })).rejects.toMatchObject({ code: "context_too_long" });
     expect(await requestsFor(model)).toHaveLength(2);
+  });
+
+  it("does not follow a redirect: the prompt never reaches the other server, and the error says why", async () => {
+    const { model, target } = await redirectingModel();
+    const err = await rejection(
+      gateway(model).complete({ role: "planner", messages: [{ role: "user", content: "the secret context" }] }),
+    );
+    expect(await receivedAt(target)).toEqual([]);
+    expect(isAppError(err) && err.code).toBe("upstream_error");
+    expect((err as Error).message).toContain(BASE_URL);
+    expect((err as Error).message).toContain("redirects are not followed");
+    expect(err).toMatchObject({ details: { status: 307, attempts: 1 } });
   });
 
   it("reports other 4xx as upstream_error with the provider's message", async () => {

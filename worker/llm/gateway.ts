@@ -8,6 +8,7 @@ import { AppError } from "../errors/index";
 import { abortError, attemptSignal, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
 import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
+import { withoutRedirects } from "./no-redirects";
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
 import { DEFAULT_BACKOFF, decideRetry } from "./retry";
 import type { LlmCompletion, LlmGateway, LlmGatewayConfig, LlmRequest } from "./types";
@@ -32,6 +33,12 @@ const UNSENT_SDK_HEADERS = Object.fromEntries(
     null,
   ]),
 );
+
+/** The base URL as named in errors: scheme, host and path, without a query that might carry a token. */
+function endpointName(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  return `${url.origin}${url.pathname.replace(/\/$/, "")}`;
+}
 
 /** What one attempt did before it failed, for the retry decision. */
 interface Progress {
@@ -87,7 +94,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     maxRetries: 0,
     timeout: timeoutMs,
     logLevel: "off",
-    ...(config.fetch ? { fetch: config.fetch } : {}),
+    fetch: withoutRedirects(config.fetch ?? ((input, init) => fetch(input, init))),
   });
 
   async function attemptOnce(
@@ -163,6 +170,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
             timeoutMs,
             apiKey: config.apiKey,
             retryAfterMs: decision.retryAfterMs,
+            endpoint: endpointName(config.baseUrl),
           });
         }
         await sleep(decision.delayMs, request.signal);

@@ -8,7 +8,8 @@ import type { LlmDiagnostics } from "../contracts/diagnostics";
 import type { Db } from "../db/client";
 import { findLlmProfile, type LlmProfileRow } from "../db/queries/llm-profiles";
 import { AppError } from "../errors/index";
-import { checkOutboundUrl, type OutboundUrlCheck } from "../webhooks";
+import { checkOutboundUrl, checkResolvedUrl, type OutboundUrlCheck, outboundResolver } from "../webhooks";
+import { isRedirect } from "./errors";
 import { appGateway } from "./relay";
 import { llmGuidance, llmSmoke } from "./smoke";
 import type { LlmGateway, LlmGatewayConfig, LlmRole } from "./types";
@@ -31,9 +32,16 @@ export function maskApiKey(key: string): string {
   return `${prefix}…${key.slice(-HINT_TAIL)}`;
 }
 
-/** Whether the Worker may call `baseUrl`: private and loopback addresses only in development. */
-export function checkLlmBaseUrl(env: Pick<Env, "ENVIRONMENT">, baseUrl: string): OutboundUrlCheck {
-  return checkOutboundUrl(baseUrl, { allowPrivate: env.ENVIRONMENT === "development" });
+/**
+ * Whether the Worker may call `baseUrl`: private and loopback addresses only in development, judged on the URL and,
+ * when `OUTBOUND_DNS_RESOLVER` is set, on what its host name resolves to.
+ */
+export function checkLlmBaseUrl(
+  env: Pick<Env, "ENVIRONMENT" | "OUTBOUND_DNS_RESOLVER">,
+  baseUrl: string,
+): Promise<OutboundUrlCheck> {
+  const options = { allowPrivate: env.ENVIRONMENT === "development" };
+  return checkResolvedUrl(checkOutboundUrl(baseUrl, options), options, outboundResolver(env));
 }
 
 /** A gateway for `profile`, with `models` overriding the profile's own per role. */
@@ -43,7 +51,7 @@ export async function gatewayForProfile(
   models: { planner?: string; delegate?: string } = {},
   tuning: GatewayTuning = {},
 ): Promise<LlmGateway> {
-  const check = checkLlmBaseUrl(env, profile.baseUrl);
+  const check = await checkLlmBaseUrl(env, profile.baseUrl);
   if (!check.ok) {
     throw new AppError(
       "bad_request",
@@ -99,6 +107,9 @@ export function profileGuidance(error: Parameters<typeof llmGuidance>[0]): strin
         ? "The endpoint could not be reached: check the base URL (scheme, host, port, and the /v1 path)."
         : llmGuidance(error);
     case "upstream_error":
+      if (error.status !== undefined && isRedirect(error.status)) {
+        return "The endpoint redirects elsewhere and redirects are not followed: set the base URL to the address it redirects to.";
+      }
       return error.status === 404
         ? "The provider does not know this model or path: check the model name and that the base URL ends where /chat/completions lives (usually /v1)."
         : llmGuidance(error);

@@ -4,6 +4,7 @@
  */
 import type { LlmDiagnostics } from "../contracts/diagnostics";
 import { isAppError } from "../errors/index";
+import { isRedirect } from "./errors";
 import type { LlmGateway } from "./types";
 
 /** Characters of the model's answer echoed back: enough to see it is sane. */
@@ -34,6 +35,9 @@ export function llmGuidance(error: ErrorReport): string {
         ? "The endpoint could not be reached: check OPENAI_BASE_URL (scheme, host, port, the /v1 path) and that it is reachable from the Worker."
         : `The provider is failing (HTTP ${error.status}): retry later or check the provider's status.`;
     case "upstream_error":
+      if (error.status !== undefined && isRedirect(error.status)) {
+        return "OPENAI_BASE_URL redirects elsewhere and redirects are not followed: set it to the address it redirects to.";
+      }
       if (error.status === 404) {
         return "The provider does not know this model or path: check the model name (OPENAI_MODEL or `model`) and that OPENAI_BASE_URL ends where the provider's /chat/completions lives (usually /v1).";
       }

@@ -2,13 +2,18 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
+import { classifyDbFailure, dbErrorLogFields } from "../db/failures";
 import { AppError, isAppError, toErrorBody } from "../errors";
 import type { AppEnv } from "./app-env";
+
+/** What a client is told to wait when the database has no connection for it: a burst is over in about that time. */
+const DB_RETRY_AFTER_SECONDS = 2;
 
 /** `app.onError`: typed errors keep their status; anything else is logged and becomes a bare 500. */
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const error = toAppError(err);
   if (error.status >= 500) {
+    const cause = isAppError(err) ? err.cause : err;
     console.error(
       JSON.stringify({
         level: "error",
@@ -16,7 +21,8 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
         code: error.code,
         message: error.message,
         internal: error.internal,
-        cause: String(err instanceof AppError ? (err.cause ?? "") : err),
+        // A database error is logged by its fields: drizzle's own message spells out the query's parameters.
+        ...(dbErrorLogFields(cause) ? { db: dbErrorLogFields(cause) } : { cause: String(cause ?? "") }),
       }),
     );
   }
@@ -30,6 +36,14 @@ function toAppError(err: unknown): AppError {
     if (err.status === 413) return new AppError("payload_too_large", "Request body too large");
     if (err.status === 401) return new AppError("unauthenticated", err.message || "Unauthenticated");
     if (err.status < 500) return new AppError("bad_request", err.message || "Bad request");
+  }
+  const db = classifyDbFailure(err);
+  if (db) {
+    return new AppError("unavailable", "The database is busy; retry shortly", {
+      retryAfter: DB_RETRY_AFTER_SECONDS,
+      internal: `database ${db.reason}${db.code ? ` (${db.code})` : ""}`,
+      cause: err,
+    });
   }
   return new AppError("internal", "Internal error", { cause: err });
 }

@@ -53,8 +53,8 @@ function notFound(id: string): AppError {
 }
 
 /** Refuses a base URL the Worker must not call with a tenant's key (SSRF), naming the field. */
-function assertAllowedBaseUrl(env: Env, baseUrl: string): string {
-  const check = checkLlmBaseUrl(env, baseUrl);
+async function assertAllowedBaseUrl(env: Env, baseUrl: string): Promise<string> {
+  const check = await checkLlmBaseUrl(env, baseUrl);
   if (!check.ok) {
     throw new AppError("validation_failed", `The base URL is not allowed (${check.reason})`, {
       details: { issues: [{ field: "json.baseUrl", message: check.reason }] },
@@ -101,7 +101,7 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const input = c.req.valid("json");
-      const baseUrl = assertAllowedBaseUrl(c.env, input.baseUrl);
+      const baseUrl = await assertAllowedBaseUrl(c.env, input.baseUrl);
       const row = await uniquely(async () =>
         insertLlmProfile(c.var.db, c.var.principal.tenantId, {
           name: input.name,
@@ -164,7 +164,7 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
       const input = c.req.valid("json");
       const { tenantId } = c.var.principal;
       if (!(await findLlmProfile(c.var.db, tenantId, id))) throw notFound(id);
-      const baseUrl = input.baseUrl === undefined ? undefined : assertAllowedBaseUrl(c.env, input.baseUrl);
+      const baseUrl = input.baseUrl === undefined ? undefined : await assertAllowedBaseUrl(c.env, input.baseUrl);
       const key = input.apiKey === undefined ? {} : await keyColumns(c.env, input.apiKey);
       const row = await uniquely(() =>
         updateLlmProfile(c.var.db, tenantId, id, {

@@ -21,7 +21,7 @@ import { repos } from "../db/repos";
 import { webhookEndpoints } from "../db/schema";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
-import { checkOutboundUrl, generateSecret } from "../webhooks";
+import { checkOutboundUrl, checkResolvedUrl, generateSecret, outboundResolver } from "../webhooks";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 
@@ -85,7 +85,8 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
       const input = c.req.valid("json");
       const { tenantId } = c.var.principal;
       if (input.direction === "outbound") {
-        const check = checkOutboundUrl(input.url, { allowPrivate: c.env.ENVIRONMENT === "development" });
+        const options = { allowPrivate: c.env.ENVIRONMENT === "development" };
+        const check = await checkResolvedUrl(checkOutboundUrl(input.url, options), options, outboundResolver(c.env));
         if (!check.ok) {
           throw new AppError("validation_failed", `The URL is not allowed (${check.reason})`, {
             details: { issues: [{ field: "json.url", message: check.reason }] },

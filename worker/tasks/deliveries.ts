@@ -12,7 +12,7 @@ import type { Db } from "../db/client";
 import { activeSecrets, callbackEndpoint, subscribedEndpoints } from "../db/queries/webhooks";
 import { repos } from "../db/repos";
 import { webhookEndpoints } from "../db/schema";
-import { classifyDelivery, generateSecret, nextDelivery } from "../webhooks";
+import { classifyDelivery, generateSecret, nextDelivery, outboundResolver } from "../webhooks";
 import { sendWebhook } from "../webhooks/outbound";
 import type { DeliveryQueue } from "./delivery-queue";
 
@@ -113,6 +113,7 @@ export async function runDueDeliveries(
       body: delivery.body,
       secrets: await activeSecrets(env, endpoint, now),
       allowPrivate: env.ENVIRONMENT === "development",
+      resolver: outboundResolver(env),
       now,
     });
     const verdict = classifyDelivery(result.status, attempt);

@@ -29,6 +29,7 @@ export {
   renderTemplate,
   resolvePointer,
 } from "./payload-mapping";
+export { cachedResolver, checkResolvedUrl, dohResolver, outboundResolver, type Resolver } from "./resolve";
 export {
   DEFAULT_TOLERANCE_SECONDS,
   generateSecret,

@@ -3,6 +3,7 @@
  * stored URL might predate a rule), signs the body with every active secret, and POSTs without following redirects.
  */
 
+import { checkResolvedUrl, type Resolver } from "./resolve";
 import { signatureHeaders } from "./signature";
 import { checkOutboundUrl } from "./ssrf";
 
@@ -22,10 +23,13 @@ export async function sendWebhook(input: {
   body: string;
   secrets: readonly string[];
   allowPrivate: boolean;
+  /** Resolve-and-check of the host name (`OUTBOUND_DNS_RESOLVER`); off when absent. */
+  resolver?: Resolver;
   now?: number;
   fetch?: typeof fetch;
 }): Promise<AttemptResult> {
-  const target = checkOutboundUrl(input.url, { allowPrivate: input.allowPrivate });
+  const options = { allowPrivate: input.allowPrivate };
+  const target = await checkResolvedUrl(checkOutboundUrl(input.url, options), options, input.resolver);
   if (!target.ok) return { status: null, error: `blocked: ${target.reason}`, retryAfter: null };
   const headers = await signatureHeaders({
     id: input.messageId,

@@ -1,14 +1,21 @@
 /**
- * The outbound-URL guard for webhook subscriptions: a user-supplied URL must not make the Worker call into a private
- * network, a cloud metadata service or itself (server-side request forgery).
+ * The outbound-URL guard for webhook subscriptions and LLM profile base URLs: a user-supplied URL must not make the
+ * Worker call into a private network, a cloud metadata service or itself (server-side request forgery).
  *
- * What this can and cannot do: it judges the URL as written — scheme, credentials, host name and IP literals in every
- * spelling the WHATWG URL parser accepts. It cannot see where a public host name resolves: Workers have no DNS API
- * before `fetch`, so a name that resolves to 127.0.0.1 (or flips there after the check: DNS rebinding) passes. We
- * accept that because in production the Worker's subrequests leave from Cloudflare's edge, not from a network of
- * ours with anything to reach; the residual risk is only under `wrangler dev`, where `allowPrivate` is on anyway. To
- * narrow the gap callers must check on save *and* before every delivery, and deliver with `redirect: "manual"` so a
- * receiver cannot bounce the request to a URL that was never checked (a 3xx counts as a failed delivery).
+ * What this module does: it judges the URL as written — scheme, credentials, host name and IP literals in every
+ * spelling the WHATWG URL parser accepts. What it cannot see is where a public host name resolves; `./resolve.ts`
+ * adds that (A/AAAA over DNS-over-HTTPS, checked against the same ranges via {@link addressRange}) when
+ * `OUTBOUND_DNS_RESOLVER` is set. Even then `fetch` resolves again, so a name that flips after the check (DNS
+ * rebinding) can still pass.
+ *
+ * What the platform adds: on Cloudflare, a Worker's subrequests may only name hosts, not IP addresses, custom ports
+ * are ignored (80/443 only), and names resolve through Cloudflare's own DNS
+ * (https://developers.cloudflare.com/workers/platform/known-issues/, "Fetch to IP addresses", "Custom ports"); the
+ * subrequest leaves from Cloudflare's edge, not from a network of ours. Cloudflare does not document what happens to a
+ * name that resolves to a loopback or private address, so the checks here do not rely on it. Self-hosted workerd
+ * and `wrangler dev` have none of these limits: a subrequest there reaches whatever the host can reach, which is why
+ * resolve-and-check should be on for self-hosting. Callers check on save *and* before every call, and call with
+ * `redirect: "manual"` so a receiver cannot bounce the request to a URL that was never checked.
  */
 
 /** Why a URL is refused. */
@@ -18,7 +25,11 @@ export type OutboundUrlRefusal =
   | "https_required"
   | "credentials"
   | "blocked_hostname"
-  | "blocked_address";
+  | "blocked_address"
+  /** The host name resolves to a blocked address (see `./resolve.ts`). */
+  | "blocked_resolution"
+  /** The host name could not be resolved while resolve-and-check is on: refused rather than let through unchecked. */
+  | "unresolvable";
 
 /** The kind of address that was refused, for a precise error message. */
 export type BlockedRange =
@@ -115,6 +126,18 @@ export function checkOutboundUrl(url: string | URL, options: OutboundUrlOptions)
   const range = isV6 ? ipv6Range(host.slice(1, -1)) : v4 !== null ? ipv4Range(v4) : hostnameRange(host);
   if (range === null || (options.allowPrivate && range !== "metadata")) return { ok: true, url: parsed };
   return { ok: false, reason: isV6 || v4 !== null ? "blocked_address" : "blocked_hostname", range };
+}
+
+/**
+ * The blocked range an IP address (as a DNS answer spells it: dotted IPv4 or IPv6 text) falls in, or null for a public
+ * one. Used by `./resolve.ts` on what a host name resolves to.
+ */
+export function addressRange(address: string): BlockedRange | null {
+  const text = address.toLowerCase();
+  if (text.includes(":")) return ipv6Range(text);
+  const v4 = parseIPv4(text);
+  // Not an address at all: refused rather than guessed at, as for a malformed IPv6 literal.
+  return v4 === null ? "reserved" : ipv4Range(v4);
 }
 
 function hostnameRange(host: string): BlockedRange | null {
