@@ -3,8 +3,10 @@
  * the benchmarks, so both exercise the Worker exactly as deployed code runs locally.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { writeVarsFile } from "./worker-vars-file";
 
 export interface WorkerProcess {
   url: string;
@@ -46,10 +48,12 @@ export interface SpawnedWorkerProcess extends WorkerProcess {
 
 /**
  * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it
- * (its process group is not the caller's). `ready` rejects, after stopping it, when `/ready` never answers.
+ * (its process group is not the caller's). The bindings go in a private vars file, never on a command line. `ready`
+ * rejects, after stopping it, when `/ready` never answers.
  */
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<SpawnedWorkerProcess> {
   await assertPortFree(options.port);
+  const varsFile = await writeVarsFile(options.vars);
   const args = [
     "wrangler",
     "dev",
@@ -59,8 +63,9 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
     "127.0.0.1",
     "--persist-to",
     options.persistTo,
+    "--env-file",
+    varsFile.path,
   ];
-  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   // wrangler's local trace collector runs inside the same workerd and took a third of its CPU per RLM iteration;
   // the `request.cf` download needs the internet, which a local stack must not.
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
@@ -70,14 +75,16 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
   child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (child.exitCode !== null || !child.pid) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
+    if (child.exitCode === null && child.pid) {
+      const exited = new Promise((r) => child.once("exit", r));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      } catch {
+        // Already gone.
+      }
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    await rm(varsFile.dir, { recursive: true, force: true });
   };
   const waitReady = async () => {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);

@@ -1,18 +1,22 @@
 /**
  * The Worker under `wrangler dev` as `npm run dev` starts it (the local stack's bindings plus settings from the
- * environment): settings the README says to set in the environment reach it, checked by their effect: a run's spans
- * arrive at `OTEL_EXPORTER_OTLP_ENDPOINT` with `OTEL_EXPORTER_OTLP_HEADERS`.
+ * environment): no secret is readable on any process's command line (`/proc/<pid>/cmdline` is world-readable), the
+ * Worker still has every one of them, and settings the README says to set in the environment reach it, checked by
+ * their effect: a run's spans arrive at `OTEL_EXPORTER_OTLP_ENDPOINT` with `OTEL_EXPORTER_OTLP_HEADERS`.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { type ScriptedLlm, startScriptedLlm } from "../../dev/llm/index";
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../../dev/otlp-receiver";
 import { type LocalStack, startLocalStack } from "../../dev/stack";
 import { startWorkerProcess, type WorkerProcess } from "../../dev/worker-process";
+import { SECRET_SETTINGS } from "../../dev/worker-settings";
+import { listProcesses } from "./processes";
 
 /** With `$HOME`, a quote and `\$`: the Worker must get it verbatim, not shell- or dotenv-expanded. */
 const OTLP_TOKEN = "tok$HOME'x\\$y";
@@ -82,6 +86,28 @@ describe.skipIf(process.platform !== "linux")("the Worker's settings under npm r
     expect(res.status).toBe(200);
     return ((await res.json()) as { token: string }).token;
   }
+
+  it("shows no secret on any process's command line, while the Worker uses every one", async () => {
+    const secrets: Record<string, string> = { "the OTLP token": OTLP_TOKEN };
+    for (const name of SECRET_SETTINGS) if (stack.vars[name]) secrets[name] = stack.vars[name];
+    expect(Object.keys(secrets)).toEqual(expect.arrayContaining(["DATABASE_URL", "SESSION_SECRET", "OPENAI_API_KEY"]));
+    const exposed = listProcesses().flatMap(({ pid, cmdline }) =>
+      Object.entries(secrets)
+        .filter(([, value]) => cmdline.includes(value))
+        .map(([name]) => `${name} in the command line of pid ${pid}`),
+    );
+    expect(exposed).toEqual([]);
+
+    // DATABASE_URL and DAYTONA_API_KEY: `/ready` connects to the database and lists sandboxes with the key.
+    const ready = (await (await fetch(`${worker.url}/ready`)).json()) as {
+      checks: Record<string, { ok: boolean; detail: string }>;
+    };
+    expect(ready.checks.database?.ok).toBe(true);
+    expect(ready.checks.sandbox).toMatchObject({ ok: true });
+    // SESSION_SECRET: the session token dev login issues is signed with it.
+    const token = await signIn();
+    await expect(jwtVerify(token, new TextEncoder().encode(stack.vars.SESSION_SECRET))).resolves.toBeDefined();
+  });
 
   it("passes OTEL_EXPORTER_OTLP_ENDPOINT and _HEADERS from the environment: a run's spans arrive with the header", async () => {
     const token = await signIn();
