@@ -10,6 +10,7 @@ import { writeVarsFile } from "./worker-vars-file";
 
 export interface WorkerProcess {
   url: string;
+  /** The supervisor around wrangler (see `worker-supervisor.ts`): it exits with wrangler's exit code. */
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -25,6 +26,7 @@ export interface WorkerProcessOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, "..");
+const SUPERVISOR = resolve(import.meta.dirname, "worker-supervisor.ts");
 
 /** Fails with a clear message when something already listens on `port`: it would answer `/ready` in our place. */
 export async function assertPortFree(port: number): Promise<void> {
@@ -46,15 +48,20 @@ export interface SpawnedWorkerProcess extends WorkerProcess {
   ready: Promise<void>;
 }
 
+/** The supervisor waits up to 5 s for the group after SIGTERM; this leaves it time to finish. */
+const STOP_TIMEOUT_MS = 10_000;
+
 /**
- * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it
- * (its process group is not the caller's). The bindings go in a private vars file, never on a command line. `ready`
- * rejects, after stopping it, when `/ready` never answers.
+ * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it.
+ * The bindings go in a private vars file, never on a command line; wrangler runs under `worker-supervisor.ts`, which
+ * stops it and workerd when this process exits in any way, SIGKILL included. `ready` rejects, after stopping it,
+ * when `/ready` never answers.
  */
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<SpawnedWorkerProcess> {
   await assertPortFree(options.port);
   const varsFile = await writeVarsFile(options.vars);
-  const args = [
+  const wrangler = [
+    "npx",
     "wrangler",
     "dev",
     "--port",
@@ -69,21 +76,26 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
   // wrangler's local trace collector runs inside the same workerd and took a third of its CPU per RLM iteration;
   // the `request.cf` download needs the internet, which a local stack must not.
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-  // Its own process group, so stopping it also stops workerd.
-  const child = spawn("npx", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // Its own process group, so a Ctrl-C meant for `npm run dev` reaches wrangler only through the caller's `stop`.
+  // Its stdin is the pipe whose closing tells it this process is gone.
+  const child = spawn(process.execPath, ["--import", "tsx", SUPERVISOR, varsFile.dir, ...wrangler], {
+    cwd: ROOT,
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  // Written to only by closing it; a supervisor that already exited must not turn that into an uncaught EPIPE.
+  child.stdin?.on("error", () => {});
   child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stdout"));
   child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (child.exitCode === null && child.pid) {
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
       const exited = new Promise((r) => child.once("exit", r));
-      try {
-        process.kill(-child.pid, "SIGTERM");
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      } catch {
-        // Already gone.
-      }
+      child.stdin?.end();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
     }
+    // The supervisor removes it too; this covers a supervisor that never started.
     await rm(varsFile.dir, { recursive: true, force: true });
   };
   const waitReady = async () => {
