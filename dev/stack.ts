@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { startLocalDatabase } from "./database";
 import { startScriptedLlm } from "./llm/index";
 import { chooseSandboxRoot, startSandboxServer } from "./sandbox-server/index";
+import { settingsFromEnv } from "./worker-settings";
 
 export interface LocalStack {
-  /** Worker bindings: passed to `wrangler dev` as `--var`s. */
+  /** Worker bindings: the services' coordinates and local secrets, overridden by settings from the environment. */
   vars: Record<string, string>;
   /** One line per service, for the startup banner. */
   describe: string[];
@@ -21,14 +22,18 @@ export interface LocalStack {
 export interface LocalStackOptions {
   /** Directory for persisted local data (PGlite, sandboxes, generated secrets). */
   dataDir: string;
-  /** The caller's environment, for DATABASE_URL / OPENAI_* overrides. */
+  /** The caller's environment: every setting of `WORKER_SETTINGS` found there reaches the Worker. */
   env: NodeJS.ProcessEnv;
 }
 
-/** Starts every service; on failure stops what already started and rethrows. */
+/**
+ * Starts every service; on failure stops what already started and rethrows. A DAYTONA_API_URL in `env` replaces the
+ * dev sandbox server, and an OPENAI_API_KEY or OPENAI_BASE_URL the scripted demo model.
+ */
 export async function startLocalStack({ dataDir, env }: LocalStackOptions): Promise<LocalStack> {
   await mkdir(dataDir, { recursive: true });
   const secrets = await loadDevSecrets(join(dataDir, "dev-secrets.json"));
+  const settings = settingsFromEnv(env);
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => console.error(err));
@@ -36,35 +41,38 @@ export async function startLocalStack({ dataDir, env }: LocalStackOptions): Prom
   try {
     const database = await startLocalDatabase({ url: env.DATABASE_URL, dataDir: join(dataDir, "pglite") });
     stops.push(() => database.stop());
-    const sandboxRoot = await chooseSandboxRoot(join(dataDir, "sandboxes"));
-    const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey: secrets.daytonaApiKey });
-    stops.push(() => sandboxes.stop());
     const vars: Record<string, string> = {
       ENVIRONMENT: "development",
       DATABASE_URL: database.connectionString,
       NEON_WS_PROXY: database.wsProxy,
-      DAYTONA_API_URL: sandboxes.apiUrl,
       DAYTONA_API_KEY: secrets.daytonaApiKey,
       SESSION_SECRET: secrets.sessionSecret,
       ENCRYPTION_KEY: secrets.encryptionKey,
     };
     const describe = [
       `database   ${database.kind === "embedded" ? `embedded PGlite (${join(dataDir, "pglite")})` : "PostgreSQL from DATABASE_URL"}`,
-      `sandboxes  dev sandbox server ${sandboxes.apiUrl} (${sandboxes.isolation === "bwrap" ? "bubblewrap" : "NOT isolated"}; files in ${sandboxRoot.root}${sandboxRoot.fallback ? ", because the project directory is private to its owner" : ""})`,
     ];
-    if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) {
-      for (const name of ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_MODEL"] as const) {
-        const value = env[name];
-        if (value) vars[name] = value;
-      }
-      describe.push(`llm        ${env.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
+    if (settings.DAYTONA_API_URL) {
+      describe.push(`sandboxes  ${settings.DAYTONA_API_URL} (DAYTONA_API_URL)`);
+    } else {
+      const sandboxRoot = await chooseSandboxRoot(join(dataDir, "sandboxes"));
+      const apiKey = settings.DAYTONA_API_KEY ?? secrets.daytonaApiKey;
+      const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey });
+      stops.push(() => sandboxes.stop());
+      vars.DAYTONA_API_URL = sandboxes.apiUrl;
+      describe.push(
+        `sandboxes  dev sandbox server ${sandboxes.apiUrl} (${sandboxes.isolation === "bwrap" ? "bubblewrap" : "NOT isolated"}; files in ${sandboxRoot.root}${sandboxRoot.fallback ? ", because the project directory is private to its owner" : ""})`,
+      );
+    }
+    if (settings.OPENAI_API_KEY || settings.OPENAI_BASE_URL) {
+      describe.push(`llm        ${settings.OPENAI_BASE_URL ?? "https://api.openai.com/v1"}`);
     } else {
       const demo = await startScriptedLlm({ mode: "solver" });
       stops.push(() => demo.stop());
       vars.DEMO_LLM_BASE_URL = demo.url;
       describe.push("llm        none configured: only the demo model (scripted) is offered; set OPENAI_API_KEY");
     }
-    return { vars, describe, stop: stopAll };
+    return { vars: { ...vars, ...settings }, describe, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -9,6 +9,7 @@ import { resolve } from "node:path";
 import { DATA_DIR, recordDevStack } from "./local-database";
 import { startLocalStack } from "./stack";
 import { spawnWorkerProcess, type WorkerProcess } from "./worker-process";
+import { SECRET_SETTINGS } from "./worker-settings";
 
 const root = resolve(import.meta.dirname, "..");
 const port = Number(process.env.PORT ?? 8787);
@@ -57,11 +58,11 @@ try {
   await shutdown(1);
 }
 
-/** wrangler may echo `--var` values; secrets stay off the terminal. */
+/** A Worker's error log may quote a credential (a connection string, a header); it stays off the terminal. */
 function redact(text: string): string {
   let out = text;
   for (const [name, value] of Object.entries(stack.vars)) {
-    if (/SECRET|KEY|DATABASE_URL/.test(name) && value.length > 0) out = out.replaceAll(value, "(hidden)");
+    if (SECRET_SETTINGS.has(name) && value.length > 0) out = out.replaceAll(value, "(hidden)");
   }
   return out;
 }

@@ -3,11 +3,14 @@
  * the benchmarks, so both exercise the Worker exactly as deployed code runs locally.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { resolve } from "node:path";
+import { writeVarsFile } from "./worker-vars-file";
 
 export interface WorkerProcess {
   url: string;
+  /** The supervisor around wrangler (see `worker-supervisor.ts`): it exits with wrangler's exit code. */
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -23,6 +26,7 @@ export interface WorkerProcessOptions {
 }
 
 const ROOT = resolve(import.meta.dirname, "..");
+const SUPERVISOR = resolve(import.meta.dirname, "worker-supervisor.ts");
 
 /** Fails with a clear message when something already listens on `port`: it would answer `/ready` in our place. */
 export async function assertPortFree(port: number): Promise<void> {
@@ -44,13 +48,20 @@ export interface SpawnedWorkerProcess extends WorkerProcess {
   ready: Promise<void>;
 }
 
+/** The supervisor waits up to 5 s for the group after SIGTERM; this leaves it time to finish. */
+const STOP_TIMEOUT_MS = 10_000;
+
 /**
- * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it
- * (its process group is not the caller's). `ready` rejects, after stopping it, when `/ready` never answers.
+ * Starts `wrangler dev` and returns at once, so a caller that is stopped while the Worker boots can still stop it.
+ * The bindings go in a private vars file, never on a command line; wrangler runs under `worker-supervisor.ts`, which
+ * stops it and workerd when this process exits in any way, SIGKILL included. `ready` rejects, after stopping it,
+ * when `/ready` never answers.
  */
 export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise<SpawnedWorkerProcess> {
   await assertPortFree(options.port);
-  const args = [
+  const varsFile = await writeVarsFile(options.vars);
+  const wrangler = [
+    "npx",
     "wrangler",
     "dev",
     "--port",
@@ -59,25 +70,33 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
     "127.0.0.1",
     "--persist-to",
     options.persistTo,
+    "--env-file",
+    varsFile.path,
   ];
-  for (const [name, value] of Object.entries(options.vars)) args.push("--var", `${name}:${value}`);
   // wrangler's local trace collector runs inside the same workerd and took a third of its CPU per RLM iteration;
   // the `request.cf` download needs the internet, which a local stack must not.
   const env = { ...process.env, X_LOCAL_OBSERVABILITY: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
-  // Its own process group, so stopping it also stops workerd.
-  const child = spawn("npx", args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // Its own process group, so a Ctrl-C meant for `npm run dev` reaches wrangler only through the caller's `stop`.
+  // Its stdin is the pipe whose closing tells it this process is gone.
+  const child = spawn(process.execPath, ["--import", "tsx", SUPERVISOR, varsFile.dir, ...wrangler], {
+    cwd: ROOT,
+    env,
+    stdio: ["pipe", "pipe", "pipe"],
+    detached: true,
+  });
+  // Written to only by closing it; a supervisor that already exited must not turn that into an uncaught EPIPE.
+  child.stdin?.on("error", () => {});
   child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stdout"));
   child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
-    if (child.exitCode !== null || !child.pid) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    try {
-      process.kill(-child.pid, "SIGTERM");
-    } catch {
-      return;
+    if (child.exitCode === null && child.signalCode === null && child.pid) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.stdin?.end();
+      await Promise.race([exited, new Promise((r) => setTimeout(r, STOP_TIMEOUT_MS))]);
     }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    // The supervisor removes it too; this covers a supervisor that never started.
+    await rm(varsFile.dir, { recursive: true, force: true });
   };
   const waitReady = async () => {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
