@@ -15,7 +15,7 @@ import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { admitRun, releaseRun } from "../quotas";
 import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
-import { checkOutboundUrl } from "../webhooks";
+import { checkOutboundUrl, checkResolvedUrl, outboundResolver } from "../webhooks";
 import type { TaskLaunch } from "./run-task";
 import { markTaskEnded, type TaskRow } from "./task-row";
 
@@ -62,7 +62,8 @@ export async function createTask(
     if (existing) return replayOf(existing, requestHash);
   }
   if (input.callbackUrl) {
-    const check = checkOutboundUrl(input.callbackUrl, { allowPrivate: env.ENVIRONMENT === "development" });
+    const options = { allowPrivate: env.ENVIRONMENT === "development" };
+    const check = await checkResolvedUrl(checkOutboundUrl(input.callbackUrl, options), options, outboundResolver(env));
     if (!check.ok) throw invalid(`${fieldPrefix}.callbackUrl`, `The callback URL is not allowed (${check.reason})`);
   }
   await resolveRunLlm(env, db, tenantId, input.models);
