@@ -228,6 +228,34 @@ describe("webhooks", () => {
     expect((await signedPost(crypto.randomUUID(), s.inbound.secret, payload)).status).toBe(404);
   });
 
+  it("refuses a payload whose mapped query or context holds a NUL with 400, recording it and starting nothing", async () => {
+    const s = await setup("hook-nul");
+    const cases = [
+      { payload: { question: "q\u0000?", text: "t" }, field: "task.query" },
+      { payload: { question: "q?", text: { lines: ["ok", "bad\u0000"] } }, field: "task.context.lines.1" },
+    ];
+    for (const { payload, field } of cases) {
+      const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload);
+      const body = await expectJson<{ error: { code: string; details: { issues: Array<{ field: string }> } } }>(
+        res,
+        400,
+      );
+      expect(body.error.code).toBe("validation_failed");
+      expect(body.error.details.issues.map((i) => i.field)).toEqual([field]);
+    }
+    expect(await tasksOf(s.tenantId)).toHaveLength(0);
+    const rejected = await handle.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, s.inbound.endpoint.id));
+    expect(rejected.map((d) => d.status)).toEqual(["rejected", "rejected"]);
+    // A NUL in a field the mapping does not use never reaches the database.
+    await expectJson(
+      await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "t", extra: "\u0000" }),
+      202,
+    );
+  });
+
   it("retries a failing receiver with backoff and delivers exactly once", async () => {
     const s = await setup("hook-retry");
     await fetch(`${receiver}/__admin/plan`, {
