@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { MAX_CONTEXT_DEPTH } from "../../worker/contracts/context";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
 import { sign, verify } from "../../worker/webhooks";
 import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
@@ -254,6 +255,16 @@ describe("webhooks", () => {
       await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "t", extra: "\u0000" }),
       202,
     );
+  });
+
+  it("refuses a payload whose mapped context nests too deep with 400 naming task.context", async () => {
+    const s = await setup("hook-deep");
+    let text: unknown = "leaf";
+    for (let level = 0; level <= MAX_CONTEXT_DEPTH; level += 1) text = [text];
+    const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text });
+    const body = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(res, 400);
+    expect(body.error.details.issues.map((i) => i.field)).toEqual(["task.context"]);
+    expect(await tasksOf(s.tenantId)).toHaveLength(0);
   });
 
   it("retries a failing receiver with backoff and delivers exactly once", async () => {
