@@ -70,7 +70,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
         415: { description: "Not a supported format" },
         422: {
           description:
-            "A PDF whose text cannot be trusted: `details.reason` is `not_pdf`, `damaged`, `encrypted` (needs a password), `no_text` (a scan) or `unmapped_fonts`",
+            "A PDF whose text cannot be trusted: `details.reason` is `not_pdf`, `damaged`, `encrypted` (needs a password), `no_text` (a scan) or `unmapped_fonts`; or an HTML page with too many elements open at once to parse (`too_deep`)",
         },
         ...errorResponses(400, 401, 403, 413),
       },
