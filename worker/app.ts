@@ -10,7 +10,7 @@ import type { AppEnv } from "./routes/app-env";
 import { authRoutes, identityRoutes } from "./routes/auth";
 import { diagnosticsRoutes } from "./routes/diagnostics";
 import { documentRoutes } from "./routes/documents";
-import { handleError, handleNotFound, validationError } from "./routes/errors";
+import { handleError, handleNotFound } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
@@ -19,6 +19,7 @@ import { sessionRoutes } from "./routes/sessions";
 import { taskRoutes } from "./routes/tasks";
 import { traceRoutes } from "./routes/traces";
 import { usageRoutes } from "./routes/usage";
+import { refuseInvalidOrNul } from "./routes/validation";
 import { webhookRoutes } from "./routes/webhooks";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
@@ -42,11 +43,7 @@ export const OPENAPI_INFO = {
 
 /** Creates the app. Kept a function so tests and the OpenAPI generator build fresh instances. */
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw validationError(result.error, result.target);
-    },
-  });
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: refuseInvalidOrNul });
   app.use(requestId());
   app.use("/v1/*", async (c, next) => {
     if (STREAMED_BODY_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();

@@ -209,6 +209,21 @@ describe("documents", () => {
     expect(listed.objects).toEqual([]);
   });
 
+  it("refuses HTML nested too deep to parse with 422 document_unreadable, and stores nothing", async () => {
+    const { apiKey, tenant } = await newTenant(handle, "html-deep");
+    const html = `<html><body>${"<div>".repeat(50_000)}text${"</div>".repeat(50_000)}</body></html>`;
+    // Whole, and streamed in small chunks: then the kept original is still uploading when the text fails.
+    for (const body of [html, streamOf(html, 4096)]) {
+      const res = await upload(apiKey.secret, "deep.html", body);
+      expect(res.status).toBe(422);
+      const { error } = (await res.json()) as { error: { code: string; message: string; details: { reason: string } } };
+      expect(error).toMatchObject({ code: "document_unreadable", details: { reason: "too_deep" } });
+      expect(error.message).toMatch(/nested/);
+    }
+    expect(await rowsOf(tenant.id)).toEqual([]);
+    expect((await env.DOCUMENTS.list({ prefix: `documents/${tenant.id}/` })).objects).toEqual([]);
+  });
+
   it("refuses bad uploads with a clear error and stores nothing", async () => {
     const { apiKey, tenant } = await newTenant(handle, "refuse");
     const key = apiKey.secret;

@@ -5,6 +5,7 @@
 import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { MAX_CONTEXT_DEPTH } from "../../worker/contracts/context";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
 import { sign, verify } from "../../worker/webhooks";
 import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
@@ -226,6 +227,44 @@ describe("webhooks", () => {
     expect(JSON.stringify(await unmapped.json())).toContain("body/text");
     expect(await tasksOf(s.tenantId)).toHaveLength(1);
     expect((await signedPost(crypto.randomUUID(), s.inbound.secret, payload)).status).toBe(404);
+  });
+
+  it("refuses a payload whose mapped query or context holds a NUL with 400, recording it and starting nothing", async () => {
+    const s = await setup("hook-nul");
+    const cases = [
+      { payload: { question: "q\u0000?", text: "t" }, field: "task.query" },
+      { payload: { question: "q?", text: { lines: ["ok", "bad\u0000"] } }, field: "task.context.lines.1" },
+    ];
+    for (const { payload, field } of cases) {
+      const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload);
+      const body = await expectJson<{ error: { code: string; details: { issues: Array<{ field: string }> } } }>(
+        res,
+        400,
+      );
+      expect(body.error.code).toBe("validation_failed");
+      expect(body.error.details.issues.map((i) => i.field)).toEqual([field]);
+    }
+    expect(await tasksOf(s.tenantId)).toHaveLength(0);
+    const rejected = await handle.db
+      .select()
+      .from(webhookDeliveries)
+      .where(eq(webhookDeliveries.endpointId, s.inbound.endpoint.id));
+    expect(rejected.map((d) => d.status)).toEqual(["rejected", "rejected"]);
+    // A NUL in a field the mapping does not use never reaches the database.
+    await expectJson(
+      await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "t", extra: "\u0000" }),
+      202,
+    );
+  });
+
+  it("refuses a payload whose mapped context nests too deep with 400 naming task.context", async () => {
+    const s = await setup("hook-deep");
+    let text: unknown = "leaf";
+    for (let level = 0; level <= MAX_CONTEXT_DEPTH; level += 1) text = [text];
+    const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text });
+    const body = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(res, 400);
+    expect(body.error.details.issues.map((i) => i.field)).toEqual(["task.context"]);
+    expect(await tasksOf(s.tenantId)).toHaveLength(0);
   });
 
   it("retries a failing receiver with backoff and delivers exactly once", async () => {

@@ -1,5 +1,6 @@
 /** One-shot RLM runs over HTTP: `POST /v1/rlm/runs`, `GET /v1/rlm/runs/{id}`, `POST /v1/rlm/runs/{id}/cancel`. */
 import { z } from "@hono/zod-openapi";
+import { CONTEXT_DEPTH_NOTE, InlineContext } from "./context";
 
 export const RunBudget = z
   .object({
@@ -32,9 +33,9 @@ export const CreateRlmRunRequest = z
       .min(1)
       .max(20_000)
       .openapi({ example: "What is the special magic number for quiet-harbor?" }),
-    context: z
-      .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
-      .openapi({ description: "The long context: text, or JSON (list/object) loaded as such" }),
+    context: InlineContext.openapi({
+      description: `The long context: text, or JSON (list/object) loaded as such. ${CONTEXT_DEPTH_NOTE}`,
+    }),
     budget: RunBudget.default({}),
     models: RunModels.default({}),
     maxIterations: z.number().int().min(1).max(100).default(20),

@@ -1,5 +1,6 @@
 /** Headless tasks (`/v1/tasks`): an RLM run or an agent turn started by the API or a webhook, with SSE progress. */
 import { z } from "@hono/zod-openapi";
+import { CONTEXT_DEPTH_NOTE, InlineContext } from "./context";
 import { RunBudget, RunModels, RunUsage } from "./rlm";
 
 export const TaskMode = z.enum(["rlm", "agent"]).openapi("TaskMode", {
@@ -11,10 +12,9 @@ export const CreateTaskRequest = z
   .object({
     mode: TaskMode.default("rlm"),
     query: z.string().trim().min(1).max(20_000),
-    context: z
-      .union([z.string(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
-      .optional()
-      .openapi({ description: "Inline long context (text or JSON); or give `documents`" }),
+    context: InlineContext.optional().openapi({
+      description: `Inline long context (text or JSON); or give \`documents\`. ${CONTEXT_DEPTH_NOTE}`,
+    }),
     documents: z.array(z.uuid()).max(32).optional().openapi({ description: "Uploaded documents to read" }),
     budget: RunBudget.default({}),
     models: RunModels.default({}),

@@ -4,6 +4,7 @@
  * decoded as the HTML standard says (every named reference, legacy ones without `;`, numeric ones) by `entities`.
  */
 import { DecodingMode, decodeHTML } from "entities/decode";
+import { AppError } from "../errors";
 
 const SKIPPED = "script, style, noscript, template, head > title";
 const BLOCKS = "p, div, br, li, tr, h1, h2, h3, h4, h5, h6, section, article, header, footer, pre, blockquote, table";
@@ -19,7 +20,24 @@ export function decodeEntities(text: string): string {
   return decodeHTML(text, DecodingMode.Legacy).replaceAll("\u00a0", " ");
 }
 
-/** The text of an HTML stream, as a UTF-8 stream. */
+/**
+ * The rewriter (lol-html) keeps every open element and fails past its memory limit, which a page reaches at some
+ * 20,000 elements open at once (nested, or left unclosed). It reports this only as a `TypeError` whose message says
+ * so, so the message is the one signal there is; anything else stays an internal error.
+ */
+function asUnreadable(err: unknown): unknown {
+  if (!(err instanceof TypeError) || !/Parser error: .*memory limit/i.test(err.message)) return err;
+  return new AppError(
+    "document_unreadable",
+    "The HTML has too many elements open at once (nested, or never closed) to be read; upload its text instead",
+    { details: { reason: "too_deep" }, cause: err },
+  );
+}
+
+/**
+ * The text of an HTML stream, as a UTF-8 stream. It fails with `document_unreadable` (`too_deep`) when the page nests
+ * beyond what the parser can hold, so a consumer must discard what it wrote on error.
+ */
 export function htmlToText(html: ReadableStream<Uint8Array>): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
@@ -67,7 +85,7 @@ export function htmlToText(html: ReadableStream<Uint8Array>): ReadableStream<Uin
       if (pending) await writer.write(encoder.encode(decodeEntities(pending)));
       await writer.close();
     } catch (err) {
-      await writer.abort(err);
+      await writer.abort(asUnreadable(err));
     }
   })();
   return readable;

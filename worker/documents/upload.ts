@@ -163,10 +163,14 @@ export async function storeUpload(input: {
       // A multipart upload that fails midway (a PDF found unreadable at its end) is aborted: nothing is stored.
       if (input.kind === "html") {
         const [forText, forOriginal] = received.tee();
-        await Promise.all([
+        // Both settle before the cleanup below: the original's upload goes on when the text fails (an unreadable
+        // page), and deleting before it completes would leave it behind.
+        const puts = await Promise.allSettled([
           multipartPut(bucket, key, htmlToText(forText).pipeThrough(counted.stream), { httpMetadata }),
           multipartPut(bucket, originalKey(key), forOriginal, original),
         ]);
+        const failed = puts.find((put) => put.status === "rejected");
+        if (failed) throw failed.reason;
       } else {
         const whole = await readWhole(received, MAX_PDF_BYTES);
         await multipartPut(bucket, key, pdfText(whole).pipeThrough(counted.stream), { httpMetadata });

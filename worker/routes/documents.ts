@@ -13,7 +13,7 @@ import {
   ListDocumentsQuery,
   UploadDocumentQuery,
 } from "../contracts/documents";
-import { after, toPage } from "../db/cursor";
+import { after, exactTime, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";
 import { detectFormat } from "../documents/formats";
@@ -70,7 +70,7 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
         415: { description: "Not a supported format" },
         422: {
           description:
-            "A PDF whose text cannot be trusted: `details.reason` is `not_pdf`, `damaged`, `encrypted` (needs a password), `no_text` (a scan) or `unmapped_fonts`",
+            "A PDF whose text cannot be trusted: `details.reason` is `not_pdf`, `damaged`, `encrypted` (needs a password), `no_text` (a scan) or `unmapped_fonts`; or an HTML page with too many elements open at once to parse (`too_deep`)",
         },
         ...errorResponses(400, 401, 403, 413),
       },
@@ -146,12 +146,12 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       const { limit, cursor } = c.req.valid("query");
       const { tenantId } = c.var.principal;
       const rows = await c.var.db
-        .select()
+        .select({ row: documents, at: exactTime(documents.createdAt) })
         .from(documents)
         .where(and(eq(documents.tenantId, tenantId), after(documents.createdAt, documents.id, cursor)))
         .orderBy(desc(documents.createdAt), desc(documents.id))
         .limit(limit + 1);
-      const page = toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }));
+      const page = toPage(rows, limit);
       return c.json({ documents: page.rows.map(toDocument), nextCursor: page.nextCursor }, 200);
     },
   )

@@ -9,6 +9,12 @@ import type { AppEnv } from "./app-env";
 /** What a client is told to wait when the database has no connection for it: a burst is over in about that time. */
 const DB_RETRY_AFTER_SECONDS = 2;
 
+/** One refused field, as `details.issues` lists it. */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
 /** `app.onError`: typed errors keep their status; anything else is logged and becomes a bare 500. */
 export function handleError(err: unknown, c: Context<AppEnv>): Response {
   const error = toAppError(err);
@@ -50,10 +56,13 @@ function toAppError(err: unknown): AppError {
 
 /** Converts a zod failure into the 400 every route returns, naming each offending field. */
 export function validationError(error: ZodError, target: string): AppError {
-  const issues = error.issues.map((issue) => ({
-    field: [target, ...issue.path.map(String)].join("."),
-    message: issue.message,
-  }));
+  return invalidFields(
+    error.issues.map((issue) => ({ field: [target, ...issue.path.map(String)].join("."), message: issue.message })),
+  );
+}
+
+/** The 400 naming each offending field, for checks beyond a schema. */
+export function invalidFields(issues: FieldIssue[]): AppError {
   const fields = [...new Set(issues.map((i) => i.field))].join(", ");
   return new AppError("validation_failed", `Invalid ${fields}`, { details: { issues } });
 }

@@ -16,7 +16,9 @@ import { countRequest } from "../quotas";
 import { createTask } from "../tasks/create";
 import { mapPayload, verify } from "../webhooks";
 import type { AppEnv } from "./app-env";
+import { nulIssues } from "./nul";
 import { jsonResponse } from "./openapi";
+import { refuseInvalid } from "./validation";
 
 const EndpointParam = z.object({
   endpointId: z.uuid().openapi({ param: { name: "endpointId", in: "path" } }),
@@ -113,6 +115,8 @@ export const hookRoutes = new OpenAPIHono<AppEnv>().openapi(
         { field: mapped.reason === "missing_pointer" ? `body${mapped.pointer}` : "body", message: detail },
       ]);
     }
+    const nul = nulIssues(mapped.task, "task");
+    if (nul.length > 0) throw await reject("The mapped task contains a NUL character", nul);
     const request = CreateTaskRequest.safeParse({
       ...mapped.task,
       mode: mapping.mode,
@@ -149,4 +153,6 @@ export const hookRoutes = new OpenAPIHono<AppEnv>().openapi(
     await repos.webhookDeliveries.update(c.var.db, tenantId, claimed.id, { payload: { taskId: task.id } });
     return c.json({ taskId: task.id, duplicate: false }, 202);
   },
+  // A NUL in a payload field the mapping does not use is harmless; the mapped task is checked above.
+  (result) => refuseInvalid(result),
 );

@@ -4,7 +4,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
 import { CreateTaskRequest, ListTasksQuery, Task, TaskAccepted, TaskPage } from "../contracts/tasks";
-import { after, toPage } from "../db/cursor";
+import { after, exactTime, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { tasks } from "../db/schema";
 import { getTaskStub } from "../durable/task-stub";
@@ -74,7 +74,7 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
       const q = c.req.valid("query");
       const { tenantId } = c.var.principal;
       const rows = await c.var.db
-        .select()
+        .select({ row: tasks, at: exactTime(tasks.createdAt) })
         .from(tasks)
         .where(
           and(
@@ -87,7 +87,7 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
         )
         .orderBy(desc(tasks.createdAt), desc(tasks.id))
         .limit(q.limit + 1);
-      const page = toPage(rows, q.limit, (row) => ({ at: row.createdAt, id: row.id }));
+      const page = toPage(rows, q.limit);
       return c.json({ tasks: page.rows.map(toTask), nextCursor: page.nextCursor }, 200);
     },
   )

@@ -1,7 +1,7 @@
 /** Chat sessions and their turns: the queries the sessions routes and the session object need, tenant-scoped. */
 import { and, asc, desc, eq, ilike, sql } from "drizzle-orm";
 import type { Db } from "../client";
-import { after, toPage } from "../cursor";
+import { after, exactTime, toPage } from "../cursor";
 import { runs, sessions, turns, type Usage } from "../schema";
 
 /** Turns of history the agent sees: the Python original keeps six; a few more help follow-up questions. */
@@ -25,12 +25,12 @@ export async function listSessions(
     after(sessions.updatedAt, sessions.id, options.cursor),
   ];
   const rows = await db
-    .select()
+    .select({ row: sessions, at: exactTime(sessions.updatedAt) })
     .from(sessions)
     .where(and(...conditions))
     .orderBy(desc(sessions.updatedAt), desc(sessions.id))
     .limit(options.limit + 1);
-  return toPage(rows, options.limit, (row) => ({ at: row.updatedAt, id: row.id }));
+  return toPage(rows, options.limit);
 }
 
 export type TurnWithRun = typeof turns.$inferSelect & { runId: string | null };
