@@ -66,6 +66,24 @@ describe("session socket access", () => {
     expect(recorded).toEqual([]);
   });
 
+  it("refuses frames holding a NUL character, naming the field, and records nothing", async () => {
+    const { apiKey } = await newTenant(handle, "ws-nul");
+    const sessionId = await createSession(apiKey.secret);
+    const ws = await openSocket(sessionId, { key: apiKey.secret });
+    ws.send({ type: "message", text: "hi\u0000there", models: { planner: "solver" } });
+    ws.send({ type: "feedback", runId: crypto.randomUUID(), score: 1, comment: "bad\u0000" });
+    const refusal = await ws.waitFor(
+      (f) => f.kind === "error" && JSON.stringify(f.data.issues ?? "").includes("frame.comment"),
+    );
+    expect(refusal.data.code).toBe("validation_failed");
+    expect(ws.frames.filter((f) => f.kind === "error").map((f) => f.data.issues)).toEqual([
+      [expect.objectContaining({ field: "frame.text" })],
+      [expect.objectContaining({ field: "frame.comment" })],
+    ]);
+    expect(await handle.db.select().from(turns).where(eq(turns.sessionId, sessionId))).toEqual([]);
+    ws.close();
+  });
+
   it("closes a revoked key's sockets within seconds and refuses its unused tickets", async () => {
     const { apiKey } = await newTenant(handle, "ws-revoke");
     const sessionId = await createSession(apiKey.secret);

@@ -3,6 +3,7 @@ import { loadMemory } from "../agent/memory";
 import { type Access, checkAccess, parseCredential } from "../auth/credential";
 import { hasScope, type Scope } from "../auth/scopes";
 import type { Sql } from "../budget";
+import { nulIssues } from "../contracts/nul";
 import { ClientFrame, type EventPage, type MessageFrame } from "../contracts/session";
 import { openDb } from "../db/client";
 import { finishTurn } from "../db/queries/sessions";
@@ -117,6 +118,9 @@ export class SessionDO extends DurableObject<Env> {
         { field: "(frame)", message: "not JSON" },
       ]);
     }
+    // Postgres stores no U+0000: a frame carrying one is refused naming the field, like any HTTP body.
+    const nul = nulIssues(raw, "frame");
+    if (nul.length > 0) return this.#reply(ws, "validation_failed", "The frame holds a NUL character", nul);
     const parsed = ClientFrame.safeParse(raw);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ field: i.path.join(".") || "(frame)", message: i.message }));

@@ -6,6 +6,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { errorResponses } from "../contracts/common";
+import { nulIssues } from "../contracts/nul";
 import { CreateTaskRequest } from "../contracts/tasks";
 import { HookAccepted, type InboundMapping } from "../contracts/webhooks";
 import { activeSecrets } from "../db/queries/webhooks";
@@ -16,7 +17,6 @@ import { countRequest } from "../quotas";
 import { createTask } from "../tasks/create";
 import { mapPayload, verify } from "../webhooks";
 import type { AppEnv } from "./app-env";
-import { nulIssues } from "./nul";
 import { jsonResponse } from "./openapi";
 import { refuseInvalid } from "./validation";
 

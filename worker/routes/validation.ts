@@ -3,8 +3,8 @@
  * input is refused before a handler runs.
  */
 import type { ZodError } from "zod";
+import { nulIssues } from "../contracts/nul";
 import { invalidFields, validationError } from "./errors";
-import { nulIssues } from "./nul";
 
 /**
  * What a hook receives. `data` is the parsed value on success and, as `@hono/zod-validator` passes it, the raw input

@@ -2,7 +2,11 @@
  * Postgres cannot store U+0000 in `text` or `jsonb` (it fails the whole statement), so input carrying it is refused
  * at the API, naming each field, before anything is written.
  */
-import type { FieldIssue } from "./errors";
+/** One refused field, as `details.issues` lists it. */
+interface FieldIssue {
+  field: string;
+  message: string;
+}
 
 /** Fields named in one refusal: enough to fix a payload, few enough to keep the error small. */
 const MAX_REPORTED = 10;
