@@ -24,6 +24,7 @@ export const ERROR_STATUS = {
   upstream_error: 502,
   llm_auth_failed: 502,
   sandbox_failed: 502,
+  sandbox_quota_exceeded: 503,
   unavailable: 503,
   timeout: 504,
 } as const satisfies Record<string, number>;

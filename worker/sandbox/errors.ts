@@ -18,16 +18,43 @@ export function isRetryableSandboxError(err: unknown): boolean {
   return name === "DaytonaConnectionError" || name === "DaytonaConnectionTimeoutError";
 }
 
+/**
+ * Daytona's organisation quotas are 400s, not 429s: `BadRequestError("Total CPU|memory|disk limit exceeded …")` from
+ * `validateOrganizationQuotas` (apps/api/src/sandbox/services/sandbox.service.ts), where stopped sandboxes still
+ * count their disk.
+ */
+const ORG_QUOTA = /total (cpu|memory|disk) limit exceeded/i;
+
+/** The HTTP status an SDK (or fetch) failure carries, if any. */
+export function sandboxStatus(err: unknown): number | undefined {
+  return ((err ?? {}) as DaytonaLike).statusCode;
+}
+
 /** Translates any error thrown by the SDK into an {@link AppError} with a message a user can act on. */
 export function toSandboxError(err: unknown, action: string): AppError {
   const { statusCode, name, message = String(err), headers } = (err ?? {}) as DaytonaLike;
   const retryAfter = Number(headers?.["retry-after"]) || undefined;
   const internal = `${action}: ${name ?? "Error"} ${statusCode ?? ""} ${message}`;
   if (statusCode === 429) {
-    return new AppError("quota_exceeded", "The sandbox provider is rate limiting or out of quota; try again shortly", {
-      retryAfter: retryAfter ?? 10,
+    return new AppError(
+      "sandbox_quota_exceeded",
+      "The sandbox provider is limiting how fast sandboxes are created or changed; try again shortly",
+      { retryAfter: retryAfter ?? 10, internal, cause: err, details: { limit: "rate" } },
+    );
+  }
+  const quota = statusCode === 400 ? ORG_QUOTA.exec(message) : null;
+  if (quota) {
+    const limit = (quota[1] as string).toLowerCase();
+    const why =
+      limit === "disk"
+        ? "the sandboxes' total disk limit is reached (stopped sandboxes count too)"
+        : `the sandboxes' total ${limit === "cpu" ? "CPU" : limit} limit is reached`;
+    // Daytona gives no Retry-After here: a slot frees when another run's sandbox stops or is deleted.
+    return new AppError("sandbox_quota_exceeded", `No sandbox is available right now: ${why}; try again in a minute`, {
+      retryAfter: retryAfter ?? 60,
       internal,
       cause: err,
+      details: { limit },
     });
   }
   if (statusCode === 404) return new AppError("not_found", "The sandbox no longer exists", { internal, cause: err });

@@ -29,7 +29,7 @@ export interface PreviewLink {
   token: string;
 }
 
-/** A live sandbox. Methods throw `AppError`s (`not_found`, `quota_exceeded`, `timeout`, `unavailable`, …). */
+/** A live sandbox. Methods throw `AppError`s (`not_found`, `sandbox_quota_exceeded`, `timeout`, `unavailable`, …). */
 export interface SandboxHandle {
   readonly id: string;
   exec(command: string, options?: { cwd?: string; timeoutSeconds?: number }): Promise<CommandResult>;

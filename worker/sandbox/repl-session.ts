@@ -173,10 +173,9 @@ export class ReplSession {
     });
   }
 
-  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
-    let res: Response;
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined): Promise<Response> {
     try {
-      res = await fetch(`${this.link.url.replace(/\/$/, "")}${path}`, {
+      return await fetch(`${this.link.url.replace(/\/$/, "")}${path}`, {
         method,
         headers: {
           "content-type": "application/json",
@@ -185,6 +184,8 @@ export class ReplSession {
           [REPL_SECRET_HEADER]: this.secret,
         },
         body: body === undefined ? undefined : JSON.stringify(body),
+        // Never follow: a redirect here is the proxy's login page, not the REPL's answer.
+        redirect: "manual",
         signal,
       });
     } catch (err) {
@@ -193,6 +194,23 @@ export class ReplSession {
         internal: `${method} ${path}: ${String(err)}`,
         cause: err,
       });
+    }
+  }
+
+  private async request(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<unknown> {
+    let res = await this.send(method, path, body, signal);
+    // Real Daytona answers a stale preview token (every start rotates it) with a 307 to its login page, or a 401:
+    // the request never reached the REPL, so it is sent once more with a fresh link.
+    if (await isStaleLink(res)) {
+      await res.body?.cancel();
+      this.link = await this.sandbox.previewLink(REPL_PORT);
+      res = await this.send(method, path, body, signal);
+      if (await isStaleLink(res)) {
+        await res.body?.cancel();
+        throw new AppError("sandbox_failed", `The sandbox refused its preview link twice (HTTP ${res.status})`, {
+          internal: `${method} ${path}: ${res.headers.get("location") ?? ""}`,
+        });
+      }
     }
     const text = await res.text();
     if (!res.ok) {
@@ -211,6 +229,21 @@ export class ReplSession {
     } catch {
       throw new AppError("sandbox_failed", "The sandbox REPL sent a malformed reply", { internal: text.slice(0, 300) });
     }
+  }
+}
+
+/**
+ * A redirect (to a login page), or a 401 from the proxy: the preview token is no longer valid. A 401 from the REPL
+ * itself (`{"error":{"code":"unauthorized"}}`: a wrong REPL secret) is not a stale link and is reported as it is.
+ */
+async function isStaleLink(res: Response): Promise<boolean> {
+  if (res.status >= 300 && res.status < 400) return true;
+  if (res.status !== 401) return false;
+  try {
+    const body = (await res.clone().json()) as { error?: { code?: unknown } };
+    return body.error?.code !== "unauthorized";
+  } catch {
+    return true;
   }
 }
 

@@ -9,6 +9,8 @@ const NEXT_STEP: Record<string, string> = {
   upstream_error: "The model provider failed. Try again in a minute.",
   llm_auth_failed: "The server's LLM key was refused. An administrator must fix OPENAI_API_KEY.",
   sandbox_failed: "The code sandbox failed. Send the message again; a new sandbox will be created.",
+  sandbox_quota_exceeded:
+    "Every code sandbox this deployment may run is in use. Wait a minute and send it again, or ask an administrator to raise the sandbox quota.",
   rate_limited: "Too many requests right now. Wait a minute and try again.",
   quota_exceeded: "Your tenant is over its quota. Ask an administrator to raise it.",
   timeout: "It ran out of time. Raise the time budget or ask a narrower question.",
