@@ -1,18 +1,4 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-
-const STATUS_TEXT: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  404: "Not Found",
-  405: "Method Not Allowed",
-  408: "Request Timeout",
-  409: "Conflict",
-  413: "Payload Too Large",
-  429: "Too Many Requests",
-  500: "Internal Server Error",
-  502: "Bad Gateway",
-  503: "Service Unavailable",
-};
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 
 /**
  * An error that becomes a NestJS-style JSON reply `{statusCode, error, message}` — the shape Daytona's API sends and
@@ -56,7 +42,8 @@ export function sendError(req: IncomingMessage, res: ServerResponse, err: unknow
     statusCode: status,
     timestamp: new Date().toISOString(),
     path: req.url ?? "",
-    error: STATUS_TEXT[status] ?? "Error",
+    // Node's reason phrases are the ones NestJS (Daytona's API) puts in `error`: "Bad Request", "Not Found", ….
+    error: STATUS_CODES[status] ?? "Error",
     message,
     ...apiErr?.extra,
   };

@@ -87,7 +87,7 @@ export class PdfFile {
     if (file.#objects.size === 0) throw new SyntaxFault("no objects");
     const trailer = file.#trailers.findLast((t) => t.has("Encrypt"));
     if (trailer) {
-      file.security = await file.#openSecurity(trailer);
+      file.security = file.#openSecurity(trailer);
       if (file.security.status !== "open") return file;
       file.#decryptor = file.security.decryptor;
     }
@@ -95,7 +95,7 @@ export class PdfFile {
     return file;
   }
 
-  async #openSecurity(trailer: Dict): Promise<Security> {
+  #openSecurity(trailer: Dict): Security {
     const encrypt = this.dict(trailer, "Encrypt");
     if (!encrypt) return { status: "unsupported", scheme: "a missing encryption dictionary" };
     const resolved: Dict = new Map([...encrypt].map(([key, value]) => [key, this.resolve(value)]));
@@ -248,7 +248,7 @@ export class PdfFile {
     // Cross-reference streams are never encrypted (§7.6.2); every other stream of an encrypted file is.
     if (this.#decryptor && stream.ref && this.name(stream.dict, "Type") !== "XRef") {
       const { num, gen } = stream.ref;
-      const decrypted = await this.#decryptor.decrypt(data, num, gen).catch(() => null);
+      const decrypted = this.#decryptor.decrypt(data, num, gen);
       if (!decrypted) {
         this.brokenStreams++;
         return null;

@@ -197,6 +197,21 @@ describe("text layout", () => {
     expect(await textOf(clean)).toBe("--- page 1 ---\nfi ABC xyz");
   });
 
+  it("spells out ligature characters (U+FB00–FB06) so search finds the words, and leaves other compatibility forms", async () => {
+    // Producers that map a ligature glyph to its presentation form (U+FB01 ﬁ, U+FB00 ﬀ) rather than to its letters.
+    const cmap = [
+      "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+      "1 begincodespacerange <00> <FF> endcodespacerange",
+      "2 beginbfchar <01> <FB01> <02> <FB00> endbfchar",
+      "endcmap CMapName currentdict /CMap defineresource pop end end",
+    ].join("\n");
+    const font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>";
+    // \262 is WinAnsi's ², which NFKC would turn into 2: only the ligature block is normalised.
+    const content = "BT /F1 10 Tf 72 700 Td (The o\\002ice\\262 opens \\001rst.) Tj ET";
+    const text = await textOf(onePage({ dict: "", data: content }, font, [{ dict: "", data: cmap }]));
+    expect(text).toBe("--- page 1 ---\nThe office² opens first.");
+  });
+
   it("refuses a composite font without ToUnicode: its codes say nothing about characters", async () => {
     const font = "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [6 0 R] >>";
     const descendant = "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /DW 500 >>";

@@ -3,15 +3,20 @@
  * encrypted only to carry an owner password (restricting printing or copying), and every reader opens them with the
  * empty user password. Revisions 2–4 (RC4 and AES-128, keys from MD5) and 5–6 (AES-256) are supported. Files that
  * need a real password, or use another handler, are reported as such rather than guessed at.
+ *
+ * Hashing and AES use `node:crypto` (workerd's `nodejs_compat` and Node alike): WebCrypto has no MD5 and always pads
+ * AES-CBC, which the key algorithms need without padding. RC4 is written out: OpenSSL 3 refuses it outside its legacy
+ * provider.
  */
+import { createCipheriv, createDecipheriv, createHash } from "node:crypto";
 import { concatBytes } from "../bytes";
 import type { Dict, PdfValue } from "./lexer";
 import { Name } from "./lexer";
-import { md5 } from "./md5";
 
 /** Decrypts one stream's bytes, given the number and generation of the object that holds it. */
 export interface Decryptor {
-  decrypt(data: Uint8Array, num: number, gen: number): Promise<Uint8Array>;
+  /** The plain bytes, or null when the stream is truncated or its padding is wrong (a damaged file). */
+  decrypt(data: Uint8Array, num: number, gen: number): Uint8Array | null;
 }
 
 export type Security =
@@ -59,7 +64,8 @@ const AES_SALT = Uint8Array.of(0x73, 0x41, 0x6c, 0x54);
 
 type Cipher = "rc4" | "aes128" | "aes256" | "identity";
 
-export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
+/** RC4, for revisions 2–4 and crypt filters `/V2`. */
+function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
   const s = new Uint8Array(256).map((_, i) => i);
   for (let i = 0, j = 0; i < 256; i++) {
     j = (j + (s[i] as number) + (key[i % key.length] as number)) & 0xff;
@@ -75,55 +81,42 @@ export function rc4(key: Uint8Array, data: Uint8Array): Uint8Array {
   return out;
 }
 
-function aesKey(key: Uint8Array, usage: "encrypt" | "decrypt"): Promise<CryptoKey> {
-  return crypto.subtle.importKey("raw", key as Uint8Array<ArrayBuffer>, "AES-CBC", false, [usage]);
+/** A digest of the parts in order, fed one by one rather than concatenated first. */
+function digest(algorithm: "md5" | "sha256" | "sha384" | "sha512", ...parts: Uint8Array[]): Uint8Array {
+  const hash = createHash(algorithm);
+  for (const part of parts) hash.update(part);
+  return hash.digest();
 }
 
-/** AES-CBC over whole blocks with no padding: WebCrypto always pads, so the extra block it adds is cut off. */
-async function aesEncryptBlocks(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const out = await crypto.subtle.encrypt(
-    { name: "AES-CBC", iv: iv as Uint8Array<ArrayBuffer> },
-    await aesKey(key, "encrypt"),
-    data as Uint8Array<ArrayBuffer>,
-  );
-  return new Uint8Array(out, 0, data.length);
+/** AES-CBC over whole blocks with no padding, as the key algorithms use it (Algorithms 2.A, 2.B); 128 or 256 by key. */
+function aesBlocks(mode: "encrypt" | "decrypt", key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  const algorithm = key.length === 32 ? "aes-256-cbc" : "aes-128-cbc";
+  const cipher = mode === "encrypt" ? createCipheriv(algorithm, key, iv) : createDecipheriv(algorithm, key, iv);
+  return cipher.setAutoPadding(false).update(data);
 }
 
-/**
- * AES-CBC decryption of whole blocks with no padding. WebCrypto insists on padding, so one block is appended that
- * decrypts to a full block of it: the encryption of sixteen 0x10 bytes chained after the last ciphertext block.
- */
-async function aesDecryptBlocks(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const padding = await aesEncryptBlocks(key, data.subarray(data.length - 16), new Uint8Array(16).fill(16));
-  const out = await crypto.subtle.decrypt(
-    { name: "AES-CBC", iv: iv as Uint8Array<ArrayBuffer> },
-    await aesKey(key, "decrypt"),
-    concatBytes([data, padding]),
-  );
-  return new Uint8Array(out);
-}
-
-/** A stream encrypted with AES: a 16-byte IV, then CBC blocks with PKCS#5 padding. */
-async function aesDecryptStream(key: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  if (data.length < 32 || data.length % 16 !== 0) throw new Error("an AES-encrypted stream is truncated");
-  const out = await crypto.subtle.decrypt({ name: "AES-CBC", iv: data.slice(0, 16) }, key, data.slice(16));
-  return new Uint8Array(out);
-}
-
-async function sha(algorithm: "SHA-256" | "SHA-384" | "SHA-512", data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest(algorithm, data as Uint8Array<ArrayBuffer>));
+/** A stream encrypted with AES: a 16-byte IV, then CBC blocks with PKCS#5 padding; null when damaged. */
+function aesDecryptStream(key: Uint8Array, data: Uint8Array): Uint8Array | null {
+  if (data.length < 32 || data.length % 16 !== 0) return null;
+  try {
+    const decipher = createDecipheriv(key.length === 32 ? "aes-256-cbc" : "aes-128-cbc", key, data.subarray(0, 16));
+    return concatBytes([decipher.update(data.subarray(16)), decipher.final()]);
+  } catch {
+    // Padding that is not PKCS#5 (wrong bytes), or a key of no AES size (a malformed `/Length`).
+    return null;
+  }
 }
 
 /** Algorithm 2.B (revision 6): the iterated hash of a password with a salt. */
-async function hardenedHash(password: Uint8Array, salt: Uint8Array, userKey: Uint8Array): Promise<Uint8Array> {
-  let k = await sha("SHA-256", concatBytes([password, salt, userKey]));
+function hardenedHash(password: Uint8Array, salt: Uint8Array, userKey: Uint8Array): Uint8Array {
+  let k = digest("sha256", password, salt, userKey);
   for (let round = 0; ; ) {
     const block = concatBytes([password, k, userKey]);
     const k1 = concatBytes(Array.from({ length: 64 }, () => block));
-    const e = await aesEncryptBlocks(k.subarray(0, 16), k.subarray(16, 32), k1);
+    const e = aesBlocks("encrypt", k.subarray(0, 16), k.subarray(16, 32), k1);
     // The first 16 bytes as a big-endian number, modulo 3: since 256 ≡ 1 (mod 3), the sum of the bytes will do.
     const choice = e.subarray(0, 16).reduce((sum, b) => sum + b, 0) % 3;
-    k = await sha(choice === 0 ? "SHA-256" : choice === 1 ? "SHA-384" : "SHA-512", e);
+    k = digest(choice === 0 ? "sha256" : choice === 1 ? "sha384" : "sha512", e);
     round++;
     if (round >= 64 && (e[e.length - 1] as number) <= round - 32) break;
   }
@@ -147,22 +140,21 @@ function legacyKey(encrypt: Dict, revision: number, keyBytes: number, fileId: Ui
   const permissions = encrypt.get("P");
   if (!owner || !user || typeof permissions !== "number") return null;
   const metadataClear = revision >= 4 && encrypt.get("EncryptMetadata") === false;
-  let hash = md5(
-    concatBytes([
-      PASSWORD_PAD,
-      owner.subarray(0, 32),
-      int32LE(permissions),
-      fileId,
-      metadataClear ? Uint8Array.of(0xff, 0xff, 0xff, 0xff) : new Uint8Array(0),
-    ]),
+  let hash = digest(
+    "md5",
+    PASSWORD_PAD,
+    owner.subarray(0, 32),
+    int32LE(permissions),
+    fileId,
+    metadataClear ? Uint8Array.of(0xff, 0xff, 0xff, 0xff) : new Uint8Array(0),
   );
-  if (revision >= 3) for (let i = 0; i < 50; i++) hash = md5(hash.subarray(0, keyBytes));
+  if (revision >= 3) for (let i = 0; i < 50; i++) hash = digest("md5", hash.subarray(0, keyBytes));
   const key = hash.subarray(0, keyBytes);
   if (revision === 2) {
     const check = rc4(key, PASSWORD_PAD);
     return check.every((b, i) => b === user[i]) ? key : null;
   }
-  let check = rc4(key, md5(concatBytes([PASSWORD_PAD, fileId])));
+  let check = rc4(key, digest("md5", PASSWORD_PAD, fileId));
   for (let i = 1; i <= 19; i++)
     check = rc4(
       key.map((b) => b ^ i),
@@ -172,16 +164,16 @@ function legacyKey(encrypt: Dict, revision: number, keyBytes: number, fileId: Ui
 }
 
 /** Revisions 5–6: the AES-256 file key, unwrapped from `/UE` with the (empty) password; null when it needs one. */
-async function modernKey(encrypt: Dict, revision: number): Promise<Uint8Array | null> {
+function modernKey(encrypt: Dict, revision: number): Uint8Array | null {
   const user = bytes(encrypt.get("U") ?? null);
   const wrapped = bytes(encrypt.get("UE") ?? null);
   if (!user || user.length < 48 || !wrapped || wrapped.length !== 32) return null;
   const password = new Uint8Array(0);
   const hash = (salt: Uint8Array) =>
-    revision >= 6 ? hardenedHash(password, salt, new Uint8Array(0)) : sha("SHA-256", salt);
-  const check = await hash(user.subarray(32, 40));
+    revision >= 6 ? hardenedHash(password, salt, new Uint8Array(0)) : digest("sha256", salt);
+  const check = hash(user.subarray(32, 40));
   if (!check.every((b, i) => b === user[i])) return null;
-  return aesDecryptBlocks(await hash(user.subarray(40, 48)), new Uint8Array(16), wrapped);
+  return aesBlocks("decrypt", hash(user.subarray(40, 48)), new Uint8Array(16), wrapped);
 }
 
 function streamCipher(encrypt: Dict, version: number): Cipher | null {
@@ -208,7 +200,7 @@ function streamCipher(encrypt: Dict, version: number): Cipher | null {
 }
 
 /** Opens a file's encryption with the empty user password. `encrypt` must have its references resolved. */
-export async function openSecurity(encrypt: Dict, fileId: Uint8Array): Promise<Security> {
+export function openSecurity(encrypt: Dict, fileId: Uint8Array): Security {
   const handler = encrypt.get("Filter");
   const handlerName = handler instanceof Name ? handler.name : "unknown";
   if (handlerName !== "Standard") return { status: "unsupported", scheme: `the ${handlerName} security handler` };
@@ -220,7 +212,7 @@ export async function openSecurity(encrypt: Dict, fileId: Uint8Array): Promise<S
   const cipher = streamCipher(encrypt, version);
   if (!cipher) return { status: "unsupported", scheme: `encryption version ${version}` };
   if (revision >= 5) {
-    const key = await modernKey(encrypt, revision);
+    const key = modernKey(encrypt, revision);
     if (!key) return { status: "password" };
     return { status: "open", decryptor: decryptorFor(cipher, key, 32) };
   }
@@ -234,29 +226,25 @@ export async function openSecurity(encrypt: Dict, fileId: Uint8Array): Promise<S
 }
 
 function decryptorFor(cipher: Cipher, key: Uint8Array, keyBytes: number): Decryptor {
-  // AES-256 uses the file key for every stream: imported once, not per stream.
-  let fileKey: Promise<CryptoKey> | null = null;
   /** Algorithm 1: revisions 2–4 mix the object's number and generation (and a salt for AES) into its key. */
   const objectKey = (num: number, gen: number, salt: Uint8Array) =>
-    md5(
-      concatBytes([
-        key,
-        Uint8Array.of(num & 0xff, (num >> 8) & 0xff, (num >> 16) & 0xff, gen & 0xff, (gen >> 8) & 0xff),
-        salt,
-      ]),
+    digest(
+      "md5",
+      key,
+      Uint8Array.of(num & 0xff, (num >> 8) & 0xff, (num >> 16) & 0xff, gen & 0xff, (gen >> 8) & 0xff),
+      salt,
     ).subarray(0, Math.min(keyBytes + 5, 16));
   return {
-    async decrypt(data, num, gen) {
+    decrypt(data, num, gen) {
       switch (cipher) {
         case "identity":
           return data;
         case "rc4":
           return rc4(objectKey(num, gen, new Uint8Array(0)), data);
         case "aes128":
-          return aesDecryptStream(await aesKey(objectKey(num, gen, AES_SALT), "decrypt"), data);
+          return aesDecryptStream(objectKey(num, gen, AES_SALT), data);
         case "aes256":
-          fileKey ??= aesKey(key, "decrypt");
-          return aesDecryptStream(await fileKey, data);
+          return aesDecryptStream(key, data);
       }
     },
   };

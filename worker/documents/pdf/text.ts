@@ -48,6 +48,21 @@ export interface TextStats {
   unmapped: number;
 }
 
+/**
+ * Ligature presentation forms (U+FB00–FB06: ﬀ ﬁ ﬂ ﬃ ﬄ ﬅ ﬆ), which some ToUnicode CMaps map ligature glyphs to: left
+ * in, "oﬀice" would not match a search for "office".
+ */
+const LIGATURE = /[\ufb00-\ufb06]/;
+const LIGATURES = /[\ufb00-\ufb06]/g;
+
+/**
+ * A page's text with ligatures spelled out as their letters. NFKC only for this block: applied to all the text it
+ * would change meaning elsewhere (x² → x2, full-width forms), and cost more. Most pages have none and pass unchanged.
+ */
+function spellLigatures(text: string): string {
+  return LIGATURE.test(text) ? text.replace(LIGATURES, (ligature) => ligature.normalize("NFKC")) : text;
+}
+
 function isSpaceChar(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 0xa0 || code === 0x3000;
 }
@@ -100,10 +115,13 @@ class LineBuilder {
   /** The page's text: lines joined, runs of blank lines folded into one. */
   finish(): string {
     if (this.#line.length > 0) this.#endLine();
-    return this.lines
-      .join("\n")
-      .replace(/\n{3,}/g, "\n\n")
-      .trim();
+    // Once per page rather than per glyph: the glyph loop is the reader's hot path.
+    return spellLigatures(
+      this.lines
+        .join("\n")
+        .replace(/\n{3,}/g, "\n\n")
+        .trim(),
+    );
   }
 }
 
