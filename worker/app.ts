@@ -4,23 +4,26 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { withDb } from "./db/middleware";
 import { renderApiReference } from "./docs/render";
+import { DOCS_STYLESHEET, DOCS_STYLESHEET_PATH } from "./docs/styles";
 import { AppError } from "./errors";
 import { apiKeyRoutes } from "./routes/api-keys";
 import type { AppEnv } from "./routes/app-env";
 import { authRoutes, identityRoutes } from "./routes/auth";
 import { diagnosticsRoutes } from "./routes/diagnostics";
 import { documentRoutes } from "./routes/documents";
-import { handleError, handleNotFound } from "./routes/errors";
+import { handleError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sessionRoutes } from "./routes/sessions";
+import { serveSpa } from "./routes/spa";
 import { taskRoutes } from "./routes/tasks";
 import { traceRoutes } from "./routes/traces";
 import { usageRoutes } from "./routes/usage";
 import { refuseInvalidOrNul } from "./routes/validation";
 import { webhookRoutes } from "./routes/webhooks";
+import { securityHeaders } from "./security/headers";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */
 const DEFAULT_MAX_BODY_BYTES = 1_048_576;
@@ -44,6 +47,7 @@ export const OPENAPI_INFO = {
 /** Creates the app. Kept a function so tests and the OpenAPI generator build fresh instances. */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: refuseInvalidOrNul });
+  app.use(securityHeaders());
   app.use(requestId());
   app.use("/v1/*", async (c, next) => {
     if (STREAMED_BODY_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();
@@ -77,7 +81,8 @@ export function createApp() {
   });
   app.doc31("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
+  app.get(DOCS_STYLESHEET_PATH, (c) => c.body(DOCS_STYLESHEET, 200, { "content-type": "text/css; charset=utf-8" }));
   app.onError(handleError);
-  app.notFound(handleNotFound);
+  app.notFound(serveSpa);
   return app;
 }

@@ -3,6 +3,7 @@
  * delegation that fans out through `llm_query_batched`, watch the trace fill in, stop a turn, reload mid-turn and
  * resume without gaps, archive and reopen, documents, API keys. The scripted LLM plays a competent agent and RLM
  * (`solver`); its latency is raised only where a turn must last long enough to be watched, stopped or reloaded.
+ * All of it runs under the Worker's Content-Security-Policy, with every violation recorded.
  */
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -46,14 +47,40 @@ async function ask(page: Page, text: string): Promise<void> {
 
 const lastTurn = (page: Page) => page.locator("article.turn").last();
 
+/** Markup a model might answer with; `window.__xss` is set if any of it runs. */
+const INJECTED = `<img src=x onerror="window.__xss='img'"> <script>window.__xss='script'</script>`;
+
+/**
+ * Records every CSP violation (the page's `securitypolicyviolation` events, across reloads), the console's CSP
+ * errors and uncaught page errors.
+ */
+async function watchPolicy(browser: TestBrowser, page: Page): Promise<string[]> {
+  const problems: string[] = [];
+  await browser.context.exposeFunction("reportCspViolation", (v: string) => problems.push(`violation: ${v}`));
+  await browser.context.addInitScript(() => {
+    document.addEventListener("securitypolicyviolation", (e) => {
+      // SAFETY: exposeFunction above installed the binding on every page of the context.
+      const w = window as unknown as { reportCspViolation(v: string): void };
+      w.reportCspViolation(`${e.effectiveDirective} ${e.blockedURI}`);
+    });
+  });
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && /Content Security Policy/i.test(msg.text())) problems.push(`console: ${msg.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  return problems;
+}
+
 describe.skipIf(!chromiumAvailable())("web workspace", () => {
   let browser: TestBrowser;
   let page: Page;
+  let problems: string[];
   const metrics: Record<string, number> = {};
 
   beforeAll(async () => {
     browser = await launchBrowser();
     page = await browser.context.newPage();
+    problems = await watchPolicy(browser, page);
   });
 
   afterEach(async () => {
@@ -305,6 +332,27 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await newChat(page);
     await page.getByRole("button", { name: /Documents & budget/ }).click();
     expect(await page.getByLabel("LLM calls", { exact: true }).inputValue()).toBe("42");
+  });
+
+  it("ran everything above under the CSP with no violation, and no markup in an answer runs", async () => {
+    expect(problems).toEqual([]);
+    await newChat(page);
+    await ask(page, INJECTED);
+    await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 60_000 }).toBe("completed");
+    const answer = lastTurn(page).locator(".answer");
+    await expect.poll(() => answer.textContent()).toContain(`onerror="window.__xss='img'"`);
+    expect(await answer.locator("img, script").count()).toBe(0);
+    // Were the renderer ever to let markup through, the CSP stops it: inline handlers and inline scripts are refused.
+    await answer.evaluate((el, html) => {
+      el.insertAdjacentHTML("beforeend", html.replace("src=x", "src=/missing.png"));
+      const script = document.createElement("script");
+      script.textContent = "window.__xss = 'inline script'";
+      el.append(script);
+    }, INJECTED);
+    await expect
+      .poll(() => problems.filter((p) => p.startsWith("violation:")).sort())
+      .toEqual(["violation: script-src-attr inline", "violation: script-src-elem inline"]);
+    expect(await page.evaluate(() => "__xss" in window)).toBe(false);
   });
 
   it("signs in with a pasted API key, on a phone-sized dark screen", async () => {

@@ -3,24 +3,6 @@ import { z } from "@hono/zod-openapi";
 
 export const DocumentStatus = z.enum(["uploading", "ready", "failed"]);
 
-/** File extensions an upload may have (or send the matching content type); the server maps each to a reader. */
-export const DOCUMENT_EXTENSIONS = [
-  "txt",
-  "text",
-  "log",
-  "md",
-  "markdown",
-  "csv",
-  "tsv",
-  "jsonl",
-  "ndjson",
-  "json",
-  "html",
-  "htm",
-  "pdf",
-] as const;
-export type DocumentExtension = (typeof DOCUMENT_EXTENSIONS)[number];
-
 export const Document = z
   .object({
     id: z.string(),

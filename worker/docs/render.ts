@@ -1,7 +1,9 @@
 /**
  * The API reference page (`/docs`), rendered on the server from the same OpenAPI document the routes generate, so
- * it can never drift from the code. One self-contained HTML page: no scripts, no external assets.
+ * it can never drift from the code. No scripts; its one stylesheet is served beside it, so the page's CSP needs no
+ * `'unsafe-inline'`.
  */
+import { DOCS_STYLESHEET_PATH } from "./styles";
 
 interface Operation {
   summary?: string;
@@ -100,17 +102,7 @@ export function renderApiReference(document: object): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(doc.info.title)} — API reference</title>
-<style>
-:root{color-scheme:light dark;--fg:#1b1f24;--bg:#fff;--muted:#57606a;--line:#d0d7de;--accent:#0a58ca}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9198a1;--line:#30363d;--accent:#6cb6ff}}
-body{font:15px/1.5 system-ui,sans-serif;color:var(--fg);background:var(--bg);margin:0;display:flex}
-nav{width:300px;flex:none;height:100vh;overflow:auto;position:sticky;top:0;border-right:1px solid var(--line);padding:1rem;font-size:13px}
-nav ul{padding-left:1rem}main{padding:1rem 2rem;max-width:960px;min-width:0}
-a{color:var(--accent)}code,pre{font-family:ui-monospace,monospace}pre{overflow:auto;border:1px solid var(--line);padding:.5rem}
-table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
-.op{border-top:1px solid var(--line);padding-top:.5rem}.method{font-weight:700}.auth,.desc{color:var(--muted)}
-@media (max-width:800px){body{display:block}nav{position:static;width:auto;height:auto;border:0}}
-</style></head><body>
+<link rel="stylesheet" href="${DOCS_STYLESHEET_PATH}"></head><body>
 <nav aria-label="Operations"><strong>${escapeHtml(doc.info.title)} ${escapeHtml(doc.info.version)}</strong><p><a href="/openapi.yaml">openapi.yaml</a> · <a href="/openapi.json">openapi.json</a></p><ul>${nav}</ul></nav>
 <main><h1>${escapeHtml(doc.info.title)}</h1><p>${escapeHtml(doc.info.description ?? "")}</p>
 <p>Authenticate with <code>Authorization: Bearer &lt;API key&gt;</code>. Errors are <code>{"error": {"code", "message", "details?"}}</code>; invalid input is a 400 whose <code>details.issues</code> name each field.</p>

@@ -4,7 +4,7 @@
  * trusted: see `pdf/index.ts`).
  */
 
-import { DOCUMENT_EXTENSIONS, type DocumentExtension } from "../contracts/documents";
+import { DOCUMENT_EXTENSIONS, type DocumentExtension } from "../contracts/constants";
 
 export type DocumentKind = "text" | "json" | "html" | "pdf";
 

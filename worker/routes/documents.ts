@@ -6,13 +6,8 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
-import {
-  DOCUMENT_EXTENSIONS,
-  Document,
-  DocumentPage,
-  ListDocumentsQuery,
-  UploadDocumentQuery,
-} from "../contracts/documents";
+import { DOCUMENT_EXTENSIONS } from "../contracts/constants";
+import { Document, DocumentPage, ListDocumentsQuery, UploadDocumentQuery } from "../contracts/documents";
 import { after, exactTime, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";

@@ -1,6 +1,6 @@
 /** Documents: upload with progress, the list with sizes, a preview of the first lines, delete. */
 import { useEffect, useRef, useState } from "react";
-import { DOCUMENT_EXTENSIONS } from "../../../worker/contracts/documents";
+import { DOCUMENT_EXTENSIONS } from "../../../worker/contracts/constants";
 import {
   type DocumentInfo,
   deleteDocument,
