@@ -87,6 +87,7 @@ describe("auto-stop and auto-delete", () => {
       disableUserns: false,
       python: resolvePython(),
       uidBase: process.getuid?.() === 0 ? 201_500 : undefined,
+      cgroups: undefined,
     });
     await store.init();
     const base = {

@@ -2,9 +2,17 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 
-/** Resource limits applied to every process of a sandbox (by its supervisor, via setrlimit). */
+/** Resource limits of a sandbox: its memory cgroup, and setrlimit limits its supervisor applies to every process. */
 export interface SandboxLimits {
-  /** RLIMIT_AS per process. Python threads reserve 8 MiB of stack each, so keep headroom above the data you load. */
+  /**
+   * Memory of the whole sandbox (all processes and its tmpfs), enforced by a cgroup; undefined (the default) takes
+   * the create request's `memory` GiB, which Daytona defaults to 1.
+   */
+  sandboxMemoryBytes: number | undefined;
+  /**
+   * RLIMIT_AS per process, only where no memory cgroup is available. Python threads reserve 8 MiB of stack each, so
+   * keep headroom above the data you load.
+   */
   memoryBytes: number;
   /** RLIMIT_NPROC: processes AND threads of the sandbox (counted per user namespace, so per sandbox). */
   processes: number;
@@ -24,6 +32,7 @@ export interface SandboxLimits {
 
 /** Defaults: roomy for a Python REPL holding a 100 MB context with 64 threads, small enough to protect the host. */
 export const DEFAULT_LIMITS: SandboxLimits = {
+  sandboxMemoryBytes: undefined,
   memoryBytes: 2 * 1024 ** 3,
   processes: 512, // threads count too: a REPL with 64 worker threads plus its HTTP threads needs ~150
   cpuSeconds: 3600,

@@ -10,7 +10,7 @@ import path from "node:path";
 import type { Duplex } from "node:stream";
 import { ApiError, safeEqual } from "./http-util";
 import { connectUnixNoFollow } from "./no-follow";
-import type { SandboxStore } from "./sandbox-store";
+import { oomMessage, type SandboxStore } from "./sandbox-store";
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus Daytona's own preview headers. */
 const HOP_HEADERS = new Set([
@@ -78,6 +78,7 @@ export class PreviewProxy {
     }
     if (!sb.proc) throw new ApiError(502, `Sandbox ${sb.meta.id} is not started`);
     sb.lastActivity = Date.now();
+    const oomBefore = this.store.oomKills(sb);
     url.searchParams.delete(TOKEN_QUERY);
     const upstreamPath = (m[3] ?? "/") + (url.searchParams.size ? `?${url.searchParams}` : "");
     const proxyReq = request({
@@ -93,10 +94,13 @@ export class PreviewProxy {
         return;
       }
       const code = (err as NodeJS.ErrnoException).code;
+      const killed = this.store.oomKills(sb) - oomBefore;
       const reason =
-        code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK"
-          ? `nothing is listening on port ${m[2]} in sandbox ${sb.meta.id}`
-          : `upstream connection failed: ${err.message}`;
+        killed > 0
+          ? `the process serving port ${m[2]} in sandbox ${sb.meta.id} is gone: ${oomMessage(killed, sb.cgroup)}`
+          : code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK"
+            ? `nothing is listening on port ${m[2]} in sandbox ${sb.meta.id}`
+            : `upstream connection failed: ${err.message}`;
       const body = JSON.stringify({ statusCode: 502, error: "Bad Gateway", message: reason });
       res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
