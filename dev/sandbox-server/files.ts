@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { chown, type FileHandle, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { diskUsage } from "./disk-usage";
 import { ApiError } from "./http-util";
 import type { PartSink } from "./multipart";
 import { at, openDirBelow } from "./no-follow";
@@ -17,6 +18,8 @@ export interface SandboxFiles {
   tmpDir: string;
   /** Owner to give new files when the server runs as root and the sandbox as its own uid. */
   owner?: { uid: number; gid: number };
+  /** The sandbox's disk: uploads that would make the home directory larger are refused. */
+  diskBytes: number;
 }
 
 /**
@@ -45,6 +48,8 @@ export class UploadTarget implements PartSink {
   private readonly stream;
   bytes = 0;
   private readonly closed: Promise<void>;
+  /** Bytes this upload may still use of the sandbox's disk; measured at the first chunk. */
+  private room: number | undefined;
 
   constructor(private readonly files: SandboxFiles) {
     this.tmpPath = path.join(files.tmpDir, `upload-${randomBytes(8).toString("hex")}`);
@@ -54,10 +59,23 @@ export class UploadTarget implements PartSink {
       this.stream.once("close", resolve);
       this.stream.once("error", reject);
     });
+    // discard() may destroy the stream under a pending write; only end() cares how it closed.
+    this.closed.catch(() => {});
   }
 
   write(chunk: Buffer): void | Promise<void> {
+    if (this.room === undefined) {
+      return diskUsage(this.files.homeDir).then((used) => {
+        this.room = this.files.diskBytes - used;
+        return this.write(chunk);
+      });
+    }
     this.bytes += chunk.length;
+    // Checked while streaming, so an oversized upload never fills the host's disk through tmp/ either.
+    if (this.bytes > this.room) {
+      const gib = (this.files.diskBytes / 1024 ** 3).toFixed(2).replace(/\.?0+$/, "");
+      throw new ApiError(400, `not enough space: the upload does not fit in the sandbox's ${gib} GiB disk`);
+    }
     if (this.stream.write(chunk)) return;
     return new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);

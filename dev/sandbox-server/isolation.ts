@@ -9,6 +9,8 @@ export interface SandboxLimits {
    * the create request's `memory` GiB, which Daytona defaults to 1.
    */
   sandboxMemoryBytes: number | undefined;
+  /** The sandbox's disk (its home directory) for uploads; undefined takes the create request's `disk` GiB (3). */
+  sandboxDiskBytes: number | undefined;
   /**
    * RLIMIT_AS per process, only where no memory cgroup is available. Python threads reserve 8 MiB of stack each, so
    * keep headroom above the data you load.
@@ -22,7 +24,7 @@ export interface SandboxLimits {
   fileSizeBytes: number;
   /** RLIMIT_NOFILE. */
   openFiles: number;
-  /** Size of the private tmpfs at /tmp (and of /dev/shm). */
+  /** Size of the private tmpfs at /tmp (and of /dev/shm), at most a quarter of the sandbox's memory each. */
   tmpBytes: number;
   /** `process/execute` timeout when the request gives none, seconds. */
   execTimeoutSec: number;
@@ -33,6 +35,7 @@ export interface SandboxLimits {
 /** Defaults: roomy for a Python REPL holding a 100 MB context with 64 threads, small enough to protect the host. */
 export const DEFAULT_LIMITS: SandboxLimits = {
   sandboxMemoryBytes: undefined,
+  sandboxDiskBytes: undefined,
   memoryBytes: 2 * 1024 ** 3,
   processes: 512, // threads count too: a REPL with 64 worker threads plus its HTTP threads needs ~150
   cpuSeconds: 3600,

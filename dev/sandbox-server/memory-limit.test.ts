@@ -127,3 +127,31 @@ it.runIf(process.getuid?.() === 0)("removes its cgroups when the server stops", 
   expect(existsSync(group)).toBe(false);
   expect(existsSync(path.dirname(group))).toBe(false);
 });
+
+it.runIf(process.getuid?.() === 0)("bounds tmpfs within the memory and uploads by the sandbox's disk", async () => {
+  const small = await startSandboxServer({
+    apiKey: API_KEY,
+    root: path.join(root, "disk"),
+    limits: { sandboxMemoryBytes: LIMIT, sandboxDiskBytes: 4 * MIB },
+  });
+  try {
+    const client = new Daytona({ apiKey: API_KEY, apiUrl: small.apiUrl, useDeprecatedPolling: true });
+    const sandbox = await client.create({});
+    // A quarter of 256 MiB: filling /dev/shm is ENOSPC, not an OOM kill of whatever else runs.
+    const fill = await sandbox.process.executeCommand(
+      "dd if=/dev/zero of=/dev/shm/fill bs=1M count=100 2>&1; df -m /dev/shm /tmp",
+    );
+    expect(fill.result).toContain("No space left on device");
+    expect(fill.result).not.toContain("out of memory");
+    expect(fill.result).toMatch(/tmpfs\s+64\s/);
+    await sandbox.fs.uploadFile(Buffer.alloc(2 * MIB), "/home/daytona/a.bin");
+    await sandbox.process.executeCommand("head -c 1500000 /dev/zero > b.bin");
+    await expect(sandbox.fs.uploadFile(Buffer.alloc(1 * MIB), "/home/daytona/c.bin")).rejects.toThrow(
+      /not enough space/,
+    );
+    await sandbox.fs.uploadFile(Buffer.alloc(100 * 1024), "/home/daytona/d.bin");
+    await sandbox.delete();
+  } finally {
+    await small.stop();
+  }
+});

@@ -110,7 +110,12 @@ export class SandboxStore {
     return {
       meta,
       dir,
-      files: { homeDir: path.join(dir, "home"), tmpDir: path.join(dir, "tmp"), owner },
+      files: {
+        homeDir: path.join(dir, "home"),
+        tmpDir: path.join(dir, "tmp"),
+        owner,
+        diskBytes: this.opts.limits.sandboxDiskBytes ?? meta.disk * GIB,
+      },
       portsDir: path.join(dir, "ports"),
       proc: undefined,
       cgroup: undefined,
@@ -191,7 +196,9 @@ export class SandboxStore {
         supervisorPath: path.join(sb.dir, "etc", "supervisor.py"),
         python: opts.python,
         env: sb.meta.env,
-        limits: opts.limits,
+        // Each tmpfs at most a quarter of the memory: its pages count against the cgroup, and a full /dev/shm must
+        // end in ENOSPC, not in the OOM killer ending the processes that did not fill it.
+        limits: { ...opts.limits, tmpBytes: Math.min(opts.limits.tmpBytes, Math.floor(memory / 4)) },
         disableUserns: opts.disableUserns,
         isolation: opts.isolation,
         owner: sb.files.owner,
