@@ -10,15 +10,17 @@ const READY_TIMEOUT_MS = 15_000;
 
 /**
  * Runs as root before the sandbox's first process: joins the memory cgroup (argv[1] is its `cgroup.procs`), drops to
- * the sandbox's uid/gid (argv[2], argv[3]; -1 keeps root) and execs the rest. Node cannot run code between fork and
- * exec, and moving a process in later would leave the children it already forked outside the limit.
+ * the sandbox's uid/gid (argv[2], argv[3]; -1 keeps root) and execs argv[5:] with the environment in argv[4] (JSON).
+ * It starts with an empty environment itself, so nothing the sandbox's env says (LD_PRELOAD, …) applies while it is
+ * root. Node cannot run code between fork and exec, and moving a process in later would leave the children it had
+ * already forked outside the limit.
  */
 const JOIN_CGROUP = [
-  "import os, sys",
+  "import json, os, sys",
   "with open(sys.argv[1], 'w') as f: f.write(str(os.getpid()))",
   "uid, gid = int(sys.argv[2]), int(sys.argv[3])",
   "if uid >= 0: os.setgroups([]); os.setgid(gid); os.setuid(uid)",
-  "os.execvp(sys.argv[4], sys.argv[4:])",
+  "os.execvpe(sys.argv[5], sys.argv[5:], json.loads(sys.argv[4]))",
 ].join("\n");
 
 /** One `process/execute` request as the supervisor takes it. */
@@ -58,12 +60,12 @@ export interface LaunchSpec extends BwrapSpec {
   cgroup?: SandboxCgroup;
 }
 
-/** `command args` as spawn options: started through {@link JOIN_CGROUP} when there is a cgroup to join. */
-function entry(spec: LaunchSpec, command: string, args: string[]) {
-  if (!spec.cgroup) return { command, args, owner: spec.owner };
+/** How to spawn `command args` with `env`: through {@link JOIN_CGROUP} when there is a cgroup to join. */
+function entry(spec: LaunchSpec, command: string, args: string[], env: Record<string, string>) {
+  if (!spec.cgroup) return { command, args, env, owner: spec.owner };
   const { uid, gid } = spec.owner ?? { uid: -1, gid: -1 };
-  const join = ["-I", "-S", "-c", JOIN_CGROUP, spec.cgroup.procsFile, String(uid), String(gid)];
-  return { command: spec.python.executable, args: [...join, command, ...args], owner: undefined };
+  const join = ["-I", "-S", "-c", JOIN_CGROUP, spec.cgroup.procsFile, String(uid), String(gid), JSON.stringify(env)];
+  return { command: spec.python.executable, args: [...join, command, ...args], env: {}, owner: undefined };
 }
 
 /**
@@ -97,19 +99,15 @@ export class SandboxProcess {
     };
     let child: ChildProcess;
     if (spec.isolation === "bwrap") {
-      const run = entry(spec, "bwrap", bwrapArgs(spec, { limits: rl }));
-      child = spawn(run.command, run.args, {
-        stdio: ["pipe", "pipe", "pipe", "pipe"],
-        env: { PATH: "/usr/bin:/bin" },
-        ...run.owner,
-      });
+      const run = entry(spec, "bwrap", bwrapArgs(spec, { limits: rl }), { PATH: "/usr/bin:/bin" });
+      child = spawn(run.command, run.args, { stdio: ["pipe", "pipe", "pipe", "pipe"], env: run.env, ...run.owner });
     } else {
       const env = sandboxEnv(spec.id, spec.env, python, spec.homeDir, spec.portsDir);
       const config = JSON.stringify({ limits: rl, homeAlias: spec.homeDir });
-      const run = entry(spec, python.executable, ["-I", "-S", spec.supervisorPath, config]);
+      const run = entry(spec, python.executable, ["-I", "-S", spec.supervisorPath, config], env);
       child = spawn(run.command, run.args, {
         stdio: ["pipe", "pipe", "pipe", "ignore"],
-        env,
+        env: run.env,
         cwd: spec.homeDir,
         detached: true,
         ...run.owner,
