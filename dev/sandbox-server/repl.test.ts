@@ -346,7 +346,7 @@ describe("repl_server.py under abuse", () => {
     try {
       // Bounded: if the OOM killer ends the REPL first, forked copies may hold the connection open.
       const bomb = repl
-        .call("/exec", { code: "import os\nwhile True:\n    os.fork()", timeoutMs: 10_000 }, "POST", 15_000)
+        .call("/exec", { code: "import os\nwhile True:\n    os.fork()", timeoutMs: 5_000 }, "POST", 8_000)
         .catch(() => undefined);
       await new Promise((r) => setTimeout(r, 200));
       const host = spawnSync("/bin/sh", ["-c", "echo host-ok"], { encoding: "utf8", timeout: 5000 });
@@ -357,8 +357,8 @@ describe("repl_server.py under abuse", () => {
         if (done.status === "done") expect(done.error?.type).toBe("BlockingIOError"); // RLIMIT_NPROC inside
       }
       let alive = false;
-      for (let i = 0; i < 10 && !alive; i++) {
-        const r = await repl.call("/exec", { code: "print('alive')" }, "POST", 1500).catch(() => undefined);
+      for (let i = 0; i < 5 && !alive; i++) {
+        const r = await repl.call("/exec", { code: "print('alive')" }, "POST", 1000).catch(() => undefined);
         const done = r?.status === 200 ? ExecReply.parse(r.body) : undefined;
         alive = done?.status === "done" && done.stdout === "alive\n";
         if (!alive) await new Promise((res) => setTimeout(res, 100));
