@@ -36,8 +36,11 @@ export function homeSegments(sandboxPath: string | null | undefined): string[] {
   return abs.slice(SANDBOX_HOME.length + 1).split("/");
 }
 
-/** Errors of a no-follow walk that mean the sandbox shaped the path (a link, a file where a directory goes). */
-const REFUSED_PATH = new Set(["ELOOP", "ENOTDIR", "EISDIR", "ENOTEMPTY", "EEXIST", "ENOENT"]);
+/**
+ * Errors of the walk and rename that mean the sandbox shaped the path: a link (ELOOP), a file where a directory goes
+ * or the reverse, a directory removed while the server walked it.
+ */
+const REFUSED_PATH = new Set(["ELOOP", "ENOTDIR", "EISDIR", "ENOENT"]);
 
 /**
  * A file being written: bytes go to a scratch file, and {@link commit} moves it into place (rename does not follow a

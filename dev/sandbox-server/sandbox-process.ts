@@ -71,7 +71,8 @@ function entry(spec: LaunchSpec, command: string, args: string[], env: Record<st
 /**
  * A running sandbox: its supervisor process (inside bubblewrap, or plain) and the line-delimited JSON channel to it.
  * Killing it ends every process of the sandbox: under bubblewrap by killing the pid namespace's init, otherwise by
- * killing every process that carries the sandbox's `DAYTONA_SANDBOX_ID`.
+ * killing every process that carries the sandbox's `DAYTONA_SANDBOX_ID` (and the store's removal of the sandbox's
+ * cgroup kills whatever is still in it).
  */
 export class SandboxProcess {
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();

@@ -219,10 +219,11 @@ export class SandboxStore {
       if (sb.proc !== proc) return;
       sb.proc = undefined;
       sb.stoppedAt = Date.now();
+      const cgroup = sb.cgroup;
       const before = sb.meta.oomKills ?? 0;
       const killed = this.oomKills(sb) - before;
       void this.dropCgroup(sb);
-      void this.setState(sb, "error", killed ? `${why}; ${oomMessage(killed, sb.cgroup)}` : why);
+      void this.setState(sb, "error", killed ? `${why}; ${oomMessage(killed, cgroup)}` : why);
     });
   }
 
