@@ -318,6 +318,12 @@ export class SessionDO extends DurableObject<Env> {
     let finished: () => void = () => {};
     const running: RunningTurn = { turnId: null, controller, done: new Promise((resolve) => (finished = resolve)) };
     this.#turn = running;
+    let released = false;
+    const releaseSlot = async (): Promise<void> => {
+      if (!running.turnId || released) return;
+      released = true;
+      await releaseRun(this.env, attachment.tenantId, running.turnId);
+    };
     try {
       // Spending needs a credential that holds now, not only when the socket opened.
       if (!(await this.#checkAccess(ws))) return;
@@ -367,12 +373,15 @@ export class SessionDO extends DurableObject<Env> {
           depth: 0,
         }),
       );
+      // The slot goes back before the end is announced: a client that sends its next message at once is admitted.
+      await releaseSlot();
       emit(terminalFrame(end, accepted.runId));
       this.#state.activeTurn = null;
     } finally {
-      if (running.turnId) await releaseRun(this.env, attachment.tenantId, running.turnId);
+      // Synchronous up to here, so no message can slip in between the end frame and the object being free again.
       this.#turn = null;
       finished();
+      void releaseSlot();
     }
   }
 

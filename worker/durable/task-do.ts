@@ -193,6 +193,8 @@ export class TaskDO extends DurableObject<Env> {
 
   /** Records the ending once: run rows, the task row, the final event, and the outbound deliveries it triggers. */
   async #finish(hosted: Hosted, end: TaskEnd): Promise<void> {
+    // The slot goes back before the end is recorded: a client that starts its next task on seeing it is admitted.
+    await releaseRun(this.env, hosted.tenantId, hosted.type === "task" ? hosted.taskId : hosted.runId);
     const handle = openDb(this.env);
     try {
       const error = end.status === "failed" ? end.error : { code: end.status, message: `The run was ${end.status}` };
@@ -225,7 +227,6 @@ export class TaskDO extends DurableObject<Env> {
       }
       this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
-      await releaseRun(this.env, hosted.tenantId, hosted.type === "task" ? hosted.taskId : hosted.runId);
       await handle.close();
       for (const writer of this.#streams) void writer.close().catch(() => {});
       this.#streams.clear();
