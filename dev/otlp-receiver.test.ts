@@ -11,8 +11,6 @@ import type { SpanRecord } from "../worker/trace/span";
 import { spanBuilder } from "../worker/trace/span-builder";
 import { type OtlpReceiver, type ReceivedRequest, type ReceivedSpan, startOtlpReceiver } from "./otlp-receiver";
 
-const ROOT = "0190c2b6-8f7a-7cc1-9d0e-3c1f2a4b5c6d";
-
 let receiver: OtlpReceiver;
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
