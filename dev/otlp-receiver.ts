@@ -1,23 +1,25 @@
 /**
- * A local OTLP/HTTP JSON trace receiver for tests and for looking at spans by hand: it accepts
- * `POST /v1/traces` (`ExportTraceServiceRequest` as JSON) and keeps every span, flattened.
+ * A local OTLP/HTTP trace receiver for tests and for looking at spans by hand. It is as strict as a collector:
+ * `POST /v1/traces` takes `application/json` (checked against the OTLP/JSON mapping) or `application/x-protobuf`
+ * (decoded with the official definitions, see `./otlp-decode.ts`), and refuses a malformed request whole with 400.
  *
  * - `GET /__admin/spans?traceId=<hex>`: the spans received (of one trace), oldest first, attributes as a plain object.
- * - `GET /__admin/requests`: the headers of each export request, to check `OTEL_EXPORTER_OTLP_HEADERS`.
+ * - `GET /__admin/requests`: the headers of each export request (to check `OTEL_EXPORTER_OTLP_HEADERS`), its
+ *   content type, and the status it was answered with.
  */
 import { createServer, type IncomingMessage } from "node:http";
+import { type DecodedSpan, decodeJsonRequest, decodeProtoRequest, OtlpDecodeError } from "./otlp-decode";
 
-/** One received span with its attributes flattened (`{stringValue}` → string, `{intValue}` → number, …). */
-export interface ReceivedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  name: string;
-  kind: number;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: Record<string, string | number | boolean>;
-  status: { code?: number; message?: string };
+/** One received span; see {@link DecodedSpan}. */
+export type ReceivedSpan = DecodedSpan;
+
+/** One export request as the receiver saw it. */
+export interface ReceivedRequest {
+  headers: Record<string, string>;
+  contentType: string;
+  status: number;
+  spans: number;
+  error?: string;
 }
 
 /** A running receiver. */
@@ -27,39 +29,16 @@ export interface OtlpReceiver {
   stop(): Promise<void>;
 }
 
-interface OtlpValue {
-  stringValue?: string;
-  intValue?: string | number;
-  doubleValue?: number;
-  boolValue?: boolean;
-}
-
-interface OtlpSpan extends Omit<ReceivedSpan, "attributes" | "parentSpanId"> {
-  parentSpanId?: string;
-  attributes?: Array<{ key: string; value: OtlpValue }>;
-}
-
-interface OtlpRequest {
-  resourceSpans?: Array<{ scopeSpans?: Array<{ spans?: OtlpSpan[] }> }>;
-}
-
-function flatten(value: OtlpValue): string | number | boolean {
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.intValue !== undefined) return Number(value.intValue);
-  if (value.doubleValue !== undefined) return value.doubleValue;
-  return value.boolValue ?? "";
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }
 
 /** Starts a receiver on a free loopback port. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
-  const requests: Array<{ headers: Record<string, string>; spans: number }> = [];
+  const requests: ReceivedRequest[] = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://receiver");
     const body = await readBody(req);
@@ -73,31 +52,25 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     }
     if (url.pathname === "/__admin/requests") return reply(200, { requests });
     if (url.pathname !== "/v1/traces" || req.method !== "POST") return reply(404, { error: "not found" });
-    if (!req.headers["content-type"]?.startsWith("application/json")) return reply(415, { error: "JSON only" });
-    let parsed: OtlpRequest;
-    try {
-      parsed = JSON.parse(body) as OtlpRequest;
-    } catch {
-      return reply(400, { error: "invalid JSON" });
-    }
-    let count = 0;
-    for (const resource of parsed.resourceSpans ?? []) {
-      for (const scope of resource.scopeSpans ?? []) {
-        for (const span of scope.spans ?? []) {
-          count += 1;
-          spans.push({
-            ...span,
-            parentSpanId: span.parentSpanId || null,
-            attributes: Object.fromEntries((span.attributes ?? []).map((a) => [a.key, flatten(a.value)])),
-          });
-        }
-      }
-    }
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers[k] = v;
-    requests.push({ headers, spans: count });
-    // An empty ExportTraceServiceResponse: everything was accepted.
-    reply(200, {});
+    const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+    const answer = (status: number, count: number, error?: string) => {
+      requests.push({ headers, contentType, status, spans: count, ...(error ? { error } : {}) });
+      // An empty ExportTraceServiceResponse means everything was accepted; a refusal carries a Status-like body.
+      reply(status, error ? { code: 3, message: error } : {});
+    };
+    let decoded: { spans: DecodedSpan[] };
+    try {
+      if (contentType === "application/json") decoded = decodeJsonRequest(body.toString("utf8"));
+      else if (contentType === "application/x-protobuf") decoded = decodeProtoRequest(new Uint8Array(body));
+      else return answer(415, 0, `unsupported content type ${contentType || "(none)"}`);
+    } catch (err) {
+      if (err instanceof OtlpDecodeError) return answer(400, 0, err.message);
+      throw err;
+    }
+    spans.push(...decoded.spans);
+    answer(200, decoded.spans.length);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();

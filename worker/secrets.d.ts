@@ -35,6 +35,8 @@ interface FleetSecrets {
   OTEL_EXPORTER_OTLP_ENDPOINT?: string;
   /** Headers of every OTLP export request, in the standard `k=v,k2=v2` form with percent-encoded values. */
   OTEL_EXPORTER_OTLP_HEADERS?: string;
+  /** Wire encoding of the OTLP export: `http/json` (default) or `http/protobuf` (Phoenix, older MLflow). */
+  OTEL_EXPORTER_OTLP_PROTOCOL?: string;
 }
 
 interface Env extends FleetSecrets {}

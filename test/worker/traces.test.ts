@@ -92,25 +92,33 @@ describe("run traces", () => {
     );
     const children = runSpans.filter((s) => s.attributes["fleet.run.depth"] === 1);
     expect(children).toHaveLength(2);
+    // A child run hangs under the code block whose rlm_query started it, inside the parent's iteration.
     for (const child of children) {
       const parent = byId.get(child.parentSpanId ?? "");
-      expect(parent?.name).toBe("rlm.iteration");
+      expect(parent?.name).toBe("sandbox.exec");
       expect(parent?.attributes["fleet.run.id"]).toBe(runId);
+      expect(byId.get(parent?.parentSpanId ?? "")?.name).toBe("rlm.iteration");
     }
     const llm = spans.filter((s) => s.attributes["gen_ai.operation.name"] === "chat");
     expect(llm.length).toBe(
       flatten(trace.root).reduce((n, r) => n + r.steps.filter((s) => s.kind === "llm_call").length, 0),
     );
+    // The scripted LLM listens on loopback: a host no convention names is its own provider name.
+    const llmHost = new URL(env.OPENAI_BASE_URL ?? "").hostname;
     for (const call of llm) {
       expect(call.kind).toBe(3);
       expect(call.attributes).toMatchObject({
-        "gen_ai.provider.name": "openai",
+        "gen_ai.provider.name": llmHost,
+        "server.address": llmHost,
+        "server.port": expect.any(Number),
         "gen_ai.request.model": "solver-depth2",
         "gen_ai.response.model": expect.any(String),
+        "gen_ai.response.finish_reasons": [expect.any(String)],
         "gen_ai.usage.input_tokens": expect.any(Number),
         "gen_ai.usage.output_tokens": expect.any(Number),
+        "gen_ai.usage.cost": expect.any(Number),
       });
-      expect(["rlm.iteration", "rlm.run"]).toContain(byId.get(call.parentSpanId ?? "")?.name);
+      expect(["rlm.iteration", "rlm.run", "sandbox.exec"]).toContain(byId.get(call.parentSpanId ?? "")?.name);
     }
     expect(spans.some((s) => s.name === "sandbox.exec")).toBe(true);
     const requests = await (await fetch(`${env.OTEL_EXPORTER_OTLP_ENDPOINT}/__admin/requests`)).json();
@@ -125,6 +133,32 @@ describe("run traces", () => {
     expect((await call("/v1/runs/not-a-uuid/trace", { key })).status).toBe(404);
     expect((await call(`/v1/runs/${runId}/trace`)).status).toBe(401);
   }, 120_000);
+
+  it("exports a failed provider call as an error span with error.type, under a failed run", async () => {
+    const { apiKey } = await newTenant(handle, "otel-fail");
+    const scriptId = `otel-fail-${crypto.randomUUID()}`;
+    await script(scriptId, [{ error: { status: 401, message: "bad key" } }]);
+    const runId = await startRun(apiKey.secret, {
+      query: "q",
+      context: "c",
+      models: { planner: `scripted:${scriptId}` },
+    });
+    const spans = await spansOf(runId, "rlm.run");
+    const [run] = spans.filter((s) => s.name === "rlm.run");
+    expect(run?.status.code).toBe(2);
+    expect(run?.attributes["error.type"]).toBe("llm_auth_failed");
+    const [chat] = spans.filter((s) => s.attributes["gen_ai.operation.name"] === "chat");
+    expect(chat?.status.code).toBe(2);
+    expect(chat?.attributes).toMatchObject({ "error.type": "llm_auth_failed", "fleet.llm.purpose": "root" });
+    expect(chat?.attributes["gen_ai.usage.input_tokens"]).toBeUndefined();
+    // Its parent (the iteration the run ended inside) is exported too.
+    expect(spans.find((s) => s.spanId === chat?.parentSpanId)?.name).toBe("rlm.iteration");
+    const trace = await expectJson<{ root: TraceNode }>(
+      await call(`/v1/runs/${runId}/trace`, { key: apiKey.secret }),
+      200,
+    );
+    expect(trace.root.steps.map((s) => s.kind)).toEqual(["llm_call"]);
+  }, 60_000);
 
   it("traces an agent task: agent → tool call → delegated run → iteration", async () => {
     const { apiKey } = await newTenant(handle, "otel-agent");

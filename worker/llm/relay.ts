@@ -127,7 +127,7 @@ export function relayNamespace(namespace: { newUniqueId(): DurableObjectId; get(
  * (self-hosted workerd has no connection limit to work around).
  */
 export function appGateway(env: Env, config: LlmGatewayConfig): LlmGateway {
-  const direct = createLlmGateway(config);
+  const direct = { ...createLlmGateway(config), baseUrl: config.baseUrl };
   if (env.LLM_RELAY === "off" || !env.LLM_RELAYS) return direct;
   const { fetch: _fetch, random: _random, ...plain } = config;
   return relayedGateway(direct, plain, relayNamespace(env.LLM_RELAYS));

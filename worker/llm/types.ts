@@ -92,4 +92,6 @@ export interface LlmGateway {
   estimateCostUsd(role: LlmRole, promptTokens: number, completionTokens: number): number;
   /** The model a role uses unless a request overrides it. */
   modelFor(role: LlmRole): string;
+  /** The API root calls go to ({@link LlmGatewayConfig.baseUrl}), for traces; set by `appGateway`. */
+  readonly baseUrl?: string;
 }

@@ -7,7 +7,16 @@
 import { isAppError } from "../errors";
 import { addUsage, emptyUsage, type Meter, meteredComplete, settled } from "./metered-llm";
 import { extractReplBlocks, findFinal, unwrapForcedAnswer } from "./parse";
-import type { BudgetPort, ChatMessage, LlmPort, ReplPort, RunOutcome, RunRecorder, SandboxPort } from "./ports";
+import type {
+  BudgetPort,
+  ChatMessage,
+  ExecPosition,
+  LlmPort,
+  ReplPort,
+  RunOutcome,
+  RunRecorder,
+  SandboxPort,
+} from "./ports";
 import {
   contextMetadata,
   FORCED_ANSWER_PROMPT,
@@ -53,6 +62,8 @@ export interface RlmRun {
   depth: number;
   query: string;
   context: RlmContext;
+  /** The parent's code block that asked for this run, for its trace (`StartedRun.parentExec`). */
+  parentExec?: ExecPosition;
 }
 
 export interface RlmPorts {
@@ -76,6 +87,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     runId: run.runId,
     usage,
     settling: new Set(),
+    exec: null,
   };
   const { signal } = ports;
   ports.recorder.started(run);
@@ -95,7 +107,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     sandbox = await ports.sandboxes.open({ run: run.runId, depth: run.depth });
     const { repl } = sandbox;
     const info = await loadContext(repl, run.context);
-    const spawnChild = childSpawner(run, ports, usage);
+    const spawnChild = childSpawner(run, ports, usage, () => meter.exec ?? undefined);
     const onCallback = subCallHandler(meter, { ...settings, depth: run.depth }, spawnChild, signal);
     const history: ChatMessage[] = [
       {
@@ -125,16 +137,29 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
 
       let final: string | null = null;
       const blocks = extractReplBlocks(response);
-      const outputs: Array<{ code: string; output: string; outputChars: number; error: string | null; ms: number }> =
-        [];
-      for (const code of blocks) {
+      const outputs: Array<{
+        code: string;
+        output: string;
+        outputChars: number;
+        error: string | null;
+        ms: number;
+        startMs: number;
+        wallMs: number;
+      }> = [];
+      for (const [block, code] of blocks.entries()) {
         const execStarted = Date.now();
-        const done = await repl.exec(code, {
-          timeoutMs: settings.execTimeoutMs,
-          maxOutputChars: OUTPUT_CAP_CHARS,
-          onCallback,
-          signal,
-        });
+        // Host calls made while this block runs are recorded as its own, so a trace nests them under it.
+        meter.exec = { turn, block };
+        const done = await repl
+          .exec(code, {
+            timeoutMs: settings.execTimeoutMs,
+            maxOutputChars: OUTPUT_CAP_CHARS,
+            onCallback,
+            signal,
+          })
+          .finally(() => {
+            meter.exec = null;
+          });
         execWallMs += Date.now() - execStarted;
         const formatted = formatExecution(done);
         history.push({ role: "user", content: formatted });
@@ -144,6 +169,9 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           outputChars: done.stdoutChars + done.stderrChars,
           error: done.error ? `${done.error.type}: ${done.error.message}` : null,
           ms: done.durationMs,
+          // Where the block ran within the turn, as the Worker saw it, so its span can enclose its host calls.
+          startMs: execStarted - turnStarted,
+          wallMs: Date.now() - execStarted,
         });
         if (signal?.aborted) return end(cancelled());
         if (done.final !== null) {
@@ -244,7 +272,12 @@ async function loadContext(repl: ReplPort, context: RlmContext) {
 }
 
 /** `rlm_query`: a child run at depth+1 with its own sandbox and a lease of the parent's budget. */
-function childSpawner(parent: RlmRun, ports: RlmPorts, parentUsage: RunOutcome["usage"]) {
+function childSpawner(
+  parent: RlmRun,
+  ports: RlmPorts,
+  parentUsage: RunOutcome["usage"],
+  parentExec: () => ExecPosition | undefined,
+) {
   return async (prompt: string, context: unknown, signal?: AbortSignal): Promise<string> => {
     const runId = crypto.randomUUID();
     const lease = await ports.budget.lease(runId, parent.depth + 1);
@@ -255,6 +288,7 @@ function childSpawner(parent: RlmRun, ports: RlmPorts, parentUsage: RunOutcome["
           runId,
           rootRunId: parent.rootRunId,
           parentRunId: parent.runId,
+          parentExec: parentExec(),
           depth: parent.depth + 1,
           query: prompt,
           context: typeof context === "string" ? { kind: "text", text: context } : { kind: "json", value: context },

@@ -2,7 +2,8 @@
  * Every LLM call of a run goes through here: reserve budget, call, settle with the actual usage (or release when the
  * call never happened), count usage, record the step. A refusal is data, not an exception.
  */
-import type { BudgetPort, ChatMessage, LlmPort, LlmReply, RunRecorder, RunUsage } from "./ports";
+import { isAppError } from "../errors";
+import type { BudgetPort, ChatMessage, ExecPosition, LlmPort, LlmReply, RunRecorder, RunUsage } from "./ports";
 
 /** Completion tokens reserved ahead of a call whose length is unknown. */
 const EXPECTED_COMPLETION_TOKENS = 2_000;
@@ -17,6 +18,20 @@ export interface Meter {
   usage: RunUsage;
   /** Settlements in flight; see {@link settleLater}. */
   settling: Set<Promise<void>>;
+  /** The code block now executing, whose host calls these are; null between blocks. */
+  exec?: ExecPosition | null;
+}
+
+/**
+ * What a failed LLM call's step and span record: a stable code (the gateway's error code, `cancelled` for an abort,
+ * else the error's class) and its message. Gateway messages are public by design and carry no prompt text.
+ */
+export function llmFailure(err: unknown): { code: string; message: string } {
+  if (isAppError(err)) return { code: err.code, message: err.message };
+  if (err instanceof Error && err.name === "AbortError")
+    return { code: "cancelled", message: "The call was cancelled" };
+  if (err instanceof Error) return { code: err.name || "Error", message: err.message };
+  return { code: "internal", message: String(err) };
 }
 
 /**
@@ -68,7 +83,10 @@ export function callEstimate(meter: Meter, role: "planner" | "delegate", message
   };
 }
 
-/** Makes a call whose budget the caller already reserved; counts its usage and records the step. */
+/**
+ * Makes a call whose budget the caller already reserved; counts its usage and records the step. A failed call is
+ * recorded too (with its error and how long it took), then rethrown.
+ */
 export async function recordedComplete(
   meter: Meter,
   role: "planner" | "delegate",
@@ -81,25 +99,38 @@ export async function recordedComplete(
     batch?: { id: string; index: number; size: number };
   },
 ): Promise<LlmReply> {
-  const reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
+  const data = {
+    role,
+    purpose: options.purpose,
+    requestModel: options.model ?? meter.llm.modelFor?.(role),
+    ...(meter.exec ? { exec: { ...meter.exec } } : {}),
+    ...(options.batch
+      ? { batchId: options.batch.id, batchIndex: options.batch.index, batchSize: options.batch.size }
+      : {}),
+  };
+  const started = Date.now();
+  let reply: LlmReply;
+  try {
+    reply = await meter.llm.complete({ role, messages, model: options.model, signal: options.signal });
+  } catch (err) {
+    meter.recorder.step(meter.runId, {
+      kind: "llm_call",
+      data: { ...data, error: llmFailure(err) },
+      latencyMs: Date.now() - started,
+      endpoint: meter.llm.baseUrl,
+    });
+    throw err;
+  }
   const { usage } = reply;
   addUsage(meter.usage, { llmCalls: 1, ...usage, costUsd: reply.costUsd });
   meter.recorder.step(meter.runId, {
     kind: "llm_call",
-    data: {
-      role,
-      purpose: options.purpose,
-      requestModel: options.model ?? meter.llm.modelFor?.(role),
-      model: reply.model,
-      cachedTokens: usage.cachedTokens,
-      ...(options.batch
-        ? { batchId: options.batch.id, batchIndex: options.batch.index, batchSize: options.batch.size }
-        : {}),
-    },
+    data: { ...data, model: reply.model, cachedTokens: usage.cachedTokens, finishReason: reply.finishReason },
     promptTokens: usage.promptTokens,
     completionTokens: usage.completionTokens,
     costUsd: reply.costUsd,
     latencyMs: reply.latencyMs,
+    endpoint: meter.llm.baseUrl,
   });
   return reply;
 }

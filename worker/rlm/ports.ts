@@ -22,6 +22,8 @@ export interface LlmReply {
   usage: LlmUsage;
   costUsd: number;
   latencyMs: number;
+  /** Why the model stopped (`stop`, `length`, …), when the provider said. */
+  finishReason?: string;
 }
 
 export interface LlmPort {
@@ -33,6 +35,8 @@ export interface LlmPort {
   }): Promise<LlmReply>;
   /** The model a role's calls ask for when they name none, so traces can tell it from the model that answered. */
   modelFor?(role: "planner" | "delegate"): string;
+  /** The API root calls go to, so traces can name the provider and server; absent when unknown. */
+  readonly baseUrl?: string;
   /** A conservative cost for a call of this size, so a USD limit can be reserved before the call. */
   estimateCostUsd(role: "planner" | "delegate", promptTokens: number, completionTokens: number): number;
 }
@@ -73,9 +77,26 @@ export interface SandboxPort {
   open(labels: { run: string; depth: number }): Promise<{ repl: ReplPort; dispose(): Promise<void> }>;
 }
 
+/** Which code block of a run's iteration is executing: `turn` is the iteration, `block` the block within it. */
+export interface ExecPosition {
+  turn: number;
+  block: number;
+}
+
+/** A run as its recorder learns of it. */
+export interface StartedRun {
+  runId: string;
+  parentRunId: string | null;
+  rootRunId: string;
+  depth: number;
+  query: string;
+  /** The parent's code block whose `rlm_query` started this run, so a trace can nest it there. */
+  parentExec?: ExecPosition;
+}
+
 /** Where the trajectory goes: persisted runs and steps, and live events for the UI. */
 export interface RunRecorder {
-  started(run: { runId: string; parentRunId: string | null; rootRunId: string; depth: number; query: string }): void;
+  started(run: StartedRun): void;
   step(runId: string, step: RecordedStep): void;
   ended(runId: string, outcome: RunOutcome): void;
   /** Resolves once everything recorded so far is stored. */
@@ -89,6 +110,8 @@ export interface RecordedStep {
   completionTokens?: number;
   costUsd?: number;
   latencyMs?: number;
+  /** An LLM call's API root, for traces only: observers see it, the database does not store it. */
+  endpoint?: string;
 }
 
 export interface RunUsage {

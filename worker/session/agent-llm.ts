@@ -6,7 +6,7 @@ import { estimateMessageTokens } from "../agent/context-window";
 import type { Emit } from "../agent/tool";
 import { AppError } from "../errors";
 import type { LlmCompletion, LlmGateway, LlmRequest } from "../llm";
-import { addUsage } from "../rlm/metered-llm";
+import { addUsage, llmFailure } from "../rlm/metered-llm";
 import type { BudgetPort, RunRecorder, RunUsage } from "../rlm/ports";
 
 /** Completion tokens reserved per agent call: a long answer fits; the actual count replaces it at settlement. */
@@ -37,11 +37,18 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
         // A cancelled turn also lands here; its loop sees the aborted signal and reports a cancellation instead.
         throw new AppError("budget_exhausted", `The turn's budget is spent: ${reservation.message}`);
       }
+      const requestModel = request.model ?? deps.gateway.modelFor(request.role);
+      const started = Date.now();
       let reply: LlmCompletion;
       try {
         reply = await deps.gateway.complete(request);
       } catch (err) {
         await deps.budget.release(reservation.id).catch(() => {});
+        // A failed call is a step too, so the trace shows what the turn spent its time on and why it stopped.
+        const data = { role: "planner", purpose: "agent", requestModel, error: llmFailure(err) };
+        const latencyMs = Date.now() - started;
+        deps.recorder.step(deps.runId, { kind: "llm_call", data, latencyMs, endpoint: deps.gateway.baseUrl });
+        deps.emit({ kind: "llm_call", runId: deps.runId, depth: 0, data: { ...data, latencyMs } });
         throw err;
       }
       const { usage } = reply;
@@ -53,7 +60,7 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
       const data = {
         role: "planner",
         purpose: "agent",
-        requestModel: request.model ?? deps.gateway.modelFor(request.role),
+        requestModel,
         model: reply.model,
         cachedTokens: usage.cachedTokens,
         finishReason: reply.finishReason,
@@ -64,7 +71,7 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
         costUsd: reply.costUsd,
         latencyMs: reply.latencyMs,
       };
-      deps.recorder.step(deps.runId, { kind: "llm_call", data, ...measures });
+      deps.recorder.step(deps.runId, { kind: "llm_call", data, ...measures, endpoint: deps.gateway.baseUrl });
       deps.emit({ kind: "llm_call", runId: deps.runId, depth: 0, data: { ...data, ...measures } });
       deps.afterCall?.();
       return reply;

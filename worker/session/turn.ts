@@ -145,7 +145,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     turnId,
     observer: composeObservers(
       traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
-      otelObserver(env, { tenantId, agentRunId: runId }),
+      otelObserver(env, { tenantId, agentRunId: runId, conversationId: sessionId }),
     ),
   });
   const onAbort = () => void budgetStub.cancel("the turn was cancelled").catch(() => {});

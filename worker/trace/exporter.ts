@@ -3,7 +3,7 @@
  * is full or a timer fires, and `flush` sends the rest, waiting a bounded time. A collector that is down, slow or
  * refusing costs a run nothing but one log line: failed batches are dropped, never retried into memory.
  */
-import { type OtlpResource, toOtlpRequest } from "./otlp";
+import { encodeOtlp, type OtlpProtocol, type OtlpResource } from "./otlp";
 import type { SpanRecord } from "./span";
 
 /** Spans per request: a 256-way fan-out's LLM spans fit in one, and the body stays far below collector limits. */
@@ -29,6 +29,8 @@ export interface OtlpExporterOptions {
   url: string;
   headers: Record<string, string>;
   resource: OtlpResource;
+  /** The wire encoding; `http/json` by default. */
+  protocol?: OtlpProtocol;
   fetch?: typeof fetch;
   /** Where the first failure is reported; `console.error` by default. */
   log?: (line: string) => void;
@@ -52,10 +54,11 @@ export function otlpExporter(options: OtlpExporterOptions): SpanExporter {
 
   const post = async (spans: SpanRecord[]): Promise<void> => {
     try {
+      const { contentType, body } = encodeOtlp(spans, options.resource, options.protocol ?? "http/json");
       const res = await doFetch(options.url, {
         method: "POST",
-        headers: { ...options.headers, "content-type": "application/json" },
-        body: JSON.stringify(toOtlpRequest(spans, options.resource)),
+        headers: { ...options.headers, "content-type": contentType },
+        body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
       // The body is read so the connection can be reused; its content (partial success) is not acted on.

@@ -5,11 +5,14 @@
  */
 import type { RunRecorder } from "../rlm/ports";
 import { otlpExporter } from "./exporter";
-import { parseOtlpHeaders, tracesUrl } from "./otlp";
-import { type SpanBuilderOptions, spanBuilder } from "./span-builder";
+import { otlpProtocol, parseOtlpHeaders, tracesUrl } from "./otlp";
+import { type SpanBuilder, type SpanBuilderOptions, spanBuilder } from "./span-builder";
 
 /** The settings the export reads. */
-export type OtelEnv = Pick<Env, "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_EXPORTER_OTLP_HEADERS">;
+export type OtelEnv = Pick<
+  Env,
+  "OTEL_EXPORTER_OTLP_ENDPOINT" | "OTEL_EXPORTER_OTLP_HEADERS" | "OTEL_EXPORTER_OTLP_PROTOCOL"
+>;
 
 const SERVICE_NAME = "fleet-rlm";
 
@@ -18,8 +21,13 @@ export interface OtelObserverOptions {
   tenantId: string;
   /** The agent run the tree hangs under, for chat turns and agent tasks (see {@link SpanBuilderOptions}). */
   agentRunId?: string;
+  /** The chat session of a turn (`gen_ai.conversation.id`). */
+  conversationId?: string;
   fetch?: typeof fetch;
 }
+
+/** What a tree still open at its host's final flush is closed with: the host stopped without reporting an ending. */
+const UNREPORTED_END = "the run's host stopped before the run reported its end";
 
 /**
  * An observer exporting one run tree's spans, or undefined when tracing is off.
@@ -33,10 +41,18 @@ export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partia
     console.error(JSON.stringify({ level: "warn", msg: "OTEL_EXPORTER_OTLP_ENDPOINT is not an http(s) URL" }));
     return undefined;
   }
+  const protocol = otlpProtocol(env.OTEL_EXPORTER_OTLP_PROTOCOL);
+  if (!protocol) {
+    console.error(
+      JSON.stringify({ level: "warn", msg: "OTEL_EXPORTER_OTLP_PROTOCOL must be http/json or http/protobuf" }),
+    );
+    return undefined;
+  }
   const exporter = otlpExporter({
     url,
     headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
     resource: { serviceName: SERVICE_NAME },
+    protocol,
     fetch: options.fetch,
   });
   let broken = false;
@@ -49,14 +65,23 @@ export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partia
       console.error(JSON.stringify({ level: "warn", msg: "trace building failed; export stopped", err: String(err) }));
     }
   };
-  let builder: Partial<RunRecorder> = {};
+  let builder: SpanBuilder | null = null;
   guard(() => {
-    builder = spanBuilder({ tenantId: options.tenantId, agentRunId: options.agentRunId, onSpan: exporter.add });
+    builder = spanBuilder({
+      tenantId: options.tenantId,
+      agentRunId: options.agentRunId,
+      conversationId: options.conversationId,
+      onSpan: exporter.add,
+    });
   });
   return {
-    started: (run) => guard(() => builder.started?.(run)),
-    step: (runId, step) => guard(() => builder.step?.(runId, step)),
-    ended: (runId, outcome) => guard(() => builder.ended?.(runId, outcome)),
-    flush: () => exporter.flush(),
+    started: (run) => guard(() => builder?.started?.(run)),
+    step: (runId, step) => guard(() => builder?.step?.(runId, step)),
+    ended: (runId, outcome) => guard(() => builder?.ended?.(runId, outcome)),
+    // Hosts flush once, after the tree's end: anything still open then would leave its children orphaned.
+    flush: () => {
+      guard(() => builder?.closeOpen(UNREPORTED_END));
+      return exporter.flush();
+    },
   };
 }

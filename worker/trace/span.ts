@@ -1,7 +1,5 @@
-/** The span model the trace builder produces and the OTLP encoder consumes: plain data, no SDK. */
-
-/** An attribute value; OTLP arrays and maps are not needed by anything we record. */
-export type AttributeValue = string | number | boolean;
+/** The span model the trace builder produces and the OTLP encoders consume: plain data, no SDK. */
+import type { SpanAttributes } from "./attributes";
 
 /** One finished span. Times are epoch milliseconds (the Worker's clock has no finer resolution). */
 export interface SpanRecord {
@@ -14,6 +12,6 @@ export interface SpanRecord {
   kind: "internal" | "client";
   startMs: number;
   endMs: number;
-  attributes: Record<string, AttributeValue | undefined>;
+  attributes: SpanAttributes;
   status: { code: "unset" | "ok" | "error"; message?: string };
 }

@@ -83,7 +83,7 @@ interface ModelRow extends Record<string, unknown> {
 
 /**
  * LLM calls per model since `from` (`YYYY-MM-DD`, inclusive), dearest first, from the calls recorded in run traces:
- * the model that answered, else the one asked for.
+ * the model that answered, else the one asked for. Failed calls (steps with an `error`) cost nothing and are not counted.
  */
 export async function usageByModel(db: Db, tenantId: string, from: string): Promise<ModelUsage[]> {
   const since = sql`(${from}::date)::timestamp at time zone 'UTC'`;
@@ -95,7 +95,7 @@ export async function usageByModel(db: Db, tenantId: string, from: string): Prom
       coalesce(sum((data->>'cachedTokens')::float8), 0)::float8 as cached_tokens,
       coalesce(sum(cost_usd), 0)::float8 as cost_usd
     from run_steps
-    where tenant_id = ${tenantId} and kind = 'llm_call' and created_at >= ${since}
+    where tenant_id = ${tenantId} and kind = 'llm_call' and data->'error' is null and created_at >= ${since}
     group by 1 order by cost_usd desc, llm_calls desc, model`);
   return result.rows.map((row) => ({
     model: row.model,
