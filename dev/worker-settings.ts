@@ -38,6 +38,8 @@ export const WORKER_SETTINGS: readonly WorkerSetting[] = [
   { name: "OTEL_EXPORTER_OTLP_ENDPOINT", secret: false, dev: "env" },
   // Export headers usually carry the collector's API token.
   { name: "OTEL_EXPORTER_OTLP_HEADERS", secret: true, dev: "env" },
+  { name: "OTEL_EXPORTER_OTLP_PROTOCOL", secret: false, dev: "env" },
+  { name: "OUTBOUND_DNS_RESOLVER", secret: false, dev: "env" },
 ];
 
 /** The `dev: "env"` settings set (non-empty) in `env`, by name. */
