@@ -100,7 +100,8 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
         throw new AppError("not_found", "Run not found", { details: { id } });
       const steps = await countSteps(c.var.db, tenantId, [id]);
       const iterations = steps.filter((s) => s.kind === "iteration").length;
-      const subCalls = steps.filter((s) => s.kind === "llm_call" && s.data.role === "delegate").length;
+      // Answered sub-calls: a failed one is a step too (with its error), but not a sub-call that returned anything.
+      const subCalls = steps.filter((s) => s.kind === "llm_call" && s.data.role === "delegate" && !s.data.error).length;
       const started = found.root.startedAt ?? found.root.createdAt;
       return c.json(
         {

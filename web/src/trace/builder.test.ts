@@ -121,6 +121,22 @@ describe("TraceBuilder", () => {
     expect(batches.map((b) => [...builder.nodes.values()].filter((n) => n.parentId === b.id).length)).toEqual([2, 1]);
   });
 
+  it("shows a model call recorded with an error as failed", () => {
+    const builder = new TraceBuilder();
+    const list = frames(0).slice(0, 6);
+    for (const frame of list) builder.apply(frame);
+    builder.apply({
+      seq: list.length + 1,
+      ts: 2_000,
+      kind: "llm_call",
+      runId: RLM,
+      depth: 1,
+      data: { purpose: "llm_query", model: "m", latencyMs: 30, error: { code: "timeout", message: "took too long" } },
+    });
+    const calls = [...builder.nodes.values()].filter((n) => n.kind === "llm_call");
+    expect(calls.map((n) => n.status)).toEqual(["ok", "ok", "failed"]);
+  });
+
   it("marks what was still running as cancelled when the turn is cancelled", () => {
     const builder = new TraceBuilder();
     const list = frames(3).slice(0, 7);

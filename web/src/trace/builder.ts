@@ -162,7 +162,8 @@ export class TraceBuilder {
       parentId = batch;
       this.#relabelBatch(batch, purpose);
     }
-    const node = this.#add(parentId, "llm_call", label, frame, data, "ok");
+    // A call the provider refused or that timed out is recorded with its error: it failed, whatever the run did next.
+    const node = this.#add(parentId, "llm_call", label, frame, data, data.error ? "failed" : "ok");
     const created = this.nodes.get(node);
     if (created) created.latencyMs = num(data.latencyMs);
     this.#addTotals(node, metrics);
