@@ -2,10 +2,12 @@
  * Tracing end to end inside workerd: spans of real runs reach the local OTLP receiver with the right parent links,
  * `GET /v1/runs/{id}/trace` returns the tree, and feedback becomes a JSONL dataset, all tenant-scoped.
  */
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import type { ReceivedSpan } from "../../dev/otlp-receiver";
+import { getTaskStub } from "../../worker/durable/task-stub";
 import { call, expectJson, newTenant, startAgentTaskOverDocument, until, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
@@ -54,7 +56,73 @@ function flatten(node: TraceNode): TraceNode[] {
   return [node, ...node.children.flatMap(flatten)];
 }
 
+/** The spans the receiver holds for `runId`'s trace so far. */
+async function receivedSpans(runId: string): Promise<ReceivedSpan[]> {
+  const res = await fetch(`${env.OTEL_EXPORTER_OTLP_ENDPOINT}/__admin/spans?traceId=${runId.replaceAll("-", "")}`);
+  return ((await res.json()) as { spans: ReceivedSpan[] }).spans;
+}
+
 describe("run traces", () => {
+  it("closes a run cut off by a host restart: no exported span is left without its parent", async () => {
+    const { apiKey } = await newTenant(handle, "otel-killed");
+    const key = apiKey.secret;
+    const scriptId = `killed-${crypto.randomUUID()}`;
+    // The root starts a child run and a sub-call from one block, then computes long enough to be cut off.
+    const block =
+      'r = rlm_query("What is x?", context="x is 5")\nprint(r, llm_query("Say ok"))\nimport time\ntime.sleep(60)';
+    await script(scriptId, [`\`\`\`repl\n${block}\n\`\`\``, "FINAL(5)"]);
+    const { id } = await expectJson<{ id: string }>(
+      await call("/v1/rlm/runs", {
+        method: "POST",
+        key,
+        json: {
+          query: "q",
+          context: "ctx",
+          maxDepth: 2,
+          models: { planner: `scripted:${scriptId}`, delegate: "solver" },
+        },
+      }),
+      202,
+    );
+    // The child's span and the sub-call's have been exported live, under the still-running block.
+    await until(
+      async () => {
+        const spans = await receivedSpans(id);
+        const child = spans.some((s) => s.name.startsWith("invoke_agent") || s.name === "rlm.run");
+        return spans.length >= 4 && child && spans.some((s) => s.attributes["gen_ai.operation.name"] === "chat");
+      },
+      "the child run's spans",
+      20_000,
+    ).catch(async (err) => {
+      throw err;
+    });
+
+    const before = await receivedSpans(id);
+    const ids = new Set(before.map((s) => s.spanId));
+    expect(before.filter((s) => s.parentSpanId !== null && !ids.has(s.parentSpanId)).length).toBeGreaterThan(0);
+
+    const stub = getTaskStub(env, id);
+    // A deploy or eviction ends the object mid-run: its in-memory run and span state are gone.
+    await runInDurableObject(stub, (_instance, state) => state.abort("host restarted")).catch(() => {});
+
+    // A new stub reaches the restarted object, whose watchdog finds the run dead.
+    expect(await runDurableObjectAlarm(getTaskStub(env, id))).toBe(true);
+
+    const after = await until(async () => {
+      const spans = await receivedSpans(id);
+      return spans.some((s) => s.parentSpanId === null) ? spans : null;
+    }, "the closing spans");
+    const all = new Set(after.map((s) => s.spanId));
+    expect(after.filter((s) => s.parentSpanId !== null && !all.has(s.parentSpanId))).toEqual([]);
+    expect(after.filter((s) => s.parentSpanId === null)).toHaveLength(1);
+    expect(new Set(after.map((s) => s.spanId)).size).toBe(after.length);
+    const closed = after.filter((s) => !ids.has(s.spanId));
+    expect(closed.every((s) => s.status.code === 2)).toBe(true);
+    expect(closed.map((s) => s.name).sort()).toEqual(expect.arrayContaining(["rlm.iteration", "sandbox.exec"]));
+    const run = await expectJson<{ status: string }>(await call(`/v1/rlm/runs/${id}`, { key }), 200);
+    expect(run.status).toBe("failed");
+  }, 90_000);
+
   it("exports a depth-2 run as one linked span tree and serves it as JSON, for its own tenant only", async () => {
     const { apiKey } = await newTenant(handle, "otel");
     const key = apiKey.secret;

@@ -181,6 +181,8 @@ export const runs = pgTable(
     endReason: text("end_reason"),
     error: jsonb("error").$type<{ code: string; message: string }>(),
     usage: jsonb("usage").$type<Usage>(),
+    /** For a child run: the parent's code block whose `rlm_query` started it, so a trace rebuilt later nests it there. */
+    parentExec: jsonb("parent_exec").$type<{ turn: number; block: number }>(),
     createdAt: createdAt(),
     startedAt: at("started_at"),
     completedAt: at("completed_at"),

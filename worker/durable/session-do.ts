@@ -15,6 +15,7 @@ import { EventLog, type NewFrame } from "../session/event-log";
 import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
 import { SessionState } from "../session/session-state";
 import { acceptTurn, runTurn, type TurnEnd } from "../session/turn";
+import { closeInterruptedTrace } from "../trace";
 import { SESSION_HEADERS } from "./session-stub";
 
 /** How often the watchdog checks a running turn; also the longest an interrupted turn can look alive. */
@@ -178,6 +179,13 @@ export class SessionDO extends DurableObject<Env> {
     const error = { code: "internal", message: "The turn was interrupted when its host restarted; send it again" };
     const handle = openDb(this.env);
     try {
+      // Before the rows are marked failed: the trace is rebuilt from the tree as it was left.
+      await closeInterruptedTrace(this.env, handle.db, {
+        tenantId: active.tenantId,
+        rootRunId: active.runId,
+        conversationId: this.#state.owner?.sessionId,
+        message: error.message,
+      });
       await finishTurn(handle.db, active.tenantId, active.turnId, {
         status: "failed",
         answer: null,

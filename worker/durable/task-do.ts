@@ -14,6 +14,7 @@ import { ProgressTracker } from "../tasks/progress";
 import { executeTask, type TaskEnd, type TaskLaunch } from "../tasks/run-task";
 import { resumePoint, sseComment, sseEvent } from "../tasks/sse";
 import { markTaskEnded, markTaskRunning, toTask } from "../tasks/task-row";
+import { closeInterruptedTrace } from "../trace";
 
 /** How often the watchdog looks at a running task; also how long an orphaned run can stay `running` at most. */
 const WATCHDOG_MS = 30_000;
@@ -114,9 +115,21 @@ export class TaskDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const state = this.#state();
     if (state?.status === "running" && !this.#active) {
+      const message = "The run was interrupted when its host restarted; start it again";
+      const handle = openDb(this.env);
+      try {
+        // Before the rows are marked failed: the trace is rebuilt from the tree as it was left.
+        await closeInterruptedTrace(this.env, handle.db, {
+          tenantId: state.launch.tenantId,
+          rootRunId: state.launch.runId,
+          message,
+        });
+      } finally {
+        await handle.close();
+      }
       await this.#finish(state.launch, {
         status: "failed",
-        error: { code: "internal", message: "The run was interrupted when its host restarted; start it again" },
+        error: { code: "internal", message },
         usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
       });
     }

@@ -79,6 +79,7 @@ export function dbRecorder(options: DbRecorderOptions): RunRecorder {
           kind: "rlm" as const,
           status: "running" as const,
           query: run.query,
+          parentExec: run.parentExec ?? null,
           startedAt: new Date(),
         };
         // A root run created by the API already has its (queued) row; it becomes running here.

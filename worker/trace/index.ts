@@ -1,5 +1,6 @@
 /** Tracing: the OpenTelemetry export of run trees, a run tree as JSON, and the feedback dataset built on runs. */
 export { composeObservers } from "./compose";
 export { feedbackDataset } from "./feedback-dataset";
+export { closeInterruptedTrace } from "./interrupted";
 export { otelObserver } from "./observer";
 export { loadRunTrace } from "./run-tree";

@@ -4,7 +4,7 @@
  * Tracing must never break a run: a failure inside it is logged once and tracing stops for that tree.
  */
 import type { RunRecorder } from "../rlm/ports";
-import { otlpExporter } from "./exporter";
+import { otlpExporter, type SpanExporter } from "./exporter";
 import { otlpProtocol, parseOtlpHeaders, tracesUrl } from "./otlp";
 import { type SpanBuilder, type SpanBuilderOptions, spanBuilder } from "./span-builder";
 
@@ -26,14 +26,8 @@ export interface OtelObserverOptions {
   fetch?: typeof fetch;
 }
 
-/** What a tree still open at its host's final flush is closed with: the host stopped without reporting an ending. */
-const UNREPORTED_END = "the run's host stopped before the run reported its end";
-
-/**
- * An observer exporting one run tree's spans, or undefined when tracing is off.
- * @example dbRecorder({ env, tenantId, observer: otelObserver(env, { tenantId }) })
- */
-export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partial<RunRecorder> | undefined {
+/** The exporter `env` configures, or undefined when tracing is off or misconfigured (said once in the log). */
+export function configuredExporter(env: OtelEnv, fetchImpl?: typeof fetch): SpanExporter | undefined {
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return undefined;
   const url = tracesUrl(endpoint);
@@ -48,13 +42,25 @@ export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partia
     );
     return undefined;
   }
-  const exporter = otlpExporter({
+  return otlpExporter({
     url,
     headers: parseOtlpHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
     resource: { serviceName: SERVICE_NAME },
     protocol,
-    fetch: options.fetch,
+    fetch: fetchImpl,
   });
+}
+
+/** What a tree still open at its host's final flush is closed with: the host stopped without reporting an ending. */
+const UNREPORTED_END = "the run's host stopped before the run reported its end";
+
+/**
+ * An observer exporting one run tree's spans, or undefined when tracing is off.
+ * @example dbRecorder({ env, tenantId, observer: otelObserver(env, { tenantId }) })
+ */
+export function otelObserver(env: OtelEnv, options: OtelObserverOptions): Partial<RunRecorder> | undefined {
+  const exporter = configuredExporter(env, options.fetch);
+  if (!exporter) return undefined;
   let broken = false;
   const guard = (fn: () => void) => {
     if (broken) return;

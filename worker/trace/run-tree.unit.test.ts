@@ -24,6 +24,7 @@ function run(id: string, parentRunId: string | null, createdMs: number, over: Pa
     endReason: null,
     error: null,
     usage: null,
+    parentExec: null,
     createdAt: new Date(createdMs),
     startedAt: new Date(createdMs + 5),
     completedAt: new Date(createdMs + 105),
