@@ -80,6 +80,7 @@ export function daytonaProvider(settings: DaytonaSettings, deps: DaytonaDeps = {
             envVars: spec.env ?? {},
             autoStopInterval: spec.autoStopMinutes ?? 15,
             autoDeleteInterval: spec.autoDeleteMinutes ?? 60,
+            ...(spec.autoArchiveMinutes !== undefined ? { autoArchiveInterval: spec.autoArchiveMinutes } : {}),
             // Daytona's default is open egress; model-written code next to tenant data gets none (the bridge needs none).
             networkBlockAll: true,
             ...(spec.snapshot ? { snapshot: spec.snapshot } : {}),

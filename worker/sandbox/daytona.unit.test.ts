@@ -139,6 +139,39 @@ describe("sandbox lifecycle", () => {
   });
 });
 
+describe("sandbox creation", () => {
+  it("blocks egress and passes the retention schedule", async () => {
+    const { sandbox } = fakeSandbox(["started"]);
+    const seen: unknown[] = [];
+    const client = {
+      get: async () => sandbox as unknown as Sandbox,
+      create: async (params: unknown) => {
+        seen.push(params);
+        return sandbox as unknown as Sandbox;
+      },
+    } as DaytonaClient;
+    const p = daytonaProvider({ apiUrl: "https://api.test", apiKey: "key" }, { client });
+    await p.create({
+      labels: { tenant: "t", session: "s" },
+      autoStopMinutes: 15,
+      autoArchiveMinutes: 60,
+      autoDeleteMinutes: 1440,
+    });
+    await p.create({ labels: { tenant: "t", run: "r" }, autoStopMinutes: 15, autoDeleteMinutes: 0 });
+    expect(seen).toEqual([
+      expect.objectContaining({
+        networkBlockAll: true,
+        autoStopInterval: 15,
+        autoArchiveInterval: 60,
+        autoDeleteInterval: 1440,
+        labels: { tenant: "t", session: "s" },
+      }),
+      expect.objectContaining({ networkBlockAll: true, autoDeleteInterval: 0 }),
+    ]);
+    expect(seen[1]).not.toHaveProperty("autoArchiveInterval");
+  });
+});
+
 describe("sandbox errors", () => {
   it("turns Daytona's quota 400s and rate limits into sandbox_quota_exceeded naming the limit", () => {
     const disk = toSandboxError(new HttpError(400, "Total disk limit exceeded. Maximum allowed: 30GiB"), "create");

@@ -14,7 +14,12 @@ export interface SandboxSpec {
   resources?: SandboxResources;
   /** Minutes idle before the provider stops the sandbox; 0 disables. */
   autoStopMinutes?: number;
-  /** Minutes after stopping before the provider deletes it; negative disables. */
+  /**
+   * Minutes stopped before the provider archives it (moves its disk to object storage, where it no longer counts
+   * against the organisation's disk quota; starting it again is slower). Daytona's default is 7 days.
+   */
+  autoArchiveMinutes?: number;
+  /** Minutes after stopping before the provider deletes it; 0 deletes it as it stops; negative disables. */
   autoDeleteMinutes?: number;
   snapshot?: string;
 }

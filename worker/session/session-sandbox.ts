@@ -11,9 +11,14 @@ import { AppError, isAppError } from "../errors";
 import { HostCallFailure, ReplSession, type SandboxProvider } from "../sandbox";
 import type { SessionSandbox } from "./session-state";
 
-/** Idle minutes before the provider stops the session sandbox: a user reading an answer should find it warm. */
+/**
+ * Retention, chosen for Daytona's disk quota (a stopped sandbox still counts its disk; Tier 1 has 30 GiB, about 10
+ * sandboxes): idle 15 minutes → stopped (a user reading an answer finds it warm); stopped an hour → archived (its
+ * disk leaves the quota; a restart is slower but the variables are in R2 anyway); a day after its last activity →
+ * deleted, and the session's next `execute_code` gets a fresh sandbox with the saved variables.
+ */
 const AUTO_STOP_MINUTES = 15;
-/** Stopped sandboxes are deleted after a day; the session then gets a fresh one on its next `execute_code`. */
+const AUTO_ARCHIVE_MINUTES = 60;
 const AUTO_DELETE_MINUTES = 24 * 60;
 
 /** Where a session's saved variables live between sandboxes (R2 in the Worker). */
@@ -84,6 +89,7 @@ export function sessionSandbox(
     const sandbox = await deps.provider.create({
       labels: { ...deps.labels },
       autoStopMinutes: AUTO_STOP_MINUTES,
+      autoArchiveMinutes: AUTO_ARCHIVE_MINUTES,
       autoDeleteMinutes: AUTO_DELETE_MINUTES,
     });
     const repl = await ReplSession.start(sandbox);
