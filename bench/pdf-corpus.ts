@@ -249,7 +249,8 @@ export async function debianCorpus(options: { dir?: string; perPackage: number }
       .map((r) => ({ r, f1: wordF1(r.ours, r.reference) }))
       .sort((a, b) => a.f1 - b.f1)
       .slice(0, 10);
-    const gluedWords = new Map(results.map((r) => [r, r.refusal ? 0 : glued(r.ours, r.reference).words]));
+    const gluedOf = new Map(results.map((r) => [r, r.refusal ? { tokens: 0, words: 0 } : glued(r.ours, r.reference)]));
+    const gluedWords = new Map([...gluedOf].map(([r, g]) => [r, g.words]));
     const mostGlued = results
       .filter((r) => r.refusal === null && r.reference.length > 0)
       .sort((a, b) => (gluedWords.get(b) as number) - (gluedWords.get(a) as number));
@@ -262,7 +263,7 @@ export async function debianCorpus(options: { dir?: string; perPackage: number }
         r.refusal ?? "accepted",
         r.reference.length,
         r.refusal ? "—" : wordF1(r.ours, r.reference),
-        r.refusal ? "—" : `${(100 * glued(r.ours, r.reference).tokens).toFixed(2)} %`,
+        r.refusal ? "—" : `${(100 * (gluedOf.get(r)?.tokens ?? 0)).toFixed(2)} %`,
         r.refusal ? "—" : `${(100 * (gluedWords.get(r) as number)).toFixed(2)} %`,
       ]);
     const fileHeader = [

@@ -56,6 +56,8 @@ function positions(reference: readonly string[]): Map<string, number[]> {
 }
 
 const WORDLIKE = /[\p{L}\p{N}]/u;
+/** Occurrences of a run's first token tried: runs of real words repeat rarely, so a few suffice. */
+const MAX_STARTS = 64;
 
 /**
  * How many word-like consecutive reference tokens, from some position, run together make `token`; 0 when fewer than
@@ -63,7 +65,8 @@ const WORDLIKE = /[\p{L}\p{N}]/u;
  */
 function parts(token: string, reference: readonly string[], at: Map<string, number[]>): number {
   for (let k = 1; k < token.length; k++) {
-    for (const start of at.get(token.slice(0, k)) ?? []) {
+    // A few occurrences of the first token are enough to find a run; "." alone can occur thousands of times.
+    for (const start of (at.get(token.slice(0, k)) ?? []).slice(0, MAX_STARTS)) {
       let joined = "";
       let i = start;
       while (i < reference.length && joined.length < token.length && token.startsWith(joined + reference[i])) {
@@ -87,9 +90,14 @@ export function glued(ours: readonly string[], reference: readonly string[]): { 
   const at = positions(reference);
   let tokens = 0;
   let words = 0;
+  const memo = new Map<string, number>();
   for (const token of ours) {
     if (at.has(token)) continue;
-    const n = parts(token, reference, at);
+    let n = memo.get(token);
+    if (n === undefined) {
+      n = parts(token, reference, at);
+      memo.set(token, n);
+    }
     if (n > 0) {
       tokens++;
       words += n;
