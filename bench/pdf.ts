@@ -7,6 +7,8 @@
  * beside poppler's `pdftotext` (C++) where it is installed, to place its speed among real readers.
  *
  *   npm run bench:pdf -- [--pages 10,100,400] [--repeats 3]
+ *
+ * With `--corpus debian` it measures accuracy and speed on real documentation PDFs instead (bench/pdf-corpus.ts).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -15,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pdfText } from "../worker/documents/pdf";
 import { withWorkerdCpu } from "./cpu";
+import { debianCorpus } from "./pdf-corpus";
 import { startBenchStack } from "./stack";
 import { formatTable, median, ratio } from "./table";
 
@@ -79,8 +82,20 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 
 async function main() {
   const { values } = parseArgs({
-    options: { pages: { type: "string", default: "10,100,400" }, repeats: { type: "string", default: "3" } },
+    options: {
+      pages: { type: "string", default: "10,100,400" },
+      repeats: { type: "string", default: "3" },
+      corpus: { type: "string" },
+      dir: { type: "string" },
+      "per-package": { type: "string", default: "6" },
+    },
   });
+  if (values.corpus !== undefined) {
+    if (values.corpus !== "debian") throw new Error("--corpus takes one value: debian");
+    const perPackage = Number(values["per-package"]);
+    if (!Number.isInteger(perPackage) || perPackage < 1) throw new Error("--per-package takes a positive integer");
+    return debianCorpus({ dir: values.dir, perPackage });
+  }
   const sizes = values.pages.split(",").map(Number);
   const repeats = Number(values.repeats);
   if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(repeats) || repeats < 1) {

@@ -112,6 +112,12 @@ export class CMap {
     return undefined;
   }
 
+  /** A one- or two-byte code this CMap maps to `text`, if any: to find a font's space glyph. */
+  codeOf(text: string): number | undefined {
+    for (const [key, value] of this.#text) if (value === text) return Math.floor(key / 8);
+    return undefined;
+  }
+
   get size(): number {
     return this.#text.size + this.#ranges.length;
   }

@@ -1,8 +1,10 @@
 /**
  * Simple-font encodings (ISO 32000-1 Annex D) and glyph names to Unicode: enough of the Adobe Glyph List for Latin
- * text, plus the `uniXXXX`, `uXXXXXX` and `a_b` ligature naming rules. Fonts carrying a ToUnicode CMap never need
+ * text (and, in glyph-names.ts, for Greek, math and symbols), plus the `uniXXXX`, `uXXXXXX` and `a_b` naming rules. Fonts carrying a ToUnicode CMap never need
  * these; older and hand-made PDFs do.
  */
+
+import { SYMBOL_GLYPHS } from "./glyph-names";
 
 const UPPER = Array.from({ length: 26 }, (_, i) => String.fromCharCode(65 + i));
 const LOWER = Array.from({ length: 26 }, (_, i) => String.fromCharCode(97 + i));
@@ -133,7 +135,6 @@ const EXTRA_GLYPHS: Record<string, string> = {
   Lslash: "Ł",
   lslash: "ł",
   fraction: "⁄",
-  minus: "−",
   breve: "˘",
   dotaccent: "˙",
   ring: "˚",
@@ -146,23 +147,6 @@ const EXTRA_GLYPHS: Record<string, string> = {
   hyphen: "-",
   quotesingle: "'",
   grave: "`",
-  Delta: "∆",
-  Omega: "Ω",
-  pi: "π",
-  mu: "µ",
-  approxequal: "≈",
-  notequal: "≠",
-  lessequal: "≤",
-  greaterequal: "≥",
-  infinity: "∞",
-  partialdiff: "∂",
-  summation: "∑",
-  product: "∏",
-  integral: "∫",
-  radical: "√",
-  lozenge: "◊",
-  arrowright: "→",
-  arrowleft: "←",
 };
 
 /** An encoding: code (0–255) → glyph name, or directly → text when the table holds characters. */
@@ -184,6 +168,7 @@ for (const [i, name] of LATIN1_NAMES.entries()) {
   GLYPHS.set(name, String.fromCharCode(160 + i));
 }
 for (const [name, text] of Object.entries(EXTRA_GLYPHS)) GLYPHS.set(name, text);
+for (const [name, text] of SYMBOL_GLYPHS) GLYPHS.set(name, text);
 // PDF's WinAnsiEncoding names codes 160 and 173 like 32 and 45.
 WIN_ANSI_NAMES[160] = "space";
 WIN_ANSI_NAMES[173] = "hyphen";
@@ -197,6 +182,8 @@ for (const [code, name] of Object.entries(STANDARD_HIGH)) STANDARD_NAMES[Number(
 export function glyphText(name: string): string | null {
   const known = GLYPHS.get(name);
   if (known !== undefined) return known;
+  // A one-character name is that character, as poppler and pdf.js read it (Ghostscript's Type 3 fonts: `/.`, `/1`).
+  if (name.length === 1 && name >= "!") return name;
   // Suffixes name variants of the same character: `a.sc`, `one.oldstyle`.
   const base = name.split(".")[0] ?? "";
   if (base !== name && base) return glyphText(base);

@@ -6,6 +6,7 @@
 import { CMap, splitCodes, utf16be } from "./cmap";
 import { BASE_ENCODINGS, type BaseEncoding, glyphText } from "./encodings";
 import type { PdfFile } from "./file";
+import { codeNameText } from "./glyph-names";
 import { type Dict, latin1, Name, type PdfValue, Stream } from "./lexer";
 
 export interface Glyph {
@@ -18,10 +19,19 @@ export interface Glyph {
 
 export interface Font {
   decode(bytes: Uint8Array): Glyph[];
+  /** Width of the font's space in ems: what a gap between words is judged against (word-breaks.ts). */
+  spaceWidth: number;
 }
 
 /** Width assumed for the standard 14 fonts, which may come without widths: a typical Latin average. */
 const STANDARD_FONT_WIDTH = 0.55;
+/**
+ * Space width assumed when a font has no space glyph (TeX's fonts have none) and no average width: between Times'
+ * 0.25 em and Computer Modern's 0.333 em.
+ */
+const DEFAULT_SPACE_WIDTH = 0.3;
+/** A font's space is about this share of its average glyph width (Helvetica 278 of 441, Times 250 of 401). */
+const SPACE_PER_AVERAGE_WIDTH = 0.6;
 
 const IDENTITY_CODESPACE = [{ bytes: 2, low: 0, high: 0xffff }];
 const ONE_BYTE_CODESPACE = [{ bytes: 1, low: 0, high: 0xff }];
@@ -76,9 +86,10 @@ async function simpleEncoding(file: PdfFile, dict: Dict): Promise<BaseEncoding> 
     if (typeof value === "number") code = value;
     else if (value instanceof Name) names.set(code++, value.name);
   }
+  const nameText = subtype === "Type3" ? (name: string) => glyphText(name) ?? codeNameText(name) : glyphText;
   return (c) => {
     const name = names.get(c);
-    return name !== undefined ? glyphText(name) : baseEncoding(c);
+    return name !== undefined ? nameText(name) : baseEncoding(c);
   };
 }
 
@@ -96,6 +107,20 @@ function simpleWidths(file: PdfFile, dict: Dict): (code: number) => number {
     const w = file.resolve(widths[code - start]);
     return typeof w === "number" ? w * scale : fallback;
   };
+}
+
+/**
+ * The width of a font's space in ems: its space glyph's width when it has one, else a share of the descriptor's
+ * average (or missing-glyph) width, else a typical value.
+ */
+function spaceWidth(file: PdfFile, dict: Dict | null, space: number | null): number {
+  if (space !== null && space > 0) return space;
+  const descriptor = file.dict(dict, "FontDescriptor");
+  for (const key of ["AvgWidth", "MissingWidth"]) {
+    const width = file.get(descriptor, key);
+    if (typeof width === "number" && width > 0) return (width / 1000) * SPACE_PER_AVERAGE_WIDTH;
+  }
+  return DEFAULT_SPACE_WIDTH;
 }
 
 /** `/W` of a CIDFont: `c [w1 w2 …]` and `cFirst cLast w` entries. */
@@ -147,7 +172,9 @@ async function compositeFont(file: PdfFile, dict: Dict, unicode: CMap | null): P
     if (embedded && embedded.codespace.length > 0) codespace = embedded.codespace;
   }
   if (unicode && unicode.codespace.length > 0 && !(encoding instanceof Stream)) codespace = unicode.codespace;
+  const space = unicode?.codeOf(" ");
   return {
+    spaceWidth: spaceWidth(file, descendant, space === undefined ? null : width(space)),
     decode(bytes) {
       return splitCodes(bytes, codespace, 2).map(({ code, bytes: n }) => {
         const text =
@@ -164,10 +191,18 @@ export async function loadFont(file: PdfFile, dict: Dict): Promise<Font> {
   if (file.name(dict, "Subtype") === "Type0") return compositeFont(file, dict, unicode);
   const encoding = await simpleEncoding(file, dict);
   const width = simpleWidths(file, dict);
+  const text = (code: number) => unicode?.text(code, 1) ?? encoding(code);
+  // Without /Widths (the standard 14 fonts) the width read would be a guess; the descriptor's is better.
+  const space = !Array.isArray(file.get(dict, "Widths"))
+    ? undefined
+    : text(32) === " "
+      ? 32
+      : Array.from({ length: 256 }, (_, c) => c).find((c) => text(c) === " ");
   return {
+    spaceWidth: spaceWidth(file, dict, space === undefined ? null : width(space)),
     decode(bytes) {
       return splitCodes(bytes, ONE_BYTE_CODESPACE, 1).map(({ code }) => ({
-        text: unicode?.text(code, 1) ?? encoding(code),
+        text: text(code),
         width: width(code),
         wordSpace: code === 32,
       }));

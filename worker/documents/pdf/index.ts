@@ -9,12 +9,11 @@ import { type Page, PdfFile } from "./file";
 import type { Font } from "./fonts";
 import type { Dict } from "./lexer";
 import { SyntaxFault } from "./lexer";
-import { PageReader, type TextStats } from "./text";
+import { PageReader } from "./text";
+import { checkTrust, emptyStats } from "./trust";
 
 /** Largest PDF read: the file sits in memory whole while it is read, and a Worker has 128 MB in all. */
 export const MAX_PDF_BYTES = 32 * 1_048_576;
-/** Above this share of glyphs without a known character, the text would mislead more than it informs. */
-const MAX_UNMAPPED_SHARE = 0.05;
 
 function unreadable(message: string, reason: string): AppError {
   return new AppError("document_unreadable", message, { details: { reason } });
@@ -51,7 +50,7 @@ async function openPdf(bytes: Uint8Array): Promise<PdfFile> {
  */
 export function pdfText(bytes: Uint8Array): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const stats: TextStats = { glyphs: 0, unmapped: 0 };
+  const stats = emptyStats();
   const fonts = new WeakMap<Dict, Promise<Font>>();
   let file: PdfFile | null = null;
   let pages: Page[] = [];
@@ -74,22 +73,6 @@ export function pdfText(bytes: Uint8Array): ReadableStream<Uint8Array> {
       next++;
     },
   });
-}
-
-function checkTrust(stats: TextStats): void {
-  if (stats.glyphs === 0) {
-    throw unreadable(
-      "The PDF has no text layer (it looks scanned); run it through OCR and upload the result",
-      "no_text",
-    );
-  }
-  if (stats.unmapped / stats.glyphs > MAX_UNMAPPED_SHARE) {
-    const share = Math.round((100 * stats.unmapped) / stats.glyphs);
-    throw unreadable(
-      `The PDF's fonts do not say which characters ${share}% of its glyphs are, so its text cannot be read reliably; export it again with Unicode fonts, or OCR it`,
-      "unmapped_fonts",
-    );
-  }
 }
 
 /** `%PDF-` within the first KiB, where readers look for it. */

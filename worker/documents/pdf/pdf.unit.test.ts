@@ -188,8 +188,8 @@ describe("text layout", () => {
       "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /X /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /DW 500 >>";
     const content = "BT /F1 10 Tf 72 700 Td <0001000E00020010001100120002002000210022> Tj ET";
     const pdf = onePage({ dict: "", data: content }, font, [descendant, { dict: "", data: cmap }]);
-    // 000E is outside every mapping: one unknown glyph in ten is too many to trust.
-    expect(await failureOf(pdf)).toMatchObject({ reason: "unmapped_fonts", message: expect.stringContaining("10%") });
+    // 000E is outside every mapping: one unknown letter in nine is too many to trust.
+    expect(await failureOf(pdf)).toMatchObject({ reason: "unmapped_fonts", message: expect.stringContaining("11%") });
     const clean = onePage({ dict: "", data: content.replace("000E", "") }, font, [
       descendant,
       { dict: "", data: cmap },
@@ -290,3 +290,70 @@ function withBrokenXref(pdf: Uint8Array): Uint8Array {
   const text = new TextDecoder("latin1").decode(pdf).replace(/^\d{10} 00000 n $/gm, "0000000007 00000 n ");
   return Uint8Array.from(text, (c) => c.charCodeAt(0));
 }
+
+describe("word breaks, right-to-left text and glyph names (issue #24)", () => {
+  /** A TeX-like font: no space glyph, standard glyph names, 0.5 em letters. */
+  const texFont = `<< /Type /Font /Subtype /Type1 /BaseFont /CMR10 /FirstChar 65 /LastChar 122 /Widths [${Array(58).fill(500).join(" ")}] >>`;
+
+  it("breaks words at TeX's tight justified spaces (0.17 em) but not at kerns", async () => {
+    // pdfTeX sets interword spaces as TJ adjustments; on a tight line they shrink below 0.2 em.
+    const content = "BT /F1 10 Tf 72 700 Td [(tightly)-170(justi)-40(fied)-170(W)80(ords)-165(here)] TJ ET";
+    expect(await textOf(onePage({ dict: "", data: content }, texFont))).toBe(
+      "--- page 1 ---\ntightly justified Words here",
+    );
+  });
+
+  it("keeps words set with tracking whole, and breaks between them", async () => {
+    // 0.22 em between letters (Tc), a 0.333 em space on top of it between words.
+    const font = `<< /Type /Font /Subtype /Type1 /BaseFont /X /FirstChar 32 /LastChar 90 /Widths [333 ${Array(58).fill(600).join(" ")}] /Encoding /WinAnsiEncoding >>`;
+    const content = "BT /F1 10 Tf 72 700 Td 2.2 Tc [(TRACKED)-333(HEADING)] TJ ET";
+    expect(await textOf(onePage({ dict: "", data: content }, font))).toBe("--- page 1 ---\nTRACKED HEADING");
+  });
+
+  it("puts right-to-left text drawn in visual order back in reading order, numbers and Latin runs kept", async () => {
+    const cmap = [
+      "/CIDInit /ProcSet findresource begin 12 dict begin begincmap",
+      "1 begincodespacerange <00> <FF> endcodespacerange",
+      // A ש, B ל, C ו, D ם, E ע (Hebrew); F ك, G ت, H ا, I ب (Arabic)
+      "9 beginbfchar <41> <05E9> <42> <05DC> <43> <05D5> <44> <05DD> <45> <05E2> <46> <0643> <47> <062A> <48> <0627> <49> <0628> endbfchar",
+      "endcmap CMapName currentdict /CMap defineresource pop end end",
+    ].join("\n");
+    const font = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>";
+    const content = [
+      "BT /F1 10 Tf 72 700 Td 14 TL",
+      "(2024 DBCE abc DCBA) Tj", // a Hebrew line holding a Latin word and a number
+      "T* (see DCBA here) Tj", // a Hebrew word in a Latin line
+      "T* (\\(IHGF\\)) Tj", // Arabic in brackets, which mirror
+      "ET",
+    ].join("\n");
+    const text = await textOf(onePage({ dict: "", data: content }, font, [{ dict: "", data: cmap }]));
+    expect(text).toBe("--- page 1 ---\nשלום abc עולם 2024\nsee שלום here\n(كتاب)");
+  });
+
+  it("reads a Type 3 font by its glyph names, and accepts it with a few unknown symbols", async () => {
+    // Ghostscript's bitmap fonts name glyphs by character (`/.`) or by code (`/a97` is a); /g1 says nothing.
+    const font =
+      "<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs 6 0 R /Resources << >> /FirstChar 1 /LastChar 122 /Widths 7 0 R /Encoding << /Type /Encoding /Differences [1 /g1 46 /. 97 /a97 /a98 /a99 /a100 /a101 /a102 /a103 /a104 /a105 /a106 /a107 /a108 /a109 /a110 /a111 /a112 /a113 /a114 /a115 /a116 /a117 /a118 /a119 /a120 /a121 /a122] >> >>";
+    const glyph = { dict: "", data: "500 0 d0" };
+    const content = "BT /F1 10 Tf 72 700 Td 14 TL (\\001 each glyph is a bitmap.) Tj T* (\\001 read by name.) Tj ET";
+    const pdf = onePage({ dict: "", data: content }, font, [
+      "<< /g1 8 0 R >>",
+      `[${Array(122).fill(500).join(" ")}]`,
+      glyph,
+    ]);
+    expect(await textOf(pdf)).toBe("--- page 1 ---\n\ufffd each glyph is a bitmap.\n\ufffd read by name.");
+  });
+
+  it("maps math and symbol glyphs by their standard and TeX names when there is no ToUnicode", async () => {
+    const font =
+      "<< /Type /Font /Subtype /Type1 /BaseFont /CMSY10 /FirstChar 1 /LastChar 120 /Widths 6 0 R /Encoding << /Differences [1 /angbracketleft /angbracketright /alpha /arrowright /summation /element /uni2200 /u1D400 /epsilon1] >> >>";
+    const content = "BT /F1 10 Tf 72 700 Td (\\001x\\002 \\003 \\004 \\005 \\006 \\007 \\010 \\011) Tj ET";
+    const pdf = onePage({ dict: "", data: content }, font, [`[${Array(120).fill(500).join(" ")}]`]);
+    expect(await textOf(pdf)).toBe("--- page 1 ---\n⟨x⟩ α → ∑ ∈ ∀ 𝐀 ϵ");
+  });
+
+  it("refuses a file whose only text is spaces as having no text", async () => {
+    const pdf = onePage({ dict: "", data: "BT /F1 12 Tf 72 700 Td (     ) Tj 0 -20 Td ( ) Tj ET" });
+    expect(await failureOf(pdf)).toMatchObject({ reason: "no_text" });
+  });
+});

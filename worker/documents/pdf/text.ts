@@ -1,12 +1,16 @@
 /**
  * Runs a page's content streams far enough to place text (ISO 32000-1 §9.4): graphics state, text state and
  * matrices, the show operators, and form XObjects. Glyphs are laid out into lines by position: a vertical move starts
- * a line (a large one a paragraph), a horizontal gap wider than a fraction of the font size is a space.
+ * a line (a large one a paragraph), a horizontal gap wide for the font's space and the line's spacing is a space
+ * (word-breaks.ts), and right-to-left runs drawn in visual order are put back in reading order (bidi.ts).
  */
 import { concatBytes } from "../bytes";
+import { hasRtl, logicalOrder } from "./bidi";
 import type { PdfFile } from "./file";
 import { type Font, loadFont } from "./fonts";
 import { type Dict, isWhitespace, Keyword, Lexer, Name, type PdfValue, Stream, SyntaxFault } from "./lexer";
+import { countText, type TextStats, UNMAPPED } from "./trust";
+import { joinWords } from "./word-breaks";
 
 type Matrix = readonly [number, number, number, number, number, number];
 const IDENTITY: Matrix = [1, 0, 0, 1, 0, 0];
@@ -24,8 +28,6 @@ function multiply(m: Matrix, n: Matrix): Matrix {
 
 /** Form XObjects nested deeper than this are a loop or an attack. */
 const MAX_FORM_DEPTH = 12;
-/** A horizontal gap wider than this share of the font size reads as a space between words. */
-const WORD_GAP = 0.2;
 /** A vertical move wider than this share of the font size starts a new line… */
 const LINE_MOVE = 0.5;
 /** …and one wider than this leaves a blank line, as between paragraphs. */
@@ -40,12 +42,6 @@ interface GraphicsState {
   scale: number;
   leading: number;
   rise: number;
-}
-
-/** Counts of what was shown, to judge whether the text can be trusted. */
-export interface TextStats {
-  glyphs: number;
-  unmapped: number;
 }
 
 /**
@@ -67,10 +63,19 @@ function isSpaceChar(code: number): boolean {
   return code === 32 || code === 9 || code === 10 || code === 13 || code === 0xa0 || code === 0x3000;
 }
 
-/** Collects placed glyphs into lines. Called once per glyph, so it keeps plain fields instead of allocating. */
+/**
+ * Collects placed glyphs into lines. Called once per glyph, so it keeps plain fields instead of allocating; word
+ * breaks are decided when a line ends, since they depend on the spacing of the whole line.
+ */
 class LineBuilder {
   readonly lines: string[] = [];
-  #line: string[] = [];
+  #texts: string[] = [];
+  /** Per glyph: the gap before it in ems (NaN when no break is to be decided), and its font's space width. */
+  #gaps: number[] = [];
+  #spaces: number[] = [];
+  /** Steps between the line's glyphs: right-to-left text drawn in visual order steps rightwards like any other. */
+  #rightward = 0;
+  #leftward = 0;
   #endsInSpace = true;
   #started = false;
   #x = 0;
@@ -79,7 +84,8 @@ class LineBuilder {
   #size = 0;
   #text = "";
 
-  add(text: string, x: number, y: number, endX: number, size: number): void {
+  add(text: string, x: number, y: number, endX: number, size: number, space: number): void {
+    let gap = Number.NaN;
     if (this.#started) {
       const em = Math.max(size, this.#size, 1e-6);
       const dy = Math.abs(y - this.#y);
@@ -90,13 +96,18 @@ class LineBuilder {
         // Drawn twice in place: a fake bold or a shadow, not two characters.
         return;
       } else {
-        const gap = x - this.#endX;
-        if (!this.#endsInSpace && !isSpaceChar(text.charCodeAt(0)) && (gap > WORD_GAP * em || gap < -2 * em)) {
-          this.#line.push(" ");
+        if (!this.#endsInSpace && !isSpaceChar(text.charCodeAt(0))) {
+          const dx = x - this.#endX;
+          // A jump back by more than two ems is a new column or a table cell: always a break.
+          gap = dx < -2 * em ? Number.POSITIVE_INFINITY : dx / em;
         }
+        if (x < this.#x) this.#leftward++;
+        else this.#rightward++;
       }
     }
-    this.#line.push(text);
+    this.#texts.push(text);
+    this.#gaps.push(gap);
+    this.#spaces.push(space);
     this.#endsInSpace = isSpaceChar(text.charCodeAt(text.length - 1));
     this.#started = true;
     this.#x = x;
@@ -107,14 +118,20 @@ class LineBuilder {
   }
 
   #endLine(): void {
-    this.lines.push(this.#line.join("").trimEnd());
-    this.#line = [];
+    let line = joinWords(this.#texts, this.#gaps, this.#spaces).trimEnd();
+    if (this.#rightward >= this.#leftward && hasRtl(line)) line = logicalOrder(line);
+    this.lines.push(line);
+    this.#texts = [];
+    this.#gaps = [];
+    this.#spaces = [];
+    this.#rightward = 0;
+    this.#leftward = 0;
     this.#endsInSpace = true;
   }
 
   /** The page's text: lines joined, runs of blank lines folded into one. */
   finish(): string {
-    if (this.#line.length > 0) this.#endLine();
+    if (this.#texts.length > 0) this.#endLine();
     // Once per page rather than per glyph: the glyph loop is the reader's hot path.
     return spellLigatures(
       this.lines
@@ -144,7 +161,9 @@ export class PageReader {
       if (data) parts.push(data, Uint8Array.of(10));
     }
     await this.#run(concatBytes(parts), resources, IDENTITY, 0);
-    return this.#builder.finish();
+    const text = this.#builder.finish();
+    countText(text, this.stats);
+    return text;
   }
 
   async #font(resources: Dict | null, name: string): Promise<Font | null> {
@@ -187,22 +206,19 @@ export class PageReader {
       // Within one string the text matrix only moves along its own x axis, so the glyph-to-device matrix is fixed
       // but for its translation: computed once here, and advanced per glyph below (the hot loop of extraction).
       const { ctm, size: fontSize, scale, rise } = gs;
+      const { spaceWidth } = gs.font;
       const [a, b, c, d, e, f] = multiply(tm, ctm);
       const size = fontSize * Math.hypot(c, d);
       let dx = 0;
       for (const glyph of gs.font.decode(bytes)) {
         const x = dx * a + rise * c + e;
         const y = dx * b + rise * d + f;
-        // Where the glyph's ink ends: character and word spacing come after it, so they count as a gap.
+        // Where the glyph's ink ends: character and word spacing come after it, so they count as a gap (Ghostscript
+        // sets word spaces as character spacing); tracking is told from them by the line's spacing (word-breaks.ts).
         const endX = x + glyph.width * fontSize * scale * a;
         dx += (glyph.width * fontSize + gs.charSpacing + (glyph.wordSpace ? gs.wordSpacing : 0)) * scale;
-        this.stats.glyphs++;
-        let text = glyph.text;
-        if (text === null) {
-          this.stats.unmapped++;
-          text = "\ufffd";
-        }
-        if (text !== "") this.#builder.add(text, x, y, endX, size);
+        const text = glyph.text ?? UNMAPPED;
+        if (text !== "") this.#builder.add(text, x, y, endX, size, spaceWidth);
       }
       tm = multiply([1, 0, 0, 1, dx, 0], tm);
     };
