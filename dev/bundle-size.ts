@@ -15,8 +15,12 @@ import { build, type Rolldown } from "vite";
 
 /** The Workers free plan's compressed script size limit. */
 export const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024;
-/** The minified Worker measured 498 KiB gzip (2026-12); the budget is that plus ~15 %, so growth is a decision. */
-export const WORKER_GZIP_BUDGET_BYTES = 576 * 1024;
+/**
+ * The minified Worker measured 498 KiB gzip, then 577 KiB once `entities`' reference tables, the protobuf encoder,
+ * glyph names, run admission, socket access checks and `openai` 7 came in (2026-12-04); the budget is that plus
+ * ~10 %, so growth is a decision. The largest parts are zod (460 KiB raw) and openai (413 KiB raw).
+ */
+export const WORKER_GZIP_BUDGET_BYTES = 640 * 1024;
 /** The SPA (JS, CSS, HTML) measured 109 KiB gzip once zod left it (2026-12); the budget is that plus ~15 %. */
 export const SPA_GZIP_BUDGET_BYTES = 128 * 1024;
 /** Server-only packages: the SPA takes the contracts' types, never their schemas (~55 % of its bundle once). */

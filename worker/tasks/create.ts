@@ -1,8 +1,8 @@
 /**
  * Creating a task, for the API and for inbound webhooks alike: validates what the request refers to, honours an
- * `Idempotency-Key`, takes a run slot (quotas), stores an inline context in R2, records the task and starts its
- * object. Whatever fails after admission gives the slot back and removes the stored context, so a refused or raced
- * request leaves nothing behind (a crash in between is cleaned up by the orphaned-context sweep).
+ * `Idempotency-Key`, takes a run slot (quotas), records the task, stores an inline context in R2 and starts its
+ * object. Whatever fails after admission gives the slot back, and only a recorded task stores a context, so a refused
+ * or raced request leaves nothing behind (a crash in between is cleaned up by the orphaned-context sweep).
  */
 import { and, eq } from "drizzle-orm";
 import { sha256Hex } from "../auth/api-key-format";
@@ -73,7 +73,9 @@ export async function createTask(
     const missing = input.documents.findIndex((id) => !ready.has(id));
     if (missing !== -1) throw invalid(`${fieldPrefix}.documents.${missing}`, "unknown or not ready document");
   }
-  const taskId = crypto.randomUUID();
+  // Requests with one Idempotency-Key share one task id: they take one run slot, and only the one that records the
+  // task stores its context, so a race of retries costs nothing twice.
+  const taskId = origin.idempotencyKey ? await keyedTaskId(tenantId, origin.idempotencyKey) : crypto.randomUUID();
   const runId = crypto.randomUUID();
   try {
     await admitRun(deps, deps.principal, {
@@ -82,22 +84,20 @@ export async function createTask(
       timeoutSeconds: input.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds,
     });
   } catch (err) {
-    // A retry racing its own first attempt is that attempt, not a new run over the limit.
+    // A retry arriving just after its first attempt was recorded is that attempt, not a new run over the limit.
     const raced = origin.idempotencyKey ? await findByKey(db, tenantId, origin.idempotencyKey) : null;
     if (raced) return replayOf(raced, requestHash);
     throw err;
   }
-  let context: TaskLaunch["context"] = { kind: "none" };
+  const isText = typeof input.context === "string";
+  const context: TaskLaunch["context"] =
+    input.context !== undefined
+      ? { kind: "stored", key: `contexts/${tenantId}/${taskId}`, format: isText ? "text" : "json" }
+      : input.documents?.length
+        ? { kind: "documents", ids: input.documents }
+        : { kind: "none" };
   let row: TaskRow | undefined;
   try {
-    if (input.context !== undefined) {
-      const isText = typeof input.context === "string";
-      const key = `contexts/${tenantId}/${taskId}`;
-      await env.DOCUMENTS.put(key, isText ? (input.context as string) : JSON.stringify(input.context));
-      context = { kind: "stored", key, format: isText ? "text" : "json" };
-    } else if (input.documents?.length) {
-      context = { kind: "documents", ids: input.documents };
-    }
     [row] = await db
       .insert(tasks)
       .values({
@@ -125,15 +125,22 @@ export async function createTask(
       .onConflictDoNothing()
       .returning();
   } catch (err) {
-    await abandon(env, tenantId, taskId, context);
+    await releaseRun(env, tenantId, taskId);
     throw err;
   }
   if (!row) {
-    // Two requests with the same key raced; the other one won, and this one leaves nothing behind.
-    await abandon(env, tenantId, taskId, context);
+    // Two requests with the same key raced and the other one recorded the task: its slot and context are its own.
     const winner = origin.idempotencyKey ? await findByKey(db, tenantId, origin.idempotencyKey) : null;
     if (!winner) throw new AppError("internal", "The task could not be recorded");
     return replayOf(winner, requestHash);
+  }
+  if (context.kind === "stored") {
+    try {
+      await env.DOCUMENTS.put(context.key, isText ? (input.context as string) : JSON.stringify(input.context));
+    } catch (err) {
+      await failUnstarted(env, db, tenantId, taskId);
+      throw err;
+    }
   }
   const launch: TaskLaunch = {
     taskId,
@@ -151,20 +158,31 @@ export async function createTask(
   try {
     await getTaskStub(env, taskId).start(launch);
   } catch (err) {
-    // The object never took the task: it ends here, recorded, and its slot and context go.
-    await releaseRun(env, tenantId, taskId);
-    await markTaskEnded(db, tenantId, taskId, {
-      status: "failed",
-      error: { code: "internal", message: "The task could not be started; send it again" },
-      usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
-    }).catch(() => {});
+    await failUnstarted(env, db, tenantId, taskId);
+    if (context.kind === "stored") await env.DOCUMENTS.delete(context.key).catch(() => {});
     throw err;
   }
   return { task: row, replayed: false };
 }
 
-/** Undoes an admission that recorded no task: the run slot is returned and a stored context removed. */
-async function abandon(env: Env, tenantId: string, taskId: string, context: TaskLaunch["context"]): Promise<void> {
+/** A recorded task that never reached its object: it ends here, recorded, and its run slot goes back. */
+async function failUnstarted(env: Env, db: Db, tenantId: string, taskId: string): Promise<void> {
   await releaseRun(env, tenantId, taskId);
-  if (context.kind === "stored") await env.DOCUMENTS.delete(context.key).catch(() => {});
+  await markTaskEnded(db, tenantId, taskId, {
+    status: "failed",
+    error: { code: "internal", message: "The task could not be started; send it again" },
+    usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
+  }).catch(() => {});
+}
+
+/**
+ * The task id of a tenant's Idempotency-Key: a UUID from the key's SHA-256 (version and variant bits set as RFC
+ * 9562 asks of a custom, version 8, UUID), so every request carrying the key names the same task.
+ */
+async function keyedTaskId(tenantId: string, key: string): Promise<string> {
+  const hex = (await sha256Hex(`${tenantId}\n${key}`)).slice(0, 32).split("");
+  hex[12] = "8";
+  hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  const h = hex.join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
