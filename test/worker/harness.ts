@@ -4,6 +4,8 @@ import { afterEach, beforeEach, expect } from "vitest";
 import { bootstrapTenant } from "../../worker/auth/bootstrap";
 import type { Scope } from "../../worker/auth/scopes";
 import { type Db, type DbHandle, openDb } from "../../worker/db/client";
+import { tasks } from "../../worker/db/schema";
+import { sign } from "../../worker/webhooks";
 
 /**
  * A database handle per test. workerd ties sockets to the request (here: the test) that opened them, so a pool
@@ -107,4 +109,38 @@ export async function startAgentTaskOverDocument(key: string, context: string, q
     202,
   );
   return accepted.id;
+}
+
+/** Records a finished task costing `costUsd` this month, so the tenant's monthly spend is at least that. */
+export async function spendThisMonth(db: Db, tenantId: string, costUsd: number): Promise<void> {
+  await db.insert(tasks).values({
+    tenantId,
+    mode: "rlm",
+    query: "old",
+    status: "completed",
+    request: { documents: [], budget: {}, models: {}, maxIterations: 1, maxDepth: 1, subCallConcurrency: 1 },
+    usage: { llmCalls: 1, promptTokens: 1, completionTokens: 1, cachedTokens: 0, costUsd },
+  });
+}
+
+/** Posts `payload` to an inbound webhook endpoint, signed as Standard Webhooks senders sign. */
+export async function signedHookPost(
+  endpointId: string,
+  secret: string,
+  payload: unknown,
+  opts: { id?: string; timestamp?: number } = {},
+): Promise<Response> {
+  const body = JSON.stringify(payload);
+  const id = opts.id ?? `msg_${crypto.randomUUID()}`;
+  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
+  return call(`/v1/hooks/${endpointId}`, {
+    method: "POST",
+    body,
+    headers: {
+      "content-type": "application/json",
+      "webhook-id": id,
+      "webhook-timestamp": String(timestamp),
+      "webhook-signature": await sign({ id, timestamp, body, secret }),
+    },
+  });
 }

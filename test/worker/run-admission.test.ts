@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import { tasks } from "../../worker/db/schema";
 import { getTenantStub } from "../../worker/durable/tenant-stub";
 import { ORPHAN_CONTEXT_MS, sweepOrphanContexts } from "../../worker/tasks/orphan-contexts";
-import { sign } from "../../worker/webhooks";
-import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
+import { call, expectJson, newTenant, signedHookPost, spendThisMonth, until, useTestDb, waitForTask } from "./harness";
 import { createSession, openSocket, script } from "./session-client";
 
 const handle = useTestDb();
@@ -54,20 +53,8 @@ async function inboundEndpoint(key: string, planner: string) {
   );
 }
 
-async function hook(endpoint: { endpoint: { id: string }; secret: string }) {
-  const body = JSON.stringify({ q: "question", text: "context" });
-  const id = `msg_${crypto.randomUUID()}`;
-  const timestamp = Math.floor(Date.now() / 1000);
-  return call(`/v1/hooks/${endpoint.endpoint.id}`, {
-    method: "POST",
-    body,
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": await sign({ id, timestamp, body, secret: endpoint.secret }),
-    },
-  });
+function hook(endpoint: { endpoint: { id: string }; secret: string }) {
+  return signedHookPost(endpoint.endpoint.id, endpoint.secret, { q: "question", text: "context" });
 }
 
 async function expectQuota(res: Response, limit: string): Promise<void> {
@@ -124,14 +111,7 @@ describe("run admission", () => {
     const { apiKey, tenant } = await newTenant(handle, "admit-spend");
     const key = apiKey.secret;
     const endpoint = await inboundEndpoint(key, "solver");
-    await handle.db.insert(tasks).values({
-      tenantId: tenant.id,
-      mode: "rlm",
-      query: "old",
-      status: "completed",
-      request: { documents: [], budget: {}, models: {}, maxIterations: 1, maxDepth: 1, subCallConcurrency: 1 },
-      usage: { llmCalls: 1, promptTokens: 1, completionTokens: 1, cachedTokens: 0, costUsd: 11 },
-    });
+    await spendThisMonth(handle.db, tenant.id, 11);
     await expectQuota(await startTask(key, "solver"), "monthly_spend");
     await expectQuota(await startRun(key, "solver"), "monthly_spend");
     await expectQuota(await hook(endpoint), "monthly_spend");

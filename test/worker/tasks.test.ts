@@ -4,7 +4,15 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
 import { runs, tasks, tenants } from "../../worker/db/schema";
-import { call, expectJson, newTenant, startAgentTaskOverDocument, useTestDb, waitForTask } from "./harness";
+import {
+  call,
+  expectJson,
+  newTenant,
+  spendThisMonth,
+  startAgentTaskOverDocument,
+  useTestDb,
+  waitForTask,
+} from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -236,14 +244,7 @@ describe("tasks", () => {
     for (const id of ids) await call(`/v1/tasks/${id}/cancel`, { method: "POST", key });
 
     // Spend this month past the free plan's ceiling.
-    await handle.db.insert(tasks).values({
-      tenantId: tenant.id,
-      mode: "rlm",
-      query: "old",
-      status: "completed",
-      request: { documents: [], budget: {}, models: {}, maxIterations: 1, maxDepth: 1, subCallConcurrency: 1 },
-      usage: { llmCalls: 1, promptTokens: 1, completionTokens: 1, cachedTokens: 0, costUsd: 11 },
-    });
+    await spendThisMonth(handle.db, tenant.id, 11);
     const broke = await start();
     expect(broke.status).toBe(429);
     expect(Number(broke.headers.get("retry-after"))).toBeGreaterThan(0);

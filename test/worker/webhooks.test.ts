@@ -7,8 +7,8 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { MAX_CONTEXT_DEPTH } from "../../worker/contracts/context";
 import { tasks, tenants, webhookDeliveries } from "../../worker/db/schema";
-import { sign, verify } from "../../worker/webhooks";
-import { call, expectJson, newTenant, until, useTestDb, waitForTask } from "./harness";
+import { verify } from "../../worker/webhooks";
+import { call, expectJson, newTenant, signedHookPost, until, useTestDb, waitForTask } from "./harness";
 import { script } from "./session-client";
 
 const handle = useTestDb();
@@ -24,28 +24,6 @@ interface Received {
 async function received(path: string): Promise<Received[]> {
   const res = await fetch(`${receiver}/__admin/received?path=${encodeURIComponent(path)}`);
   return ((await res.json()) as { requests: Received[] }).requests;
-}
-
-async function signedPost(
-  endpointId: string,
-  secret: string,
-  payload: unknown,
-  opts: { id?: string; timestamp?: number } = {},
-) {
-  const body = JSON.stringify(payload);
-  const id = opts.id ?? `msg_${crypto.randomUUID()}`;
-  const timestamp = opts.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = await sign({ id, timestamp, body, secret });
-  return call(`/v1/hooks/${endpointId}`, {
-    method: "POST",
-    body,
-    headers: {
-      "content-type": "application/json",
-      "webhook-id": id,
-      "webhook-timestamp": String(timestamp),
-      "webhook-signature": signature,
-    },
-  });
 }
 
 async function setup(label: string) {
@@ -94,7 +72,7 @@ describe("webhooks", () => {
   it("a signed webhook starts a task whose result is delivered, signed, to the receiver", async () => {
     const s = await setup("hook-e2e");
     expect(s.inbound.endpoint.hookUrl).toBe(`/v1/hooks/${s.inbound.endpoint.id}`);
-    const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, {
+    const res = await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, {
       question: "What is the special magic number for brave-otter mentioned in the provided text?",
       text: "Filler. One of the special magic numbers for brave-otter is: 4417021. More filler.",
     });
@@ -197,12 +175,12 @@ describe("webhooks", () => {
   it("rejects a bad signature, a stale timestamp and a replayed message id, starting nothing", async () => {
     const s = await setup("hook-refuse");
     const payload = { question: "q?", text: "t" };
-    const forged = await signedPost(s.inbound.endpoint.id, "whsec_bm90IHRoZSByZWFsIHNlY3JldCBhdCBhbGwh", payload);
+    const forged = await signedHookPost(s.inbound.endpoint.id, "whsec_bm90IHRoZSByZWFsIHNlY3JldCBhdCBhbGwh", payload);
     expect(forged.status).toBe(401);
     expect(((await forged.json()) as { error: { details: { reason: string } } }).error.details.reason).toBe(
       "bad_signature",
     );
-    const stale = await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload, {
+    const stale = await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, payload, {
       timestamp: Math.floor(Date.now() / 1000) - 600,
     });
     expect(stale.status).toBe(401);
@@ -212,21 +190,21 @@ describe("webhooks", () => {
     expect(await tasksOf(s.tenantId)).toEqual([]);
 
     const first = await expectJson<{ taskId: string }>(
-      await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
+      await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
       202,
     );
     const replay = await expectJson<{ taskId: string; duplicate: boolean }>(
-      await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
+      await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, payload, { id: "msg_once" }),
       200,
     );
     expect(replay).toEqual({ taskId: first.taskId, duplicate: true });
     expect(await tasksOf(s.tenantId)).toHaveLength(1);
 
-    const unmapped = await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "no text field" });
+    const unmapped = await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, { question: "no text field" });
     expect(unmapped.status).toBe(400);
     expect(JSON.stringify(await unmapped.json())).toContain("body/text");
     expect(await tasksOf(s.tenantId)).toHaveLength(1);
-    expect((await signedPost(crypto.randomUUID(), s.inbound.secret, payload)).status).toBe(404);
+    expect((await signedHookPost(crypto.randomUUID(), s.inbound.secret, payload)).status).toBe(404);
   });
 
   it("refuses a payload whose mapped query or context holds a NUL with 400, recording it and starting nothing", async () => {
@@ -236,7 +214,7 @@ describe("webhooks", () => {
       { payload: { question: "q?", text: { lines: ["ok", "bad\u0000"] } }, field: "task.context.lines.1" },
     ];
     for (const { payload, field } of cases) {
-      const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload);
+      const res = await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, payload);
       const body = await expectJson<{ error: { code: string; details: { issues: Array<{ field: string }> } } }>(
         res,
         400,
@@ -252,7 +230,7 @@ describe("webhooks", () => {
     expect(rejected.map((d) => d.status)).toEqual(["rejected", "rejected"]);
     // A NUL in a field the mapping does not use never reaches the database.
     await expectJson(
-      await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "t", extra: "\u0000" }),
+      await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "t", extra: "\u0000" }),
       202,
     );
   });
@@ -261,7 +239,7 @@ describe("webhooks", () => {
     const s = await setup("hook-deep");
     let text: unknown = "leaf";
     for (let level = 0; level <= MAX_CONTEXT_DEPTH; level += 1) text = [text];
-    const res = await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text });
+    const res = await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text });
     const body = await expectJson<{ error: { details: { issues: Array<{ field: string }> } } }>(res, 400);
     expect(body.error.details.issues.map((i) => i.field)).toEqual(["task.context"]);
     expect(await tasksOf(s.tenantId)).toHaveLength(0);
@@ -274,7 +252,7 @@ describe("webhooks", () => {
       body: JSON.stringify({ path: s.path, statuses: [503, 500, 502], retryAfter: 1 }),
     });
     await expectJson(
-      await signedPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "nothing" }),
+      await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, { question: "q?", text: "nothing" }),
       202,
     );
     const log = await until(
@@ -319,8 +297,8 @@ describe("webhooks", () => {
     expect(rotated.secret).not.toBe(s.inbound.secret);
     expect(rotated.endpoint.previousSecretExpiresAt).not.toBeNull();
     const payload = { question: "q?", text: "t" };
-    expect((await signedPost(s.inbound.endpoint.id, s.inbound.secret, payload)).status).toBe(202);
-    expect((await signedPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(202);
+    expect((await signedHookPost(s.inbound.endpoint.id, s.inbound.secret, payload)).status).toBe(202);
+    expect((await signedHookPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(202);
     await expectJson(
       await call(`/v1/webhooks/endpoints/${s.inbound.endpoint.id}/rotate`, {
         method: "POST",
@@ -329,7 +307,7 @@ describe("webhooks", () => {
       }),
       200,
     );
-    expect((await signedPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(401);
+    expect((await signedHookPost(s.inbound.endpoint.id, rotated.secret, payload)).status).toBe(401);
 
     const callbackPath = `/callbacks/${crypto.randomUUID()}`;
     await expectJson(
