@@ -147,7 +147,9 @@ async function listSandboxes(ctx: RouteContext, _req: IncomingMessage, res: Serv
 }
 
 async function getSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
-  sendJson(res, 200, sandboxDto(ctx.store.get(id ?? ""), ctx.baseUrl()));
+  const sb = ctx.store.get(id ?? "");
+  ctx.store.oomKills(sb); // records OOM kills nobody has seen yet (e.g. of a background process)
+  sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
 }
 
 async function deleteSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {

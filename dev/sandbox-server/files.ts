@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { chown, mkdir, realpath, rename, rm } from "node:fs/promises";
+import { chown, type FileHandle, rename, rm } from "node:fs/promises";
 import path from "node:path";
+import { diskUsage } from "./disk-usage";
 import { ApiError } from "./http-util";
 import type { PartSink } from "./multipart";
+import { at, openDirBelow } from "./no-follow";
 
 /** The home directory every sandbox sees; uploads must land inside it. */
 export const SANDBOX_HOME = "/home/daytona";
@@ -16,45 +18,29 @@ export interface SandboxFiles {
   tmpDir: string;
   /** Owner to give new files when the server runs as root and the sandbox as its own uid. */
   owner?: { uid: number; gid: number };
+  /** The sandbox's disk: uploads that would make the home directory larger are refused. */
+  diskBytes: number;
 }
 
 /**
- * Maps a sandbox path (absolute under /home/daytona, or relative to it) to its host path. Anything that would leave
- * the home directory is a 400: dev sandboxes only share their home with the host.
+ * Maps a sandbox path (absolute under /home/daytona, or relative to it) to its path components below the home
+ * directory. Anything that would leave the home directory is a 400: dev sandboxes only share their home with the host.
  */
-export function hostPathFor(files: SandboxFiles, sandboxPath: string | null | undefined): string {
+export function homeSegments(sandboxPath: string | null | undefined): string[] {
   if (!sandboxPath) throw new ApiError(400, "path is required");
   const abs = path.posix.resolve(SANDBOX_HOME, sandboxPath);
   if (abs !== SANDBOX_HOME && !abs.startsWith(`${SANDBOX_HOME}/`)) {
     throw new ApiError(400, `path ${sandboxPath} is outside ${SANDBOX_HOME}; dev sandboxes only accept uploads there`);
   }
   if (abs === SANDBOX_HOME) throw new ApiError(400, `path ${sandboxPath} is a directory`);
-  return path.join(files.homeDir, abs.slice(SANDBOX_HOME.length + 1));
+  return abs.slice(SANDBOX_HOME.length + 1).split("/");
 }
 
 /**
- * Creates the parent directories of `hostPath` and checks that, after resolving symlinks the sandbox may have planted,
- * the parent is still inside the home directory (the server writes as root: a link to /etc must not be followed).
+ * Errors of the walk and rename that mean the sandbox shaped the path: a link (ELOOP), a file where a directory goes
+ * or the reverse, a directory removed while the server walked it.
  */
-async function safeParent(files: SandboxFiles, hostPath: string): Promise<void> {
-  const parent = path.dirname(hostPath);
-  const home = await realpath(files.homeDir);
-  const rel = path.relative(files.homeDir, parent);
-  let cur = files.homeDir;
-  for (const seg of rel ? rel.split(path.sep) : []) {
-    cur = path.join(cur, seg);
-    try {
-      await mkdir(cur);
-      if (files.owner) await chown(cur, files.owner.uid, files.owner.gid);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    const real = await realpath(cur);
-    if (real !== home && !real.startsWith(home + path.sep)) {
-      throw new ApiError(400, "upload path escapes the sandbox home through a symbolic link");
-    }
-  }
-}
+const REFUSED_PATH = new Set(["ELOOP", "ENOTDIR", "EISDIR", "ENOENT"]);
 
 /**
  * A file being written: bytes go to a scratch file, and {@link commit} moves it into place (rename does not follow a
@@ -65,19 +51,34 @@ export class UploadTarget implements PartSink {
   private readonly stream;
   bytes = 0;
   private readonly closed: Promise<void>;
+  /** Bytes this upload may still use of the sandbox's disk; measured at the first chunk. */
+  private room: number | undefined;
 
   constructor(private readonly files: SandboxFiles) {
     this.tmpPath = path.join(files.tmpDir, `upload-${randomBytes(8).toString("hex")}`);
     // A 4 MiB buffer lets writes overlap the network instead of waiting for the disk after every 16 KiB.
-    this.stream = createWriteStream(this.tmpPath, { mode: 0o644, highWaterMark: 4 * 1024 * 1024 });
+    this.stream = createWriteStream(this.tmpPath, { flags: "wx", mode: 0o644, highWaterMark: 4 * 1024 * 1024 });
     this.closed = new Promise((resolve, reject) => {
       this.stream.once("close", resolve);
       this.stream.once("error", reject);
     });
+    // discard() may destroy the stream under a pending write; only end() cares how it closed.
+    this.closed.catch(() => {});
   }
 
   write(chunk: Buffer): void | Promise<void> {
+    if (this.room === undefined) {
+      return diskUsage(this.files.homeDir).then((used) => {
+        this.room = this.files.diskBytes - used;
+        return this.write(chunk);
+      });
+    }
     this.bytes += chunk.length;
+    // Checked while streaming, so an oversized upload never fills the host's disk through tmp/ either.
+    if (this.bytes > this.room) {
+      const gib = (this.files.diskBytes / 1024 ** 3).toFixed(2).replace(/\.?0+$/, "");
+      throw new ApiError(400, `not enough space: the upload does not fit in the sandbox's ${gib} GiB disk`);
+    }
     if (this.stream.write(chunk)) return;
     return new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
@@ -94,13 +95,29 @@ export class UploadTarget implements PartSink {
     await this.closed;
   }
 
-  /** Moves the finished file to `sandboxPath` (creating parents); returns its host path. */
-  async commit(sandboxPath: string): Promise<string> {
-    const dest = hostPathFor(this.files, sandboxPath);
-    await safeParent(this.files, dest);
+  /**
+   * Moves the finished file to `sandboxPath`, creating parents. The walk never follows a link (see `no-follow.ts`)
+   * and rename(2) replaces rather than follows a link at the destination, so sandbox code racing the upload can at
+   * worst make it a 400. The scratch file needs no such care: `tmp/` is the server's and not mounted in the sandbox.
+   */
+  async commit(sandboxPath: string): Promise<void> {
+    const segments = homeSegments(sandboxPath);
+    const name = segments.pop() as string; // SAFETY: homeSegments returns at least one component
     if (this.files.owner) await chown(this.tmpPath, this.files.owner.uid, this.files.owner.gid);
-    await rename(this.tmpPath, dest);
-    return dest;
+    let parent: FileHandle | undefined;
+    try {
+      parent = await openDirBelow(this.files.homeDir, segments, { create: true, owner: this.files.owner });
+      await rename(this.tmpPath, at(parent, name));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code ?? "";
+      if (!REFUSED_PATH.has(code)) throw e;
+      throw new ApiError(
+        400,
+        `cannot write ${sandboxPath}: a symbolic link or a non-directory is in the way (${code})`,
+      );
+    } finally {
+      await parent?.close();
+    }
   }
 
   /** Drops the scratch file (after a failed or abandoned upload). */

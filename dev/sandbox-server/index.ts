@@ -4,15 +4,18 @@
  * toolbox (file upload, command execution) and a preview proxy to Unix sockets inside each sandbox.
  *
  * Isolation: every sandbox is a bubblewrap process tree with all namespaces unshared (no network), read-only system
- * directories, a private /tmp, a cleared environment and setrlimit limits applied inside its own user namespace. When
+ * directories, a private /tmp, a cleared environment, a memory cgroup bounding all its processes together (the
+ * kernel OOM-kills inside the sandbox, as on Daytona) and setrlimit limits applied inside its own user namespace. When
  * the server runs as root, each sandbox also runs as its own host uid (from `uidBase`), which is what makes
  * RLIMIT_NPROC bite: the kernel exempts uid 0 from it. Without bubblewrap, sandboxes are plain processes (loud
- * warning), and the server refuses to start when `CI=true`.
+ * warning), and the server refuses to start when `CI=true`; likewise without a writable memory cgroup (then each
+ * process gets RLIMIT_AS instead).
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { handleApi, type RouteContext } from "./api-routes";
+import { MemoryCgroups } from "./cgroup";
 import { ApiError, requireBearer, sendError } from "./http-util";
 import { DEFAULT_LIMITS, probeBwrap, resolvePython, type SandboxLimits } from "./isolation";
 import { PreviewProxy } from "./preview-proxy";
@@ -34,10 +37,15 @@ export interface SandboxServerOptions {
   apiKey: string;
   /** Most sandboxes that may exist at once; creating one more is a 429 (default 20). */
   maxSandboxes?: number;
-  /** Resource limits per sandbox process, merged over {@link DEFAULT_LIMITS}. */
+  /** Resource limits per sandbox and per process, merged over {@link DEFAULT_LIMITS}. */
   limits?: Partial<SandboxLimits>;
   /** `auto` (default): bubblewrap when it works, else plain processes with a warning. */
   isolation?: "auto" | "bwrap" | "none";
+  /**
+   * `auto` (default): a memory cgroup per sandbox when the host offers a writable one, else RLIMIT_AS per process
+   * with a warning; `cgroup` (or `CI=true`) refuses to start without one; `none` skips cgroups, warning.
+   */
+  memoryCgroup?: "auto" | "cgroup" | "none";
   /** First host uid for sandboxes when running as root (default 200000). */
   uidBase?: number;
   /** How often auto-stop / auto-delete run, ms (default 30 s). */
@@ -52,6 +60,8 @@ export interface SandboxServer {
   apiUrl: string;
   /** Whether sandboxes are isolated with bubblewrap. */
   isolation: "bwrap" | "none";
+  /** cgroup version bounding each sandbox's memory, or `none` when only RLIMIT_AS does. */
+  memoryCgroup: "v1" | "v2" | "none";
   /** Kills every sandbox (their files stay) and closes the server. */
   stop(): Promise<void>;
 }
@@ -74,6 +84,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   const isRoot = process.getuid?.() === 0;
   const uidBase = isRoot ? (opts.uidBase ?? 200_000) : undefined;
   const isolation = chooseIsolation(opts.isolation ?? "auto", uidBase);
+  const cgroups = await chooseCgroups(opts.memoryCgroup ?? "auto");
   const store = new SandboxStore({
     root: path.resolve(opts.root ?? ".data/sandboxes"),
     limits,
@@ -82,6 +93,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     disableUserns: isolation.disableUserns,
     python: resolvePython(),
     uidBase,
+    cgroups,
   });
   await store.init();
   const preview = new PreviewProxy(store);
@@ -107,12 +119,14 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     url: baseUrl,
     apiUrl: `${baseUrl}/api`,
     isolation: isolation.mode,
+    memoryCgroup: cgroups ? `v${cgroups.version}` : "none",
     async stop() {
       clearInterval(sweeper);
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeAllConnections();
       preview.close();
       await store.close();
+      await cgroups?.close();
       await closed;
     },
   };
@@ -156,6 +170,23 @@ function chooseIsolation(
   }
   warnUnisolated(probe.reason ?? "bubblewrap unavailable");
   return { mode: "none", disableUserns: false };
+}
+
+async function chooseCgroups(wanted: "auto" | "cgroup" | "none"): Promise<MemoryCgroups | undefined> {
+  const found = wanted === "none" ? { reason: "memoryCgroup: none was requested" } : await MemoryCgroups.open();
+  if (!("reason" in found)) return found;
+  if (wanted === "cgroup" || (wanted === "auto" && process.env.CI === "true")) {
+    throw new Error(
+      `dev sandbox server: a memory cgroup is required (${found.reason}). Run as root on cgroup v1 or v2`,
+    );
+  }
+  const bar = "!".repeat(100);
+  console.warn(
+    `${bar}\n!! dev sandbox server: sandbox memory is NOT bounded per sandbox (${found.reason}).\n` +
+      "!! Each process gets RLIMIT_AS only, so many processes (or tmpfs) of one sandbox can exhaust this machine's\n" +
+      `!! memory, and running out is a MemoryError instead of Daytona's OOM kill. Run the server as root.\n${bar}`,
+  );
+  return undefined;
 }
 
 function warnUnisolated(reason: string) {

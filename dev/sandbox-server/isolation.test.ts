@@ -77,6 +77,33 @@ describe("isolation choice", () => {
   });
 });
 
+describe("memory limits", () => {
+  it("bound each process with RLIMIT_AS and warn loudly when no memory cgroup is used", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const addressSpace = "python3 -c 'import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])'";
+    const plain = await startSandboxServer({ apiKey: "k", root: path.join(root, "rlimit"), memoryCgroup: "none" });
+    try {
+      expect(plain.memoryCgroup).toBe("none");
+      expect(warn.mock.calls.flat().join("\n")).toMatch(/memory is NOT bounded per sandbox/);
+      const sandbox = await new Daytona({ apiKey: "k", apiUrl: plain.apiUrl, useDeprecatedPolling: true }).create();
+      expect((await sandbox.process.executeCommand(addressSpace)).result).toBe(`${DEFAULT_LIMITS.memoryBytes}\n`);
+      await sandbox.delete();
+    } finally {
+      warn.mockRestore();
+      await plain.stop();
+    }
+    if (process.getuid?.() !== 0) return; // only root can create cgroups
+    const bounded = await startSandboxServer({ apiKey: "k", root: path.join(root, "cgroup"), memoryCgroup: "cgroup" });
+    try {
+      const sandbox = await new Daytona({ apiKey: "k", apiUrl: bounded.apiUrl, useDeprecatedPolling: true }).create();
+      expect((await sandbox.process.executeCommand(addressSpace)).result).toBe("-1\n"); // the cgroup replaces it
+      await sandbox.delete();
+    } finally {
+      await bounded.stop();
+    }
+  });
+});
+
 describe("auto-stop and auto-delete", () => {
   it("stops idle sandboxes and deletes stopped ones after their intervals", async () => {
     const store = new SandboxStore({
@@ -87,6 +114,7 @@ describe("auto-stop and auto-delete", () => {
       disableUserns: false,
       python: resolvePython(),
       uidBase: process.getuid?.() === 0 ? 201_500 : undefined,
+      cgroups: undefined,
     });
     await store.init();
     const base = {

@@ -2,9 +2,19 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, readlinkSync } from "node:fs";
 import path from "node:path";
 
-/** Resource limits applied to every process of a sandbox (by its supervisor, via setrlimit). */
+/** Resource limits of a sandbox: its memory cgroup, and setrlimit limits its supervisor applies to every process. */
 export interface SandboxLimits {
-  /** RLIMIT_AS per process. Python threads reserve 8 MiB of stack each, so keep headroom above the data you load. */
+  /**
+   * Memory of the whole sandbox (all processes and its tmpfs), enforced by a cgroup; undefined (the default) takes
+   * the create request's `memory` GiB, which Daytona defaults to 1.
+   */
+  sandboxMemoryBytes: number | undefined;
+  /** The sandbox's disk (its home directory) for uploads; undefined takes the create request's `disk` GiB (3). */
+  sandboxDiskBytes: number | undefined;
+  /**
+   * RLIMIT_AS per process, only where no memory cgroup is available. Python threads reserve 8 MiB of stack each, so
+   * keep headroom above the data you load.
+   */
   memoryBytes: number;
   /** RLIMIT_NPROC: processes AND threads of the sandbox (counted per user namespace, so per sandbox). */
   processes: number;
@@ -14,7 +24,7 @@ export interface SandboxLimits {
   fileSizeBytes: number;
   /** RLIMIT_NOFILE. */
   openFiles: number;
-  /** Size of the private tmpfs at /tmp (and of /dev/shm). */
+  /** Size of the private tmpfs at /tmp (and of /dev/shm), at most a quarter of the sandbox's memory each. */
   tmpBytes: number;
   /** `process/execute` timeout when the request gives none, seconds. */
   execTimeoutSec: number;
@@ -24,6 +34,8 @@ export interface SandboxLimits {
 
 /** Defaults: roomy for a Python REPL holding a 100 MB context with 64 threads, small enough to protect the host. */
 export const DEFAULT_LIMITS: SandboxLimits = {
+  sandboxMemoryBytes: undefined,
+  sandboxDiskBytes: undefined,
   memoryBytes: 2 * 1024 ** 3,
   processes: 512, // threads count too: a REPL with 64 worker threads plus its HTTP threads needs ~150
   cpuSeconds: 3600,

@@ -4,7 +4,8 @@
  * Usage: `tsx dev/sandbox-server/main.ts [--port 8790] [--host 127.0.0.1] [--root .data/sandboxes]
  *          [--api-key KEY] [--max-sandboxes 20] [--memory-mb 2048] [--processes 512] [--isolation auto|bwrap|none]`
  * The API key may also come from `DAYTONA_API_KEY` (default `dev-sandbox-key`). Prints the apiUrl to use with
- * `new Daytona({apiKey, apiUrl})` and keeps running until SIGINT/SIGTERM.
+ * `new Daytona({apiKey, apiUrl})` and keeps running until SIGINT/SIGTERM. `--memory-mb` bounds every sandbox's
+ * memory (all its processes together) instead of each create request's `memory` GiB.
  */
 import { parseArgs } from "node:util";
 import { startSandboxServer } from "./index";
@@ -33,7 +34,7 @@ const server = await startSandboxServer({
   maxSandboxes: Number(values["max-sandboxes"]),
   isolation,
   limits: {
-    ...(values["memory-mb"] ? { memoryBytes: Number(values["memory-mb"]) * 1024 * 1024 } : {}),
+    ...(values["memory-mb"] ? { sandboxMemoryBytes: Number(values["memory-mb"]) * 1024 * 1024 } : {}),
     ...(values.processes ? { processes: Number(values.processes) } : {}),
   },
 });

@@ -1,7 +1,16 @@
-import { Agent, type IncomingHttpHeaders, type IncomingMessage, request, type ServerResponse } from "node:http";
+import {
+  Agent,
+  type ClientRequestArgs,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type ServerResponse,
+} from "node:http";
 import path from "node:path";
+import type { Duplex } from "node:stream";
 import { ApiError, safeEqual } from "./http-util";
-import type { SandboxStore } from "./sandbox-store";
+import { connectUnixNoFollow } from "./no-follow";
+import { oomMessage, type SandboxStore } from "./sandbox-store";
 
 /** Headers that describe one hop, not the message (RFC 9110 §7.6.1), plus Daytona's own preview headers. */
 const HOP_HEADERS = new Set([
@@ -37,6 +46,15 @@ function forwardable(headers: IncomingHttpHeaders, drop: Set<string>): Record<st
   return out;
 }
 
+/** Keeps connections pooled per socket path, and connects only to a socket that really is in the ports directory. */
+class PortsAgent extends Agent {
+  override createConnection(options: ClientRequestArgs, callback: (err: Error | null, stream: Duplex) => void) {
+    // SAFETY: an Agent's callback accepts an error without a stream (node:_http_agent `oncreate`).
+    connectUnixNoFollow(options.socketPath ?? "", callback as (err: Error | null, socket?: Duplex) => void);
+    return undefined;
+  }
+}
+
 /**
  * The preview proxy: `/preview/{sandboxId}/{port}/{rest}` is forwarded to the Unix socket `{port}.sock` that a process
  * in the sandbox listens on (dev sandboxes have no network of their own). Bodies stream both ways; upstream
@@ -45,7 +63,7 @@ function forwardable(headers: IncomingHttpHeaders, drop: Set<string>): Record<st
  */
 export class PreviewProxy {
   // Few idle connections per upstream: each one pins a handler thread in the sandbox (Python's http.server).
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 16 });
+  private readonly agent = new PortsAgent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 16 });
 
   constructor(private readonly store: SandboxStore) {}
 
@@ -60,6 +78,7 @@ export class PreviewProxy {
     }
     if (!sb.proc) throw new ApiError(502, `Sandbox ${sb.meta.id} is not started`);
     sb.lastActivity = Date.now();
+    const oomBefore = this.store.oomKills(sb);
     url.searchParams.delete(TOKEN_QUERY);
     const upstreamPath = (m[3] ?? "/") + (url.searchParams.size ? `?${url.searchParams}` : "");
     const proxyReq = request({
@@ -75,10 +94,13 @@ export class PreviewProxy {
         return;
       }
       const code = (err as NodeJS.ErrnoException).code;
+      const killed = this.store.oomKills(sb) - oomBefore;
       const reason =
-        code === "ENOENT" || code === "ECONNREFUSED"
-          ? `nothing is listening on port ${m[2]} in sandbox ${sb.meta.id}`
-          : `upstream connection failed: ${err.message}`;
+        killed > 0
+          ? `the process serving port ${m[2]} in sandbox ${sb.meta.id} is gone: ${oomMessage(killed, sb.cgroup)}`
+          : code === "ENOENT" || code === "ECONNREFUSED" || code === "ENOTSOCK"
+            ? `nothing is listening on port ${m[2]} in sandbox ${sb.meta.id}`
+            : `upstream connection failed: ${err.message}`;
       const body = JSON.stringify({ statusCode: 502, error: "Bad Gateway", message: reason });
       res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);

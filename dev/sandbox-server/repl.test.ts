@@ -39,7 +39,7 @@ interface Repl {
   token: string;
   secret: string;
   pid: number;
-  call(route: string, body?: unknown, method?: string): Promise<{ status: number; body: unknown }>;
+  call(route: string, body?: unknown, method?: string, timeoutMs?: number): Promise<{ status: number; body: unknown }>;
   /** Runs code to completion, answering callbacks with `answer`; returns the final reply and the round trips. */
   run(
     code: string,
@@ -58,9 +58,10 @@ async function startRepl(env: Record<string, string> = {}): Promise<Repl> {
     { FLEET_REPL_SECRET: secret, ...env },
   );
   const link = await sandbox.getPreviewLink(8080);
-  const call = async (route: string, body?: unknown, method = "POST") => {
+  const call = async (route: string, body?: unknown, method = "POST", timeoutMs?: number) => {
     const res = await fetch(`${link.url}${route}`, {
       method,
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
       headers: {
         "x-daytona-preview-token": link.token,
         [REPL_SECRET_HEADER]: secret,
@@ -282,16 +283,6 @@ describe("repl_server.py through the preview proxy", () => {
     expect((await repl.run("print(kept)")).done.stdout).toBe("still here\n");
   });
 
-  it("reports MemoryError for memory bombs and stays usable", async () => {
-    const huge = (await repl.run("x = bytearray(10**11)")).done;
-    expect(huge.error?.type).toBe("MemoryError");
-    // The list stays bound in the namespace, holding nearly all the memory: the server must still answer.
-    const growing = (await repl.run("hog = []\nwhile True:\n    hog.append('x' * 10**6)")).done;
-    expect(growing.error?.type).toBe("MemoryError");
-    expect((await repl.run("print(len(hog) > 1000)\ndel hog")).done.stdout).toBe("True\n");
-    expect((await repl.run("print(sum(range(10)))")).done.stdout).toBe("45\n");
-  });
-
   it("caps 50 MB of output and reports its true length", async () => {
     const { done } = await repl.run("for _ in range(50):\n    print('y' * (1024 * 1024 - 1))", {
       maxOutputChars: 1000,
@@ -329,26 +320,63 @@ describe("repl_server.py through the preview proxy", () => {
 });
 
 describe("repl_server.py under abuse", () => {
+  it("OOM-kills a memory bomb as Daytona does, says so, and keeps the sandbox usable", async () => {
+    // Before cgroups, RLIMIT_AS made this a MemoryError the REPL survived. Daytona bounds the sandbox with a cgroup
+    // instead: the kernel kills the biggest process, the REPL, and the host sees the connection fail.
+    const repl = await startRepl();
+    try {
+      const huge = (await repl.run("x = bytearray(10**11)")).done; // more than the machine has: refused up front
+      expect(huge.error?.type).toBe("MemoryError");
+      const growing = await repl.call("/exec", { code: "hog = []\nwhile True:\n    hog.append('x' * 10**6)" });
+      expect(growing.status).toBe(502);
+      expect(JSON.stringify(growing.body)).toMatch(/out of memory: the kernel OOM killer ended 1 process/);
+      const sandbox = await daytona.get(repl.sandbox.id);
+      expect(sandbox.state).toBe("started");
+      const again = await startRepl(); // what the product does: a fresh REPL (here in a fresh sandbox)
+      expect((await again.run("print(sum(range(10)))")).done.stdout).toBe("45\n");
+      await again.sandbox.delete();
+      expect((await repl.sandbox.process.executeCommand("echo usable")).result).toBe("usable\n");
+    } finally {
+      await repl.sandbox.delete();
+    }
+  });
+
   it("contains a fork bomb; the host stays responsive", async () => {
     const repl = await startRepl();
     try {
-      const bomb = repl.run("import os\nwhile True:\n    os.fork()", { timeoutMs: 20_000 });
+      // Bounded: if the OOM killer ends the REPL first, forked copies may hold the connection open.
+      const bomb = repl
+        .call("/exec", { code: "import os\nwhile True:\n    os.fork()", timeoutMs: 5_000 }, "POST", 8_000)
+        .catch(() => undefined);
       await new Promise((r) => setTimeout(r, 200));
       const host = spawnSync("/bin/sh", ["-c", "echo host-ok"], { encoding: "utf8", timeout: 5000 });
       expect(host.stdout).toBe("host-ok\n");
-      const { done } = await bomb;
-      expect(done.error?.type).toBe("BlockingIOError"); // fork() hit RLIMIT_NPROC inside the sandbox
-      let alive = "";
-      for (let i = 0; i < 50 && alive !== "alive\n"; i++) {
-        alive = (await repl.run("print('alive')")).done.stdout;
+      const reply = await bomb;
+      if (reply?.status === 200) {
+        const done = ExecReply.parse(reply.body);
+        if (done.status === "done") expect(done.error?.type).toBe("BlockingIOError"); // RLIMIT_NPROC inside
       }
-      expect(alive).toBe("alive\n");
+      let alive = false;
+      for (let i = 0; i < 5 && !alive; i++) {
+        const r = await repl.call("/exec", { code: "print('alive')" }, "POST", 1000).catch(() => undefined);
+        const done = r?.status === 200 ? ExecReply.parse(r.body) : undefined;
+        alive = done?.status === "done" && done.stdout === "alive\n";
+        if (!alive) await new Promise((res) => setTimeout(res, 100));
+      }
+      if (!alive) {
+        // The copies' memory reached the sandbox's limit before their count reached RLIMIT_NPROC, so the kernel
+        // OOM-killed the REPL, as it would on Daytona: contained too, and the server recorded it.
+        await daytona.get(repl.sandbox.id); // a look at the sandbox records kills nobody has reported yet
+        await new Promise((res) => setTimeout(res, 100)); // sandbox.json is written just after
+        const meta = JSON.parse(await readFile(path.join(root, repl.sandbox.id, "sandbox.json"), "utf8"));
+        expect(meta.oomKills).toBeGreaterThan(0);
+      }
     } finally {
       await repl.sandbox.delete();
     }
     // Every process of the deleted sandbox is gone: each carries DAYTONA_SANDBOX_ID in its environment.
     expect(await processesOf(repl.sandbox.id)).toBe(0);
-  });
+  }, 90_000);
 
   it("ends the REPL process when code ignores its timeout, and says why", async () => {
     const repl = await startRepl({ FLEET_REPL_TIMEOUT_GRACE_S: "1" });

@@ -2,10 +2,26 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import type { SandboxCgroup } from "./cgroup";
 import { type BwrapSpec, bwrapArgs, type PythonInfo, type SandboxLimits, sandboxEnv } from "./isolation";
 
 /** How long a sandbox may take to start its supervisor. */
 const READY_TIMEOUT_MS = 15_000;
+
+/**
+ * Runs as root before the sandbox's first process: joins the memory cgroup (argv[1] is its `cgroup.procs`), drops to
+ * the sandbox's uid/gid (argv[2], argv[3]; -1 keeps root) and execs argv[5:] with the environment in argv[4] (JSON).
+ * It starts with an empty environment itself, so nothing the sandbox's env says (LD_PRELOAD, …) applies while it is
+ * root. Node cannot run code between fork and exec, and moving a process in later would leave the children it had
+ * already forked outside the limit.
+ */
+const JOIN_CGROUP = [
+  "import json, os, sys",
+  "with open(sys.argv[1], 'w') as f: f.write(str(os.getpid()))",
+  "uid, gid = int(sys.argv[2]), int(sys.argv[3])",
+  "if uid >= 0: os.setgroups([]); os.setgid(gid); os.setuid(uid)",
+  "os.execvpe(sys.argv[5], sys.argv[5:], json.loads(sys.argv[4]))",
+].join("\n");
 
 /** One `process/execute` request as the supervisor takes it. */
 export interface ExecRequest {
@@ -40,12 +56,23 @@ export interface LaunchSpec extends BwrapSpec {
   isolation: "bwrap" | "none";
   /** Host uid/gid to run as (set when the server is root, so RLIMIT_NPROC applies and sandboxes are apart). */
   owner?: { uid: number; gid: number };
+  /** The sandbox's memory cgroup; without one, RLIMIT_AS bounds each process instead. */
+  cgroup?: SandboxCgroup;
+}
+
+/** How to spawn `command args` with `env`: through {@link JOIN_CGROUP} when there is a cgroup to join. */
+function entry(spec: LaunchSpec, command: string, args: string[], env: Record<string, string>) {
+  if (!spec.cgroup) return { command, args, env, owner: spec.owner };
+  const { uid, gid } = spec.owner ?? { uid: -1, gid: -1 };
+  const join = ["-I", "-S", "-c", JOIN_CGROUP, spec.cgroup.procsFile, String(uid), String(gid), JSON.stringify(env)];
+  return { command: spec.python.executable, args: [...join, command, ...args], env: {}, owner: undefined };
 }
 
 /**
  * A running sandbox: its supervisor process (inside bubblewrap, or plain) and the line-delimited JSON channel to it.
  * Killing it ends every process of the sandbox: under bubblewrap by killing the pid namespace's init, otherwise by
- * killing every process that carries the sandbox's `DAYTONA_SANDBOX_ID`.
+ * killing every process that carries the sandbox's `DAYTONA_SANDBOX_ID` (and the store's removal of the sandbox's
+ * cgroup kills whatever is still in it).
  */
 export class SandboxProcess {
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
@@ -58,12 +85,13 @@ export class SandboxProcess {
   private constructor(
     private readonly child: ChildProcess,
     private readonly id: string,
+    private readonly bwrap: boolean,
   ) {}
 
   /** Starts the sandbox and resolves once its supervisor said it is ready. */
   static async launch(spec: LaunchSpec, limits: SandboxLimits, python: PythonInfo): Promise<SandboxProcess> {
     const rl = {
-      as: limits.memoryBytes,
+      as: spec.cgroup ? undefined : limits.memoryBytes, // the cgroup bounds the whole sandbox instead
       nproc: limits.processes,
       cpu: limits.cpuSeconds,
       fsize: limits.fileSizeBytes,
@@ -72,27 +100,21 @@ export class SandboxProcess {
     };
     let child: ChildProcess;
     if (spec.isolation === "bwrap") {
-      const args = bwrapArgs(spec, { limits: rl });
-      child = spawn("bwrap", args, {
-        stdio: ["pipe", "pipe", "pipe", "pipe"],
-        env: { PATH: "/usr/bin:/bin" },
-        ...spec.owner,
-      });
+      const run = entry(spec, "bwrap", bwrapArgs(spec, { limits: rl }), { PATH: "/usr/bin:/bin" });
+      child = spawn(run.command, run.args, { stdio: ["pipe", "pipe", "pipe", "pipe"], env: run.env, ...run.owner });
     } else {
       const env = sandboxEnv(spec.id, spec.env, python, spec.homeDir, spec.portsDir);
-      child = spawn(
-        python.executable,
-        ["-I", "-S", spec.supervisorPath, JSON.stringify({ limits: rl, homeAlias: spec.homeDir })],
-        {
-          stdio: ["pipe", "pipe", "pipe", "ignore"],
-          env,
-          cwd: spec.homeDir,
-          detached: true,
-          ...spec.owner,
-        },
-      );
+      const config = JSON.stringify({ limits: rl, homeAlias: spec.homeDir });
+      const run = entry(spec, python.executable, ["-I", "-S", spec.supervisorPath, config], env);
+      child = spawn(run.command, run.args, {
+        stdio: ["pipe", "pipe", "pipe", "ignore"],
+        env: run.env,
+        cwd: spec.homeDir,
+        detached: true,
+        ...run.owner,
+      });
     }
-    const proc = new SandboxProcess(child, spec.id);
+    const proc = new SandboxProcess(child, spec.id, spec.isolation === "bwrap");
     await proc.wire(spec.isolation === "bwrap");
     return proc;
   }
@@ -190,7 +212,7 @@ export class SandboxProcess {
       if ((await Promise.race([exited.then(() => true), timeout(5000)])) === true) return;
     }
     if (this.child.pid) tryKill(this.child.pid);
-    if (this.child.pid && this.child.spawnfile !== "bwrap") {
+    if (this.child.pid && !this.bwrap) {
       tryKill(-this.child.pid);
       await killByMarker(this.id);
     }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { MemoryCgroups, SandboxCgroup } from "./cgroup";
 import type { SandboxFiles } from "./files";
 import { ApiError } from "./http-util";
 import type { PythonInfo, SandboxLimits } from "./isolation";
@@ -29,6 +30,8 @@ export interface SandboxMeta {
   updatedAt: string;
   /** Host uid the sandbox runs as (root servers only). */
   uid: number | undefined;
+  /** Processes of this sandbox the kernel OOM-killed for exceeding its memory limit (absent before any). */
+  oomKills?: number;
 }
 
 /** A sandbox in memory: its metadata plus runtime state. */
@@ -38,6 +41,10 @@ export interface Sandbox {
   files: SandboxFiles;
   portsDir: string;
   proc: SandboxProcess | undefined;
+  /** Memory cgroup of the running sandbox, when the host has one to offer. */
+  cgroup: SandboxCgroup | undefined;
+  /** The cgroup's OOM-kill counter as last recorded into `meta.oomKills`. */
+  oomSeen: number;
   previewToken: string;
   lastActivity: number;
   stoppedAt: number | undefined;
@@ -57,6 +64,16 @@ export interface StoreOptions {
   python: PythonInfo;
   /** First host uid for sandboxes when the server runs as root; undefined to run them as the server's uid. */
   uidBase: number | undefined;
+  /** Where sandboxes get their memory cgroups; undefined leaves each process to RLIMIT_AS. */
+  cgroups: MemoryCgroups | undefined;
+}
+
+const GIB = 1024 ** 3;
+
+/** What a sandbox's errors and results say when the kernel OOM-killed processes in it. */
+export function oomMessage(kills: number, cgroup: SandboxCgroup | undefined): string {
+  const limit = cgroup ? ` of ${Math.round(cgroup.limitBytes / 1024 ** 2)} MiB` : "";
+  return `out of memory: the kernel OOM killer ended ${kills} process${kills === 1 ? "" : "es"} (sandbox memory limit${limit} exceeded)`;
 }
 
 /**
@@ -93,9 +110,16 @@ export class SandboxStore {
     return {
       meta,
       dir,
-      files: { homeDir: path.join(dir, "home"), tmpDir: path.join(dir, "tmp"), owner },
+      files: {
+        homeDir: path.join(dir, "home"),
+        tmpDir: path.join(dir, "tmp"),
+        owner,
+        diskBytes: this.opts.limits.sandboxDiskBytes ?? meta.disk * GIB,
+      },
       portsDir: path.join(dir, "ports"),
       proc: undefined,
+      cgroup: undefined,
+      oomSeen: 0,
       previewToken: randomBytes(24).toString("base64url"),
       lastActivity: Date.now(),
       stoppedAt: meta.state === "started" ? undefined : Date.now(),
@@ -160,6 +184,9 @@ export class SandboxStore {
 
   private async launch(sb: Sandbox) {
     const { opts } = this;
+    const memory = opts.limits.sandboxMemoryBytes ?? sb.meta.memory * GIB;
+    sb.cgroup = await opts.cgroups?.create(sb.meta.id, memory);
+    sb.oomSeen = 0;
     const proc = await SandboxProcess.launch(
       {
         id: sb.meta.id,
@@ -169,14 +196,20 @@ export class SandboxStore {
         supervisorPath: path.join(sb.dir, "etc", "supervisor.py"),
         python: opts.python,
         env: sb.meta.env,
-        limits: opts.limits,
+        // Each tmpfs at most a quarter of the memory: its pages count against the cgroup, and a full /dev/shm must
+        // end in ENOSPC, not in the OOM killer ending the processes that did not fill it.
+        limits: { ...opts.limits, tmpBytes: Math.min(opts.limits.tmpBytes, Math.floor(memory / 4)) },
         disableUserns: opts.disableUserns,
         isolation: opts.isolation,
         owner: sb.files.owner,
+        cgroup: sb.cgroup,
       },
       opts.limits,
       opts.python,
-    );
+    ).catch(async (e) => {
+      await this.dropCgroup(sb);
+      throw e;
+    });
     sb.proc = proc;
     sb.previewToken = randomBytes(24).toString("base64url"); // a restart invalidates old preview tokens, as on Daytona
     sb.lastActivity = Date.now();
@@ -186,8 +219,41 @@ export class SandboxStore {
       if (sb.proc !== proc) return;
       sb.proc = undefined;
       sb.stoppedAt = Date.now();
-      void this.setState(sb, "error", why);
+      const cgroup = sb.cgroup;
+      const before = sb.meta.oomKills ?? 0;
+      const killed = this.oomKills(sb) - before;
+      void this.dropCgroup(sb);
+      void this.setState(sb, "error", killed ? `${why}; ${oomMessage(killed, cgroup)}` : why);
     });
+  }
+
+  /**
+   * Records the OOM kills the kernel made in the sandbox since the last look (persisted as `oomKills`, logged) and
+   * returns the sandbox's total. Comparing the totals before and after an operation tells whether it ran out of
+   * memory, also while other operations run in the same sandbox.
+   */
+  oomKills(sb: Sandbox): number {
+    let total = sb.oomSeen;
+    try {
+      total = sb.cgroup?.oomKills() ?? sb.oomSeen;
+    } catch {
+      // the group is already gone: nothing new to record
+    }
+    const fresh = total - sb.oomSeen;
+    sb.oomSeen = total;
+    if (fresh > 0) {
+      sb.meta.oomKills = (sb.meta.oomKills ?? 0) + fresh;
+      console.warn(`[sandbox-server] sandbox ${sb.meta.id}: ${oomMessage(fresh, sb.cgroup)}`);
+      void this.save(sb);
+    }
+    return sb.meta.oomKills ?? 0;
+  }
+
+  private async dropCgroup(sb: Sandbox) {
+    const cgroup = sb.cgroup;
+    sb.cgroup = undefined;
+    sb.oomSeen = 0;
+    await cgroup?.remove().catch((e) => console.warn(`[sandbox-server] cannot remove ${cgroup.dir}:`, e));
   }
 
   private setState(sb: Sandbox, state: SandboxMeta["state"], errorReason?: string): Promise<void> {
@@ -250,6 +316,8 @@ export class SandboxStore {
       const proc = sb.proc;
       sb.proc = undefined;
       await proc?.kill();
+      this.oomKills(sb);
+      await this.dropCgroup(sb);
       sb.stoppedAt = Date.now();
       await this.setState(sb, "stopped");
     });
@@ -262,6 +330,7 @@ export class SandboxStore {
       sb.proc = undefined;
       this.byId.delete(sb.meta.id);
       await proc?.kill();
+      await this.dropCgroup(sb);
       await rm(sb.dir, { recursive: true, force: true });
     });
   }

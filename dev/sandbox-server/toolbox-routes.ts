@@ -8,7 +8,7 @@ import { UploadTarget } from "./files";
 import { ApiError, readJson, sendJson } from "./http-util";
 import { MultipartParser, multipartBoundary, type PartSink } from "./multipart";
 import { ExecFailure } from "./sandbox-process";
-import type { Sandbox } from "./sandbox-store";
+import { oomMessage, type Sandbox } from "./sandbox-store";
 
 /** Body of `POST {toolbox}/{id}/process/execute`. */
 const ExecuteBody = z.object({
@@ -122,13 +122,19 @@ async function execute(sb: Sandbox, req: IncomingMessage, res: ServerResponse, _
   if (!parsed.success) throw new ApiError(400, validationMessage(parsed.error));
   const { command, timeout, cwd, envs } = parsed.data;
   const limits = ctx.limits;
+  const oomBefore = ctx.store.oomKills(sb);
   try {
     const r = await sb.proc?.exec(
       { command, cwd, env: envs, timeoutSec: timeout || limits.execTimeoutSec },
       limits.maxOutputBytes,
     );
     if (!r) throw new ApiError(409, "Sandbox is not started");
-    sendJson(res, 200, { exitCode: r.exitCode, result: r.result });
+    // Daytona returns 137 for a command the OOM killer ended; the note says why, as a shell's "Killed" would.
+    const killed = ctx.store.oomKills(sb) - oomBefore;
+    const result = killed
+      ? `${r.result}${r.result.endsWith("\n") || !r.result ? "" : "\n"}[${oomMessage(killed, sb.cgroup)}]\n`
+      : r.result;
+    sendJson(res, 200, { exitCode: r.exitCode, result });
   } catch (e) {
     if (!(e instanceof ExecFailure)) throw e;
     if (e.kind === "timeout") {
