@@ -86,6 +86,8 @@ async function startRepl(env: Record<string, string> = {}): Promise<Repl> {
       expect(res.status).toBe(200);
       const reply = ExecReply.parse(res.body);
       if (reply.status === "done") return { done: reply, rounds, calls };
+      // These polls set no `waitMs`, so the server holds them until there is news.
+      if (reply.status === "running") throw new Error("an unbounded poll answered `running`");
       calls += reply.calls.length;
       const results = reply.calls.map((c) => {
         const v = answer(c);

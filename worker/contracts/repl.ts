@@ -9,7 +9,10 @@
  * - `GET  /health`                → {@link ReplHealth}
  * - `POST /context` {@link LoadContextRequest} → {@link ContextInfo}   load a file into a variable, once
  * - `POST /exec`    {@link ExecRequest}        → {@link ExecReply}     long-polls until done or blocked on callbacks
- * - `POST /resume`  {@link ResumeRequest}      → {@link ExecReply}     answers callbacks, continues the same exec
+ *                                                                       (or `running` after `waitMs`); a repeated
+ *                                                                       `execId` re-attaches, never runs twice
+ * - `POST /resume`  {@link ResumeRequest}      → {@link ExecReply}     answers callbacks, continues the same exec;
+ *                                                                       empty with `execId`: re-attach to that exec
  * - `POST /var`     {@link VarRequest}         → {@link VarReply}      read a variable as text (for `FINAL_VAR`)
  * - `POST /reset`                              → {@link ReplHealth}    drop the namespace (context stays loaded)
  * - `POST /interrupt`                          → `{interrupted}`       cancel the running exec: pending host calls
@@ -79,6 +82,13 @@ export const ExecRequest = z.object({
   timeoutMs: z.number().int().positive().max(3_600_000).default(60_000),
   /** Characters of stdout/stderr kept each; the true length is still reported. */
   maxOutputChars: z.number().int().positive().max(10_000_000).default(100_000),
+  /**
+   * The host's id for this exec. The server remembers the last few: a repeated `/exec` with the same id (a proxy
+   * replaying the POST, a host that lost the reply) re-attaches to it, running or finished, instead of running it again.
+   */
+  execId: z.string().min(1).max(100).optional(),
+  /** Longest this poll may be held (at most 30 s); then the reply is `running` and the host polls again. */
+  waitMs: z.number().int().positive().max(30_000).optional(),
 });
 export type ExecRequest = z.input<typeof ExecRequest>;
 
@@ -120,7 +130,11 @@ export const ExecCallbacks = z.object({
 });
 export type ExecCallbacks = z.infer<typeof ExecCallbacks>;
 
-export const ExecReply = z.discriminatedUnion("status", [ExecDone, ExecCallbacks]);
+/** The exec is still computing after the poll's `waitMs`: poll again (an empty `/resume` with its `execId`). */
+export const ExecRunning = z.object({ status: z.literal("running") });
+export type ExecRunning = z.infer<typeof ExecRunning>;
+
+export const ExecReply = z.discriminatedUnion("status", [ExecDone, ExecCallbacks, ExecRunning]);
 export type ExecReply = z.infer<typeof ExecReply>;
 
 /**
@@ -133,7 +147,13 @@ export const CallbackResult = z.union([
 ]);
 export type CallbackResult = z.infer<typeof CallbackResult>;
 
-export const ResumeRequest = z.object({ results: z.array(CallbackResult) });
+export const ResumeRequest = z.object({
+  results: z.array(CallbackResult),
+  /** With no results: re-attach to this exec (running, or among the last few finished). */
+  execId: z.string().min(1).max(100).optional(),
+  /** As in {@link ExecRequest}. */
+  waitMs: z.number().int().positive().max(30_000).optional(),
+});
 export type ResumeRequest = z.infer<typeof ResumeRequest>;
 
 export const VarRequest = z.object({ name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/) });

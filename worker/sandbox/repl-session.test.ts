@@ -37,6 +37,50 @@ function textStream(totalBytes: number, needleAt: number): ReadableStream<Uint8A
   });
 }
 
+/** The REPL's own routes, spoken directly: what a proxy replaying a POST or a host re-attaching would send. */
+async function raw(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  const link = await sandbox.previewLink(8080);
+  const res = await fetch(`${link.url.replace(/\/$/, "")}${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "x-daytona-preview-token": link.token,
+      "x-fleet-repl-key": repl.credentials,
+    },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+describe("bounded polls and exec ids", () => {
+  it("runs a block longer than one poll as a series of short polls", async () => {
+    const started = Date.now();
+    const done = await repl.exec("import time\ntime.sleep(2.5)\nprint('still here')", { pollMs: 400 });
+    expect(done).toMatchObject({ error: null, stdout: "still here\n" });
+    expect(Date.now() - started).toBeGreaterThan(2_400);
+  });
+
+  it("answers `running` when a poll's bound passes, re-attaches by id, and never runs an exec twice", async () => {
+    await repl.exec("runs = 0");
+    const code = "import time\nruns += 1\ntime.sleep(1.5)\nprint('runs', runs)";
+    const first = await raw("/exec", { code, execId: "exec-a", waitMs: 200 });
+    expect(first).toEqual({ status: 200, body: { status: "running" } });
+    // A proxy replaying the same POST attaches to the running exec instead of meeting 409 "busy".
+    expect(await raw("/exec", { code, execId: "exec-a", waitMs: 200 })).toEqual({
+      status: 200,
+      body: { status: "running" },
+    });
+    const done = await raw("/resume", { results: [], execId: "exec-a", waitMs: 10_000 });
+    expect(done.body).toMatchObject({ status: "done", stdout: "runs 1\n", error: null });
+    // Finished, it is still found by id, with the same result; the code did not run again.
+    const again = await raw("/exec", { code, execId: "exec-a", waitMs: 200 });
+    expect(again.body).toMatchObject({ status: "done", stdout: "runs 1\n" });
+    expect((await repl.exec("print(runs)")).stdout).toBe("1\n");
+    expect(await raw("/resume", { results: [], execId: "never-ran" })).toMatchObject({ status: 404 });
+    expect((await raw("/exec", { code: "1", waitMs: 999_999 })).status).toBe(400);
+  });
+});
+
 describe("REPL through the Worker", () => {
   it("keeps one namespace across execs", async () => {
     expect((await repl.exec("x = 41\ndef inc(v):\n    return v + 1")).error).toBeNull();

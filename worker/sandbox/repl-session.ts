@@ -40,7 +40,19 @@ export interface ExecOptions {
   onCallback?: CallbackHandler;
   /** Aborting stops waiting and interrupts the running code. */
   signal?: AbortSignal;
+  /** The longest one poll is held, {@link POLL_BOUND_MS} unless set (tests shorten it). */
+  pollMs?: number;
 }
+
+/**
+ * The longest one poll of an exec is held open. Nothing in Daytona's proxy chain bounds a held response, but a cloud
+ * front door may cut one that sends nothing for a minute or more; a long block is a series of polls this long.
+ */
+export const POLL_BOUND_MS = 25_000;
+/** Polls repeated after a lost connection or a gateway error: the REPL keeps the exec, so asking again is safe. */
+const POLL_RETRIES = 3;
+/** Statuses of a proxy or front door that lost the response, not of the REPL: 502, 503, 504 and Cloudflare's 524. */
+const GATEWAY_STATUSES = new Set([502, 503, 504, 524]);
 
 /** How long an interrupted exec may take to wind down before the host stops waiting for it. */
 const INTERRUPT_GRACE_MS = 5_000;
@@ -119,18 +131,45 @@ export class ReplSession {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const body = { code, timeoutMs: options.timeoutMs ?? 60_000, maxOutputChars: options.maxOutputChars ?? 100_000 };
-      let reply = ExecReply.parse(await this.request("POST", "/exec", body, abandon.signal));
-      while (reply.status === "callbacks") {
+      const execId = crypto.randomUUID();
+      const body = {
+        code,
+        timeoutMs: options.timeoutMs ?? 60_000,
+        maxOutputChars: options.maxOutputChars ?? 100_000,
+        execId,
+        waitMs: options.pollMs ?? POLL_BOUND_MS,
+      };
+      const waitMs = body.waitMs;
+      let reply = await this.poll("/exec", body, abandon.signal);
+      while (reply.status !== "done") {
+        if (reply.status === "running") {
+          reply = await this.poll("/resume", { results: [], execId, waitMs }, abandon.signal);
+          continue;
+        }
         const results = await Promise.all(reply.calls.map((call) => answer(call, options.onCallback)));
         // After an interrupt the server has already failed these calls; an empty resume re-attaches to the exec.
-        const resume = { results: signal?.aborted ? [] : results };
-        reply = ExecReply.parse(await this.request("POST", "/resume", resume, abandon.signal));
+        const resume = signal?.aborted ? { results: [], execId, waitMs } : { results, waitMs };
+        reply = await this.poll("/resume", resume, abandon.signal);
       }
       return reply;
     } finally {
       signal?.removeEventListener("abort", onAbort);
       clearTimeout(grace);
+    }
+  }
+
+  /**
+   * One poll of an exec. A connection lost on the way, or a gateway error, is asked again: `/exec` carries its id and
+   * answers already given are ignored, so a repeat never runs code or a host call twice.
+   */
+  private async poll(path: "/exec" | "/resume", body: unknown, signal: AbortSignal): Promise<ExecReply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return ExecReply.parse(await this.request("POST", path, body, signal));
+      } catch (err) {
+        const lost = isAppError(err) && (err.details as { lost?: boolean } | undefined)?.lost === true;
+        if (!lost || attempt >= POLL_RETRIES || signal.aborted) throw err;
+      }
     }
   }
 
@@ -192,6 +231,7 @@ export class ReplSession {
       if (signal?.aborted) throw new AppError("conflict", "The execution was cancelled", { cause: err });
       throw new AppError("sandbox_failed", "Lost the connection to the sandbox's Python process", {
         internal: `${method} ${path}: ${String(err)}`,
+        details: { lost: true },
         cause: err,
       });
     }
@@ -222,6 +262,7 @@ export class ReplSession {
       }
       throw new AppError("sandbox_failed", `The sandbox REPL answered ${res.status}: ${message}`, {
         internal: `${method} ${path}`,
+        ...(GATEWAY_STATUSES.has(res.status) ? { details: { lost: true } } : {}),
       });
     }
     try {

@@ -75,6 +75,11 @@ TRACEBACK_CAP = 4096
 # several batches under load, 10 ms did not), or GATHER_MAX_S after the first, so a steady trickle cannot starve the
 # host. The wait costs nothing next to an LLM call.
 GATHER_QUIET_S = 0.01
+# Finished execs kept by id: enough for a host that lost a reply (or a proxy that replayed a POST) to find its own,
+# few enough that their captured output stays small.
+RECENT_EXECS = 8
+# The longest a poll may be held when the host asks for a bound (``waitMs``): under the 30 s the host allows itself.
+MAX_WAIT_MS = 30000
 GATHER_MAX_S = 0.25
 # User code that swallows TimeoutError (or sits in one long C call) this long past its deadline ends the process.
 TIMEOUT_GRACE_S = float(os.environ.pop("FLEET_REPL_TIMEOUT_GRACE_S", "10"))
@@ -195,8 +200,9 @@ class _Call:
 
 
 class _Exec:
-    def __init__(self, seq, code, timeout_s, max_chars):
+    def __init__(self, seq, code, timeout_s, max_chars, exec_id=None):
         self.seq = seq
+        self.exec_id = exec_id  # the host's id: a replayed /exec with it re-attaches instead of running twice
         self.code = code
         self.timeout_s = timeout_s
         self.out = _Capture(max_chars)
@@ -223,6 +229,7 @@ class Runner:
         self.jobs = queue.Queue()
         self.current = None
         self.last = None
+        self.finished = {}  # exec id -> the last RECENT_EXECS finished execs, for a host re-attaching after a loss
         self.seq = 0
         self.call_seq = 0
         self.in_user_code = False
@@ -395,8 +402,13 @@ class Runner:
 
     # -- the long poll ------------------------------------------------------------------------------------------------
 
-    def wait_event(self, ex, conn, reattach=False):
-        """Block until ``ex`` is done or has calls for the host. Returns a reply dict, or None if the client left."""
+    def wait_event(self, ex, conn, reattach=False, wait_s=None):
+        """Block until ``ex`` is done or has calls for the host. Returns a reply dict, or None if the client left.
+
+        With ``wait_s``, give up after that long with ``{"status": "running"}``: the host re-attaches with an empty
+        ``/resume``, so no single response is held open long enough for a front door's idle timeout to cut it.
+        """
+        deadline = None if wait_s is None else time.monotonic() + wait_s
         with self.cond:
             while True:
                 if ex.result is not None:
@@ -424,7 +436,9 @@ class Runner:
                         c.delivered = True
                     self._pause(ex)
                     return {"status": "callbacks", "calls": [c.wire() for c in calls], "_calls": calls}
-                self.cond.wait(1.0)
+                if deadline is not None and time.monotonic() >= deadline:
+                    return {"status": "running"}
+                self.cond.wait(1.0 if deadline is None else max(0.001, min(1.0, deadline - time.monotonic())))
                 if not _alive(conn):
                     return None
 
@@ -482,15 +496,33 @@ class Runner:
 
     # -- the main-thread loop ---------------------------------------------------------------------------------------
 
-    def start_exec(self, code, timeout_s, max_chars):
+    def start_exec(self, code, timeout_s, max_chars, exec_id=None):
+        """Starts an exec; returns ``(ex, attached)``, or ``(None, False)`` when another exec is running.
+
+        An ``exec_id`` seen before (a proxy replaying the POST, or a host that lost the reply) re-attaches to that exec,
+        running or finished, instead of running the code again.
+        """
         with self.cond:
+            if exec_id is not None:
+                current = self.current
+                if current is not None and current.exec_id == exec_id:
+                    return current, True
+                if exec_id in self.finished:
+                    return self.finished[exec_id], True
             if self.current is not None:
-                return None
+                return None, False
             self.seq += 1
-            ex = _Exec(self.seq, code, timeout_s, max_chars)
+            ex = _Exec(self.seq, code, timeout_s, max_chars, exec_id)
             self.current = ex
         self.jobs.put(ex)
-        return ex
+        return ex, False
+
+    def find_exec(self, exec_id):
+        """The running or recently finished exec with this id, or None."""
+        with self.cond:
+            if self.current is not None and self.current.exec_id == exec_id:
+                return self.current
+            return self.finished.get(exec_id)
 
     def main_loop(self):
         sys.stdout = sys.stderr = _Discard()
@@ -504,8 +536,7 @@ class Runner:
                 with self.cond:
                     if ex.result is None:
                         ex.result = self._done(ex, _describe(e, None))
-                    self.current = None
-                    self.last = ex
+                    self._finish(ex)
                     self.cond.notify_all()
 
     def _run(self, ex):
@@ -539,8 +570,7 @@ class Runner:
         with self.cond:
             self._cancel_pending(ex, "the exec finished before this call was answered")
             ex.result = self._done(ex, error)
-            self.current = None
-            self.last = ex
+            self._finish(ex)
             signal.setitimer(signal.ITIMER_REAL, 0)  # a late /resume may have re-armed it
             self.cond.notify_all()
         if self.ballast is None:
@@ -548,6 +578,15 @@ class Runner:
                 self.ballast = bytearray(8 * 1024 * 1024)
             except MemoryError:
                 pass
+
+    def _finish(self, ex):
+        """Makes ``ex`` the last exec and keeps it findable by id (caller holds ``cond``)."""
+        self.current = None
+        self.last = ex
+        if ex.exec_id is not None:
+            self.finished[ex.exec_id] = ex
+            while len(self.finished) > RECENT_EXECS:
+                del self.finished[next(iter(self.finished))]
 
     def _done(self, ex, error):
         final = ex.final
@@ -769,16 +808,27 @@ def _resolve_path(path):
     return path
 
 
+def _wait_field(body):
+    """The host's bound on this poll, in seconds; None (wait until there is news) when it sets none."""
+    if body.get("waitMs") is None:
+        return None
+    return _int_field(body, "waitMs", MAX_WAIT_MS, MAX_WAIT_MS) / 1000.0
+
+
 def route_exec(body, conn):
     code = body.get("code")
     if not isinstance(code, str):
         raise HttpError(400, "bad_request", "code must be a string")
+    exec_id = body.get("execId")
+    if exec_id is not None and (not isinstance(exec_id, str) or not 0 < len(exec_id) <= 100):
+        raise HttpError(400, "bad_request", "execId must be a string of 1 to 100 characters")
     timeout_ms = _int_field(body, "timeoutMs", 60000, 3600000)
     max_chars = _int_field(body, "maxOutputChars", 100000, 10000000)
-    ex = RUNNER.start_exec(code, timeout_ms / 1000.0, max_chars)
+    wait_s = _wait_field(body)
+    ex, attached = RUNNER.start_exec(code, timeout_ms / 1000.0, max_chars, exec_id)
     if ex is None:
         raise HttpError(409, "busy", "an exec is already running")
-    return ex, RUNNER.wait_event(ex, conn)
+    return ex, RUNNER.wait_event(ex, conn, reattach=attached, wait_s=wait_s)
 
 
 def route_resume(body, conn):
@@ -794,10 +844,18 @@ def route_resume(body, conn):
             ok = "value" in r
         if not ok:
             raise HttpError(400, "bad_request", "each result needs an id and a value or an error {type, message}")
+    wait_s = _wait_field(body)
+    exec_id = body.get("execId")
+    if isinstance(exec_id, str) and not results:
+        # Re-attaching to one exec by id: its news, even if another exec has run since.
+        ex = RUNNER.find_exec(exec_id)
+        if ex is None:
+            raise HttpError(404, "unknown_exec", "no running or recent exec has this id")
+        return ex, RUNNER.wait_event(ex, conn, reattach=True, wait_s=wait_s)
     ex = RUNNER.resume(results)
     if ex is None:
         raise HttpError(409, "not_waiting", "no exec is waiting for results")
-    return ex, RUNNER.wait_event(ex, conn, reattach=not results)
+    return ex, RUNNER.wait_event(ex, conn, reattach=not results, wait_s=wait_s)
 
 
 def route_var(body):
