@@ -14,14 +14,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { handleAdmin } from "./admin-routes";
 import { handleApi, type RouteContext } from "./api-routes";
 import { MemoryCgroups } from "./cgroup";
+import { CLOUD_LATENCY, FaultBoard, type Latency, LOGIN_PATH, type OrgQuota } from "./daytona-behaviour";
+import { holdAtFrontDoor } from "./front-door";
 import { ApiError, requireBearer, sendError } from "./http-util";
 import { DEFAULT_LIMITS, probeBwrap, resolvePython, type SandboxLimits } from "./isolation";
 import { PreviewProxy } from "./preview-proxy";
 import { SandboxStore } from "./sandbox-store";
 import { handleToolbox } from "./toolbox-routes";
 
+export {
+  CLOUD_LATENCY,
+  type Faults,
+  type Latency,
+  NO_LATENCY,
+  type OrgQuota,
+  TIER1_QUOTA,
+} from "./daytona-behaviour";
 export { DEFAULT_LIMITS, type SandboxLimits } from "./isolation";
 export { chooseSandboxRoot } from "./sandbox-dirs";
 
@@ -50,6 +61,10 @@ export interface SandboxServerOptions {
   uidBase?: number;
   /** How often auto-stop / auto-delete run, ms (default 30 s). */
   sweepIntervalMs?: number;
+  /** Added latency, merged over {@link CLOUD_LATENCY} (the default, for `npm run dev`); tests pass `NO_LATENCY`. */
+  latency?: Partial<Latency>;
+  /** Organisation totals (vCPU, GiB) refused with Daytona's 400; unlimited unless given (e.g. `TIER1_QUOTA`). */
+  quota?: OrgQuota;
 }
 
 /** A running dev sandbox server. */
@@ -81,6 +96,8 @@ const DEFAULT_MAX_SANDBOXES = 100;
 
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const latency: Latency = { ...CLOUD_LATENCY, ...opts.latency };
+  const faults = new FaultBoard();
   const isRoot = process.getuid?.() === 0;
   const uidBase = isRoot ? (opts.uidBase ?? 200_000) : undefined;
   const isolation = chooseIsolation(opts.isolation ?? "auto", uidBase);
@@ -94,14 +111,17 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     python: resolvePython(),
     uidBase,
     cgroups,
+    quota: opts.quota ?? {},
+    latency,
+    faults,
   });
   await store.init();
-  const preview = new PreviewProxy(store);
   let baseUrl = "";
-  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits };
+  const preview = new PreviewProxy(store, faults, () => baseUrl);
+  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits, faults };
 
   const server = createServer((req, res) => {
-    void route(ctx, preview, opts.apiKey, req, res).catch((e) => sendError(req, res, e));
+    void route(ctx, preview, opts.apiKey, latency, req, res).catch((e) => sendError(req, res, e));
   });
   server.requestTimeout = 0; // long-polled execs and big uploads may legitimately take long
   server.keepAliveTimeout = 65_000;
@@ -136,20 +156,38 @@ async function route(
   ctx: RouteContext,
   preview: PreviewProxy,
   apiKey: string,
+  latency: Latency,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname.startsWith("/preview/")) return preview.handle(req, res, url);
+  if (url.pathname === LOGIN_PATH) return loginPage(res);
   if (url.pathname.startsWith("/api/")) {
     requireBearer(req, apiKey);
     return handleApi(ctx, req, res, url);
   }
-  if (url.pathname.startsWith("/toolbox/")) {
+  if (url.pathname.startsWith("/__admin/")) {
+    requireBearer(req, apiKey);
+    return handleAdmin(ctx, req, res, url);
+  }
+  const proxied = /^\/(preview|toolbox)\/([^/]+)\//.exec(url.pathname);
+  if (proxied?.[2]) {
+    // The front door and the proxy hops come before anything the sandbox answers.
+    const sb = ctx.store.find(decodeURIComponent(proxied[2]));
+    if (sb) holdAtFrontDoor(req, res, ctx.faults.for(sb.meta.id, sb.meta.labels));
+    if (latency.requestMs > 0) await new Promise((resolve) => setTimeout(resolve, latency.requestMs));
+    if (proxied[1] === "preview") return preview.handle(req, res, url);
     requireBearer(req, apiKey);
     return handleToolbox(ctx, req, res, url);
   }
   throw new ApiError(404, `Cannot ${req.method} ${url.pathname}`);
+}
+
+/** The "login page" a client that follows the preview proxy's 307 ends up on: HTML, as on Daytona. */
+function loginPage(res: ServerResponse) {
+  const body = "<!doctype html><title>Sign in</title><p>Sign in to Daytona to open this preview.</p>";
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
 }
 
 function chooseIsolation(

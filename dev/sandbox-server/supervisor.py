@@ -13,6 +13,7 @@ processes of this sandbox only (the kernel keeps that count per user namespace a
 """
 
 import json
+import socket
 import os
 import resource
 import signal
@@ -130,8 +131,49 @@ def run(req):
     reply({"id": rid, "exitCode": code if code >= 0 else 128 - code, "result": out.text()})
 
 
+def relay_egress(port, socket_path):
+    """An allow-listed sandbox's one way out: 127.0.0.1:port (its own loopback) relayed to the host's egress proxy."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def serve():
+        while True:
+            client, _ = listener.accept()
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(socket_path)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def main():
     apply_limits()
+    egress = config.get("egress")
+    if egress:
+        relay_egress(egress["port"], egress["socket"])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     reply({"id": 0, "ready": True, "pid": os.getpid()})
     for line in sys.stdin.buffer:
