@@ -3,7 +3,8 @@
  * /work/shared/reference/daytona-api-subset.md — sandboxes (create/get/list/start/stop/delete, preview URLs), the
  * toolbox (file upload, command execution) and a preview proxy to Unix sockets inside each sandbox.
  *
- * Isolation: every sandbox is a bubblewrap process tree with all namespaces unshared (no network), read-only system
+ * Isolation: every sandbox is a bubblewrap process tree with its own namespaces (its network as asked for: open,
+ * blocked or allow-listed, see daytona-behaviour.ts), read-only system
  * directories, a private /tmp, a cleared environment, a memory cgroup bounding all its processes together (the
  * kernel OOM-kills inside the sandbox, as on Daytona) and setrlimit limits applied inside its own user namespace. When
  * the server runs as root, each sandbox also runs as its own host uid (from `uidBase`), which is what makes

@@ -401,8 +401,10 @@ export class SandboxStore {
   stop(sb: Sandbox): Promise<void> {
     checkStop(sb.meta.state);
     if (sb.meta.autoDeleteInterval === 0) return this.delete(sb); // sandbox.service.ts stop: `isEphemeral`
+    // The runner stops the container first; the state catches up afterwards.
+    const halted = this.halt(sb);
     return this.transition(sb, "stopping", this.transitionMs(sb, "stopMs"), async () => {
-      await this.halt(sb);
+      await halted;
       sb.stoppedAt = Date.now();
       await this.setState(sb, "stopped");
     });
@@ -420,8 +422,9 @@ export class SandboxStore {
    */
   delete(sb: Sandbox): Promise<void> {
     checkDestroy(sb.meta.state);
+    const halted = this.halt(sb); // its processes go at once; the record lingers while `destroying`
     return this.transition(sb, "destroying", this.transitionMs(sb, "destroyMs"), async () => {
-      await this.halt(sb);
+      await halted;
       sb.meta.state = "destroyed";
       this.byId.delete(sb.meta.id);
       await rm(sb.dir, { recursive: true, force: true });
