@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import { desiredState, type FaultBoard, quotaExceeded, rateLimited } from "./daytona-behaviour";
+import { checkCreate, desiredState, type FaultBoard, quotaExceeded, rateLimited } from "./daytona-behaviour";
 import { ApiError, readJson, sendJson } from "./http-util";
 import type { SandboxLimits } from "./isolation";
 import type { Sandbox, SandboxStore } from "./sandbox-store";
@@ -12,6 +12,8 @@ export interface RouteContext {
   baseUrl: () => string;
   limits: SandboxLimits;
   faults: FaultBoard;
+  /** Snapshot names a create may name; any other is a 400. */
+  snapshots: ReadonlySet<string>;
 }
 
 const Labels = z.record(z.string(), z.string());
@@ -33,6 +35,8 @@ const CreateSandbox = z.looseObject({
   domainAllowList: z.string().optional(),
   target: z.string().optional(),
   snapshot: z.string().optional(),
+  /** Set by the SDK when creating from an image: only then may resources be given. */
+  buildInfo: z.looseObject({}).optional(),
 });
 
 /** Formats zod issues as one string: the SDK only shows `message` when it is a string. */
@@ -113,6 +117,7 @@ async function createSandbox(ctx: RouteContext, req: IncomingMessage, res: Serve
   const parsed = CreateSandbox.safeParse(await readJson(req));
   if (!parsed.success) throw new ApiError(400, validationMessage(parsed.error));
   const b = parsed.data;
+  checkCreate(b, ctx.snapshots);
   const refusal = ctx.faults.for(undefined, b.labels ?? {}).refuseCreate;
   if (refusal?.kind === "rate") throw rateLimited(refusal.retryAfterSec ?? 10);
   if (refusal) throw quotaExceeded(refusal.kind, refusal.max ?? 0);

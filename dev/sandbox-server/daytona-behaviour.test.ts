@@ -182,6 +182,22 @@ describe("lifecycle states, as Daytona's sandbox.service.ts answers them", () =>
   });
 });
 
+describe("create requests, as sandbox.controller.ts checks them", () => {
+  it("refuses resources without an image, and snapshots it does not know", async () => {
+    expect(await api("POST", "/api/sandbox", { memory: 2 })).toMatchObject({
+      status: 400,
+      body: { statusCode: 400, message: "Cannot specify Sandbox resources when using a snapshot" },
+    });
+    // SAFETY: the SDK's types allow `resources` only with an image, but it sends them either way (as the product does).
+    const fromSnapshot = { language: "python", resources: { cpu: 2 } } as Parameters<Daytona["create"]>[0];
+    await expect(daytona.create(fromSnapshot)).rejects.toBeInstanceOf(DaytonaValidationError);
+    expect(await api("POST", "/api/sandbox", { snapshot: "no-such-snapshot" })).toMatchObject({
+      status: 400,
+      body: { message: "Snapshot no-such-snapshot not found. Did you add it through the Daytona Dashboard?" },
+    });
+  });
+});
+
 describe("org quotas, as validateOrganizationQuotas refuses them", () => {
   it("counts CPU of running sandboxes and disk of stopped ones, with Daytona's 400 text", async () => {
     // The server's quota: 4 vCPU, 9 GiB of disk; each sandbox 1 vCPU and 3 GiB.
@@ -203,7 +219,8 @@ describe("org quotas, as validateOrganizationQuotas refuses them", () => {
         // Archiving frees the disk (docs: "Consider archiving your unused Sandboxes").
         await api("POST", `/api/sandbox/${a.id}/archive`);
         await waitForState(a.id, "archived");
-        const big = await api("POST", "/api/sandbox", { labels: { case: "quota" }, cpu: 4 });
+        const image = { dockerfileContent: "FROM python:3.14" }; // resources need an image
+        const big = await api("POST", "/api/sandbox", { labels: { case: "quota" }, cpu: 4, buildInfo: image });
         expect(big.status).toBe(400);
         expect(big.body.message).toMatch(/^Total CPU limit exceeded\. Maximum allowed: 4\.\nTo increase/);
       } finally {

@@ -81,6 +81,30 @@ export function checkRecover(state: SandboxState): void {
   if (state !== "error") throw new ApiError(400, "Sandbox must be in error state to recover");
 }
 
+/** The parts of a create request Daytona's controller checks before anything else. */
+export interface CreateShape {
+  buildInfo?: unknown;
+  snapshot?: string;
+  cpu?: number;
+  gpu?: number;
+  memory?: number;
+  disk?: number;
+}
+
+/**
+ * sandbox.controller.ts `createSandbox`: resources come with an image (`buildInfo`) only — from a snapshot they are
+ * the snapshot's, so any cpu/gpu/memory/disk is a 400 — and a named snapshot must exist
+ * (sandbox.service.ts `createFromSnapshot`).
+ */
+export function checkCreate(shape: CreateShape, knownSnapshots: ReadonlySet<string>): void {
+  if (!shape.buildInfo && (shape.cpu || shape.gpu || shape.memory || shape.disk)) {
+    throw new ApiError(400, "Cannot specify Sandbox resources when using a snapshot");
+  }
+  if (shape.snapshot && !knownSnapshots.has(shape.snapshot)) {
+    throw new ApiError(400, `Snapshot ${shape.snapshot} not found. Did you add it through the Daytona Dashboard?`);
+  }
+}
+
 /** Organisation totals, in Daytona's units (vCPU, GiB); undefined means unlimited. Tier 1: 10 / 10 / 30. */
 export interface OrgQuota {
   cpu?: number;

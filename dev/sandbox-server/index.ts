@@ -66,6 +66,8 @@ export interface SandboxServerOptions {
   latency?: Partial<Latency>;
   /** Organisation totals (vCPU, GiB) refused with Daytona's 400; unlimited unless given (e.g. `TIER1_QUOTA`). */
   quota?: OrgQuota;
+  /** Snapshot names a create may name (default none: naming one is Daytona's 400 "Snapshot … not found"). */
+  snapshots?: string[];
 }
 
 /** A running dev sandbox server. */
@@ -119,7 +121,7 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   await store.init();
   let baseUrl = "";
   const preview = new PreviewProxy(store, faults, () => baseUrl);
-  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits, faults };
+  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits, faults, snapshots: new Set(opts.snapshots) };
 
   const server = createServer((req, res) => {
     void route(ctx, preview, opts.apiKey, latency, req, res).catch((e) => sendError(req, res, e));

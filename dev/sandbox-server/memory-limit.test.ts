@@ -123,7 +123,8 @@ it.runIf(process.getuid?.() === 0)("removes its cgroups when the server stops", 
   const created = await fetch(`${other.apiUrl}/sandbox`, {
     method: "POST",
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ memory: 2 }),
+    // Resources need an image (`buildInfo`), as on Daytona.
+    body: JSON.stringify({ memory: 2, buildInfo: { dockerfileContent: "FROM python:3.14" } }),
   });
   const { id } = (await created.json()) as { id: string };
   const group = [...(await cgroupsOf(id))][0] as string;

@@ -467,8 +467,7 @@ export class SandboxStore {
   /** Applies `autoStopInterval` (minutes idle → stop) and `autoDeleteInterval` (minutes stopped → delete). */
   async sweep(now = Date.now()): Promise<void> {
     for (const sb of [...this.byId.values()]) {
-      const { autoStopInterval, autoDeleteInterval } = sb.meta;
-      const { state } = sb.meta;
+      const { autoStopInterval, autoDeleteInterval, state } = sb.meta;
       // A sandbox in a transition is left to finish it; the next sweep looks again.
       if (state === "started" && autoStopInterval > 0 && now - sb.lastActivity > autoStopInterval * 60_000) {
         await this.stop(sb);

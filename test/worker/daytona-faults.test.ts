@@ -245,6 +245,20 @@ describe("§3.6 memory limits", () => {
   }, 60_000);
 });
 
+describe("§3.7 resources or a snapshot on create", () => {
+  it("Daytona's 400s for resources without an image and for an unknown snapshot reach the caller as sandbox_failed", async () => {
+    const labels = { tenant: "faults", run: "resources" };
+    await expect(provider.create({ labels, resources: { memory: 2 } })).rejects.toMatchObject({
+      code: "sandbox_failed",
+      message: expect.stringContaining("Cannot specify Sandbox resources when using a snapshot"),
+    });
+    await expect(provider.create({ labels, snapshot: "fleet-repl-v1" })).rejects.toMatchObject({
+      code: "sandbox_failed",
+      message: expect.stringContaining("Snapshot fleet-repl-v1 not found"),
+    });
+  });
+});
+
 describe("§3.8 a stale preview token", () => {
   it("the proxy's 307 to its login page is followed by a fresh link, and the exec succeeds", async () => {
     const sandbox: SandboxHandle = await provider.create({ labels: { tenant: "faults", run: "stale-token" } });
