@@ -8,30 +8,15 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
 import { type RouteContext, sandboxDto, validationMessage } from "./api-routes";
+import { Faults } from "./daytona-behaviour";
 import { ApiError, readJson, sendJson } from "./http-util";
 
-const QuotaKind = z.enum(["cpu", "memory", "disk"]);
-
-/** The switches of `daytona-behaviour.ts` `Faults`, validated. */
-const FaultsBody = z.strictObject({
-  noUploadV2: z.boolean().optional(),
-  frontDoorTimeoutMs: z.number().int().min(0).optional(),
-  frontDoorMode: z.enum(["524", "close"]).optional(),
-  replayPosts: z.boolean().optional(),
-  refuseCreate: z
-    .union([
-      z.strictObject({ kind: QuotaKind, max: z.number().min(0).optional() }),
-      z.strictObject({ kind: z.literal("rate"), retryAfterSec: z.number().int().min(0).optional() }),
-    ])
-    .optional(),
-  transitionMs: z.number().int().min(0).optional(),
-});
-
+/** `{sandboxId | label, faults}`: see `FaultScope`. */
 const SetFaults = z.union([
-  z.strictObject({ sandboxId: z.string().min(1), faults: FaultsBody.nullable() }),
+  z.strictObject({ sandboxId: z.string().min(1), faults: Faults.nullable() }),
   z.strictObject({
     label: z.strictObject({ key: z.string().min(1), value: z.string() }),
-    faults: FaultsBody.nullable(),
+    faults: Faults.nullable(),
   }),
 ]);
 

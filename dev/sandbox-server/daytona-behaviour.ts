@@ -4,6 +4,7 @@
  * `daytonaio/daytona` @ b5a5d9e (v0.190.0, the last public server code) it follows; the routes and the store only
  * ask this module what to do.
  */
+import { z } from "zod";
 import { ApiError } from "./http-util";
 
 /** The lifecycle states the product can meet (apps/api/src/sandbox/enums/sandbox-state.enum.ts has 22). */
@@ -209,25 +210,31 @@ export const NO_LATENCY: Latency = { createMs: 0, startMs: 0, stopMs: 0, destroy
 
 /**
  * Faults a test turns on for one sandbox (by id) or for every sandbox carrying a label, so parallel tests never see
- * each other's faults. All are off by default.
+ * each other's faults. All are off by default. Validates `POST /__admin/faults`.
  */
-export interface Faults {
+export const Faults = z.strictObject({
   /** A daemon older than 2026-07 (v0.190.0 apps/daemon/pkg/toolbox/server.go): `files/upload-v2` is a 404. */
-  noUploadV2?: boolean;
+  noUploadV2: z.boolean().optional(),
   /**
    * A front door that gives up on a response not started within this many ms (a cloud load balancer's idle timeout;
    * Daytona's own proxy has none, libs/common-go/pkg/proxy/server_config.go).
    */
-  frontDoorTimeoutMs?: number;
+  frontDoorTimeoutMs: z.number().int().min(0).optional(),
   /** What the front door does then: answer 524 (Cloudflare's "a timeout occurred", the default) or close the socket. */
-  frontDoorMode?: "524" | "close";
+  frontDoorMode: z.enum(["524", "close"]).optional(),
   /** The proxy replays every small POST once, as retry_transport.go does after ECONNRESET. */
-  replayPosts?: boolean;
+  replayPosts: z.boolean().optional(),
   /** Creates with this label fail: an org quota (400, Daytona's text) or a rate limit (429 + Retry-After). */
-  refuseCreate?: { kind: QuotaKind; max?: number } | { kind: "rate"; retryAfterSec?: number };
-  /** Transitions of this sandbox (start, stop, destroy) take this long, ms, overriding {@link Latency}. */
-  transitionMs?: number;
-}
+  refuseCreate: z
+    .union([
+      z.strictObject({ kind: z.enum(["cpu", "memory", "disk"]), max: z.number().min(0).optional() }),
+      z.strictObject({ kind: z.literal("rate"), retryAfterSec: z.number().int().min(0).optional() }),
+    ])
+    .optional(),
+  /** Transitions of this sandbox (start, stop, archive, destroy) take this long, ms, overriding {@link Latency}. */
+  transitionMs: z.number().int().min(0).optional(),
+});
+export type Faults = z.infer<typeof Faults>;
 
 /** Where a set of faults applies: one sandbox, or every sandbox with `label.key = label.value`. */
 export type FaultScope = { sandboxId: string } | { label: { key: string; value: string } };
