@@ -177,7 +177,10 @@ async function route(
   if (proxied?.[2]) {
     // The front door and the proxy hops come before anything the sandbox answers.
     const sb = ctx.store.find(decodeURIComponent(proxied[2]));
-    if (sb) holdAtFrontDoor(req, res, ctx.faults.for(sb.meta.id, sb.meta.labels));
+    if (sb) {
+      holdAtFrontDoor(req, res, ctx.faults.for(sb.meta.id, sb.meta.labels));
+      res.once("close", ctx.store.active(sb));
+    }
     if (latency.requestMs > 0) await new Promise((resolve) => setTimeout(resolve, latency.requestMs));
     if (proxied[1] === "preview") return preview.handle(req, res, url);
     requireBearer(req, apiKey);

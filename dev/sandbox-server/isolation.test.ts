@@ -156,6 +156,11 @@ describe("auto-stop and auto-delete", () => {
     try {
       await store.sweep(Date.now() + 30_000);
       expect(idle.meta.state).toBe("started");
+      // A request held open (a long exec) keeps it active, as Daytona's proxy does.
+      const done = store.active(idle);
+      await store.sweep(Date.now() + 2 * 60_000);
+      expect(idle.meta.state).toBe("started");
+      done();
       // Auto-delete at 0 minutes makes it ephemeral: stopping it deletes it (sandbox.service.ts stop, isEphemeral).
       await store.sweep(Date.now() + 2 * 60_000);
       expect(idle.meta.state).toBe("destroyed");

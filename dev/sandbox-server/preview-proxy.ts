@@ -90,7 +90,6 @@ export class PreviewProxy {
       return;
     }
     if (!sb.proc) throw new ApiError(502, `Sandbox ${sb.meta.id} is not started`);
-    sb.lastActivity = Date.now();
     const oomBefore = this.store.oomKills(sb);
     url.searchParams.delete(TOKEN_QUERY);
     const upstreamPath = (m[3] ?? "/") + (url.searchParams.size ? `?${url.searchParams}` : "");

@@ -68,6 +68,8 @@ export interface Sandbox {
   oomSeen: number;
   previewToken: string;
   lastActivity: number;
+  /** Toolbox and preview requests open now: they keep the sandbox active however long they are held. */
+  openRequests: number;
   stoppedAt: number | undefined;
   /** Serialises lifecycle operations (start/stop/delete) on one sandbox. */
   lock: Promise<unknown>;
@@ -153,6 +155,7 @@ export class SandboxStore {
       oomSeen: 0,
       previewToken: randomBytes(24).toString("base64url"),
       lastActivity: Date.now(),
+      openRequests: 0,
       stoppedAt: meta.state === "started" ? undefined : Date.now(),
       lock: Promise.resolve(),
       saving: Promise.resolve(),
@@ -368,6 +371,19 @@ export class SandboxStore {
     return sb as Sandbox & { proc: SandboxProcess };
   }
 
+  /**
+   * Counts a toolbox or preview request as activity for as long as it is open, as Daytona's proxy refreshes
+   * `lastActivity` every 50 s while one is (apps/proxy/pkg/proxy/get_sandbox_target.go); call the result when it ends.
+   */
+  active(sb: Sandbox): () => void {
+    sb.openRequests++;
+    sb.lastActivity = Date.now();
+    return () => {
+      sb.openRequests--;
+      sb.lastActivity = Date.now();
+    };
+  }
+
   /** Sandboxes whose labels include every given label. */
   list(labels: Record<string, string>): Sandbox[] {
     return [...this.byId.values()]
@@ -469,7 +485,8 @@ export class SandboxStore {
     for (const sb of [...this.byId.values()]) {
       const { autoStopInterval, autoDeleteInterval, state } = sb.meta;
       // A sandbox in a transition is left to finish it; the next sweep looks again.
-      if (state === "started" && autoStopInterval > 0 && now - sb.lastActivity > autoStopInterval * 60_000) {
+      const idle = sb.openRequests === 0 && now - sb.lastActivity > autoStopInterval * 60_000;
+      if (state === "started" && autoStopInterval > 0 && idle) {
         await this.stop(sb);
       } else if (
         (state === "stopped" || state === "archived") &&
