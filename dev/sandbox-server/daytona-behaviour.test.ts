@@ -280,6 +280,30 @@ describe("toolbox and preview faults", () => {
     }
   });
 
+  it("a daemon answering at output EOF: a background child holding the pipe hangs the call until the timeout", async () => {
+    const sandbox = await daytona.create({ labels: { case: "eof" } });
+    try {
+      await setFaults({ sandboxId: sandbox.id }, { outputEof: true });
+      const quiet = await sandbox.process.executeCommand(
+        "nohup sleep 30 > /dev/null 2>&1 & echo ok",
+        undefined,
+        undefined,
+        5,
+      );
+      expect(quiet.result.trim()).toBe("ok");
+      const started = Date.now();
+      await expect(
+        sandbox.process.executeCommand("nohup sleep 30 & echo ok", undefined, undefined, 1),
+      ).rejects.toMatchObject({ statusCode: 408 });
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      // The timeout's group kill ended the child that held the pipe; the quiet one lives on.
+      const left = await sandbox.process.executeCommand("ps -e -o args | grep -c '^sleep 30'");
+      expect(left.result.trim()).toBe("1");
+    } finally {
+      await sandbox.delete(60, true);
+    }
+  });
+
   it("a front door cuts responses held past its timeout: 524, or a closed socket", async () => {
     const { sandbox, call } = await withListener({ case: "front-door" });
     try {

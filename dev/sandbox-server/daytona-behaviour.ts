@@ -231,6 +231,12 @@ export const Faults = z.strictObject({
       z.strictObject({ kind: z.literal("rate"), retryAfterSec: z.number().int().min(0).optional() }),
     ])
     .optional(),
+  /**
+   * `process/execute` answers when the output pipe reaches EOF, not when the shell exits, as Daytona's daemon does
+   * (apps/daemon/pkg/toolbox/process/execute.go): a background child that keeps the pipe hangs the call until the
+   * timeout, which kills its process group. Off by default: the dev server's historic answer is at shell exit.
+   */
+  outputEof: z.boolean().optional(),
   /** Transitions of this sandbox (start, stop, archive, destroy) take this long, ms, overriding {@link Latency}. */
   transitionMs: z.number().int().min(0).optional(),
 });

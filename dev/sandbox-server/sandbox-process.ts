@@ -30,6 +30,8 @@ export interface ExecRequest {
   cwd?: string;
   env?: Record<string, string>;
   timeoutSec: number;
+  /** Answer at output EOF rather than when the shell exits (the `outputEof` fault: Daytona's daemon). */
+  untilEof?: boolean;
 }
 
 /** Why an execute did not produce an exit code. */
@@ -200,6 +202,7 @@ export class SandboxProcess {
       env: req.env,
       timeout: req.timeoutSec,
       maxOutput: maxOutputBytes,
+      untilEof: req.untilEof,
     });
     this.child.stdin?.write(`${line}\n`);
     const r = await reply;

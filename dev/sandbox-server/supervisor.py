@@ -13,13 +13,14 @@ processes of this sandbox only (the kernel keeps that count per user namespace a
 """
 
 import json
-import socket
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 
 LIMITS = {
     "as": resource.RLIMIT_AS,
@@ -116,9 +117,9 @@ def run(req):
         return reply({"id": rid, "error": "cannot start the command: %s" % e.strerror, "kind": "spawn"})
     out = Output(proc.stdout, int(req.get("maxOutput") or 10 * 1024 * 1024))
     timeout = req.get("timeout")
-    try:
-        code = proc.wait(timeout=float(timeout) if timeout else None)
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + float(timeout) if timeout else None
+
+    def timed_out():
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
@@ -127,6 +128,17 @@ def run(req):
         out.thread.join(DRAIN_GRACE_S)
         return reply({"id": rid, "error": "command timed out after %s s" % timeout, "kind": "timeout",
                       "result": out.text()})
+
+    try:
+        code = proc.wait(timeout=float(timeout) if timeout else None)
+    except subprocess.TimeoutExpired:
+        return timed_out()
+    if req.get("untilEof"):
+        # Daytona's daemon (apps/daemon/pkg/toolbox/process/execute.go) answers when the output pipe reaches EOF: a
+        # background child holding it keeps the call open until the timeout, whose group kill ends that child too.
+        out.thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if out.thread.is_alive():
+            return timed_out()
     out.thread.join(DRAIN_GRACE_S)
     reply({"id": rid, "exitCode": code if code >= 0 else 128 - code, "result": out.text()})
 

@@ -157,7 +157,13 @@ async function execute(sb: Sandbox, req: IncomingMessage, res: ServerResponse, _
   const oomBefore = ctx.store.oomKills(sb);
   try {
     const r = await sb.proc?.exec(
-      { command, cwd, env: envs, timeoutSec: timeout || limits.execTimeoutSec },
+      {
+        command,
+        cwd,
+        env: envs,
+        timeoutSec: timeout || limits.execTimeoutSec,
+        untilEof: ctx.faults.for(sb.meta.id, sb.meta.labels).outputEof,
+      },
       limits.maxOutputBytes,
     );
     if (!r) throw new ApiError(409, "Sandbox is not started");

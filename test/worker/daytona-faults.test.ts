@@ -291,6 +291,21 @@ describe("§3.8 a stale preview token", () => {
   });
 });
 
+describe("§3.11 a daemon that answers commands at output EOF", () => {
+  it("the REPL launch still returns at once: its output is redirected, so no child holds the pipe", async () => {
+    const sandbox = await provider.create({ labels: { tenant: "faults", run: "eof" } });
+    try {
+      await faults({ sandboxId: sandbox.id }, { outputEof: true });
+      const started = Date.now();
+      const repl = await ReplSession.start(sandbox);
+      expect(Date.now() - started).toBeLessThan(10_000); // the launch's own timeout is 30 s
+      expect(await repl.exec("print('up')")).toMatchObject({ error: null, stdout: "up\n" });
+    } finally {
+      await sandbox.delete();
+    }
+  });
+});
+
 describe("§3.12 a proxy that replays a POST", () => {
   it("a running exec is not failed when every /exec and /resume reaches the REPL twice, and runs once", async () => {
     const sandbox = await provider.create({ labels: { tenant: "faults", run: "replay" } });
