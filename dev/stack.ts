@@ -8,7 +8,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { startLocalDatabase } from "./database";
 import { startScriptedLlm } from "./llm/index";
-import { chooseSandboxRoot, startSandboxServer } from "./sandbox-server/index";
+import { chooseSandboxRoot, type Latency, startSandboxServer } from "./sandbox-server/index";
 import { settingsFromEnv } from "./worker-settings";
 
 export interface LocalStack {
@@ -24,13 +24,18 @@ export interface LocalStackOptions {
   dataDir: string;
   /** The caller's environment: every setting of `WORKER_SETTINGS` found there reaches the Worker. */
   env: NodeJS.ProcessEnv;
+  /**
+   * Latency the dev sandbox server adds (default: cloud-like, so `npm run dev` feels like Daytona); benchmarks of the
+   * local stack pass `NO_LATENCY`.
+   */
+  sandboxLatency?: Partial<Latency>;
 }
 
 /**
  * Starts every service; on failure stops what already started and rethrows. A DAYTONA_API_URL in `env` replaces the
  * dev sandbox server, and an OPENAI_API_KEY or OPENAI_BASE_URL the scripted demo model.
  */
-export async function startLocalStack({ dataDir, env }: LocalStackOptions): Promise<LocalStack> {
+export async function startLocalStack({ dataDir, env, sandboxLatency }: LocalStackOptions): Promise<LocalStack> {
   await mkdir(dataDir, { recursive: true });
   const secrets = await loadDevSecrets(join(dataDir, "dev-secrets.json"));
   const settings = settingsFromEnv(env);
@@ -57,7 +62,7 @@ export async function startLocalStack({ dataDir, env }: LocalStackOptions): Prom
     } else {
       const sandboxRoot = await chooseSandboxRoot(join(dataDir, "sandboxes"));
       const apiKey = settings.DAYTONA_API_KEY ?? secrets.daytonaApiKey;
-      const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey });
+      const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey, latency: sandboxLatency });
       stops.push(() => sandboxes.stop());
       vars.DAYTONA_API_URL = sandboxes.apiUrl;
       describe.push(

@@ -11,7 +11,7 @@ import { type LocalDatabase, startLocalDatabase } from "../dev/database";
 import { startRealPostgres } from "../dev/db/real-postgres";
 import { startScriptedLlm } from "../dev/llm/index";
 import { startOtlpReceiver } from "../dev/otlp-receiver";
-import { startSandboxServer } from "../dev/sandbox-server/index";
+import { NO_LATENCY, startSandboxServer } from "../dev/sandbox-server/index";
 import { startWebhookReceiver } from "../dev/webhook-receiver";
 
 export interface TestDatabase {
@@ -73,7 +73,7 @@ export default async function setup(project: TestProject) {
   await chmod(sandboxRoot, 0o755);
   const apiKey = `test-${crypto.randomUUID()}`;
   // Generous: suites run in parallel, and every session that ran `execute_code` keeps its sandbox (no auto-delete here).
-  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 256 });
+  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 256, latency: NO_LATENCY });
   stops.unshift(async () => {
     await sandboxes.stop();
     await rm(sandboxRoot, { recursive: true, force: true });

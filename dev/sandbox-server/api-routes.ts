@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
+import { checkCreate, desiredState, type FaultBoard, quotaExceeded, rateLimited } from "./daytona-behaviour";
 import { ApiError, readJson, sendJson } from "./http-util";
 import type { SandboxLimits } from "./isolation";
 import type { Sandbox, SandboxStore } from "./sandbox-store";
@@ -10,6 +11,9 @@ export interface RouteContext {
   /** Origin of this server, e.g. `http://127.0.0.1:8787`. */
   baseUrl: () => string;
   limits: SandboxLimits;
+  faults: FaultBoard;
+  /** Snapshot names a create may name; any other is a 400. */
+  snapshots: ReadonlySet<string>;
 }
 
 const Labels = z.record(z.string(), z.string());
@@ -27,8 +31,12 @@ const CreateSandbox = z.looseObject({
   autoDeleteInterval: z.number().int().min(-1).optional(),
   public: z.boolean().optional(),
   networkBlockAll: z.boolean().optional(),
+  networkAllowList: z.string().optional(),
+  domainAllowList: z.string().optional(),
   target: z.string().optional(),
   snapshot: z.string().optional(),
+  /** Set by the SDK when creating from an image: only then may resources be given. */
+  buildInfo: z.looseObject({}).optional(),
 });
 
 /** Formats zod issues as one string: the SDK only shows `message` when it is a string. */
@@ -48,6 +56,8 @@ export function sandboxDto(sb: Sandbox, baseUrl: string, withEnv = true) {
     labels: m.labels,
     public: m.public,
     networkBlockAll: m.networkBlockAll,
+    ...(m.networkAllowList ? { networkAllowList: m.networkAllowList } : {}),
+    ...(m.domainAllowList ? { domainAllowList: m.domainAllowList } : {}),
     target: m.target,
     snapshot: m.snapshot,
     cpu: m.cpu,
@@ -55,7 +65,7 @@ export function sandboxDto(sb: Sandbox, baseUrl: string, withEnv = true) {
     memory: m.memory,
     disk: m.disk,
     state: m.state,
-    desiredState: m.state === "error" ? "started" : m.state,
+    desiredState: desiredState(m.state),
     errorReason: m.errorReason,
     recoverable: m.state === "error",
     backupState: "None",
@@ -83,6 +93,8 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["DELETE", /^\/api\/sandbox\/([^/]+)\/?$/, deleteSandbox],
   ["POST", /^\/api\/sandbox\/([^/]+)\/start\/?$/, startSandbox],
   ["POST", /^\/api\/sandbox\/([^/]+)\/stop\/?$/, stopSandbox],
+  ["POST", /^\/api\/sandbox\/([^/]+)\/recover\/?$/, recoverSandbox],
+  ["POST", /^\/api\/sandbox\/([^/]+)\/archive\/?$/, archiveSandbox],
   ["GET", /^\/api\/sandbox\/([^/]+)\/ports\/(\d+)\/preview-url\/?$/, previewUrl],
   ["GET", /^\/api\/sandbox\/([^/]+)\/toolbox-proxy-url\/?$/, toolboxProxyUrl],
 ];
@@ -105,6 +117,10 @@ async function createSandbox(ctx: RouteContext, req: IncomingMessage, res: Serve
   const parsed = CreateSandbox.safeParse(await readJson(req));
   if (!parsed.success) throw new ApiError(400, validationMessage(parsed.error));
   const b = parsed.data;
+  checkCreate(b, ctx.snapshots);
+  const refusal = ctx.faults.for(undefined, b.labels ?? {}).refuseCreate;
+  if (refusal?.kind === "rate") throw rateLimited(refusal.retryAfterSec ?? 10);
+  if (refusal) throw quotaExceeded(refusal.kind, refusal.max ?? 0);
   const sb = await ctx.store.create({
     name: b.name ?? "",
     labels: b.labels ?? {},
@@ -114,7 +130,10 @@ async function createSandbox(ctx: RouteContext, req: IncomingMessage, res: Serve
     memory: b.memory ?? 1,
     disk: b.disk ?? 3,
     public: b.public ?? false,
-    networkBlockAll: b.networkBlockAll ?? true,
+    // Daytona's default is open egress (sandbox.entity.ts); the record says only what was asked for.
+    networkBlockAll: b.networkBlockAll ?? false,
+    networkAllowList: b.networkAllowList || undefined,
+    domainAllowList: b.domainAllowList || undefined,
     target: b.target ?? "local",
     snapshot: b.snapshot,
     autoStopInterval: b.autoStopInterval ?? 15,
@@ -152,22 +171,35 @@ async function getSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerR
   sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
 }
 
+/** Answers at once with the sandbox as it is now (`destroying`, `starting`, …), as Daytona does; the change runs on. */
+function respondAndContinue(ctx: RouteContext, res: ServerResponse, sb: Sandbox, change: Promise<void>) {
+  change.catch((e) => console.warn(`[sandbox-server] sandbox ${sb.meta.id}:`, (e as Error).message));
+  sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
+}
+
 async function deleteSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
   const sb = ctx.store.get(id ?? "");
-  await ctx.store.delete(sb);
-  sendJson(res, 200, { ...sandboxDto(sb, ctx.baseUrl()), state: "destroyed" });
+  respondAndContinue(ctx, res, sb, ctx.store.delete(sb));
 }
 
 async function startSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
   const sb = ctx.store.get(id ?? "");
-  await ctx.store.start(sb);
-  sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
+  respondAndContinue(ctx, res, sb, ctx.store.start(sb));
+}
+
+async function recoverSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
+  const sb = ctx.store.get(id ?? "");
+  respondAndContinue(ctx, res, sb, ctx.store.recover(sb));
 }
 
 async function stopSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
   const sb = ctx.store.get(id ?? "");
-  await ctx.store.stop(sb);
-  sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
+  respondAndContinue(ctx, res, sb, ctx.store.stop(sb));
+}
+
+async function archiveSandbox(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
+  const sb = ctx.store.get(id ?? "");
+  respondAndContinue(ctx, res, sb, ctx.store.archive(sb));
 }
 
 async function previewUrl(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id, port]: string[]) {

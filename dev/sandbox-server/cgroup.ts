@@ -7,7 +7,7 @@ import path from "node:path";
  * Memory cgroups: one per running sandbox, so the kernel bounds the memory of all its processes together (tmpfs pages
  * included) and, when they exceed it, OOM-kills a process inside the sandbox rather than anything on the host — what
  * real Daytona's containers do. Works with cgroup v1 (the `memory` hierarchy) and v2 (the unified one); the groups of
- * one server live under `fleet-sandboxes-<pid>`, below the server's own cgroup when that is writable, else the root.
+ * one server live under `fleet-sandboxes-<pid>-<random>`, below the server's own cgroup when that is writable, else the root.
  */
 
 /** File names that differ between the two cgroup versions. */
@@ -78,7 +78,7 @@ export class SandboxCgroup {
 /** The cgroup directory under which one server creates its sandboxes' groups. */
 export class MemoryCgroups {
   private constructor(
-    /** `…/fleet-sandboxes-<pid>`. */
+    /** `…/fleet-sandboxes-<pid>-<random>`. */
     readonly dir: string,
     private readonly flavour: Flavour,
   ) {}
@@ -97,7 +97,8 @@ export class MemoryCgroups {
     if ("reason" in found) return found;
     const failures: string[] = [];
     for (const base of found.candidates) {
-      const dir = path.join(base, `${GROUP_PREFIX}${process.pid}`);
+      // One group per server, not per process: two servers in one process (tests) must not remove each other's.
+      const dir = path.join(base, `${GROUP_PREFIX}${process.pid}-${randomBytes(3).toString("hex")}`);
       try {
         await removeStaleGroups(base);
         if (found.flavour.version === 2) await enableMemory(base);
@@ -170,7 +171,7 @@ async function enableMemory(dir: string): Promise<void> {
 async function removeStaleGroups(base: string): Promise<void> {
   for (const name of readdirSync(base)) {
     if (!name.startsWith(GROUP_PREFIX)) continue;
-    const pid = Number(name.slice(GROUP_PREFIX.length));
+    const pid = Number.parseInt(name.slice(GROUP_PREFIX.length), 10); // `<pid>-<random>`
     if (pid === process.pid || isAlive(pid)) continue;
     await removeGroup(path.join(base, name)).catch((e) =>
       console.warn(`[sandbox-server] cannot remove stale cgroup ${name}: ${(e as Error).message}`),

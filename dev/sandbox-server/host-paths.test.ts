@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Daytona, DaytonaError } from "@daytonaio/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type SandboxServer, startSandboxServer } from "./index";
+import { NO_LATENCY, type SandboxServer, startSandboxServer } from "./index";
 
 const API_KEY = "race-test-key";
 /** Uploads in the race; the unguarded server let dozens of 300 through to the host. */
@@ -23,7 +23,7 @@ let server: SandboxServer;
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "sbx-race-"));
   outside = await mkdtemp(path.join(tmpdir(), "sbx-outside-"));
-  server = await startSandboxServer({ apiKey: API_KEY, root, maxSandboxes: 2 });
+  server = await startSandboxServer({ latency: NO_LATENCY, apiKey: API_KEY, root, maxSandboxes: 2 });
 });
 
 afterAll(async () => {

@@ -3,7 +3,8 @@
  * /work/shared/reference/daytona-api-subset.md — sandboxes (create/get/list/start/stop/delete, preview URLs), the
  * toolbox (file upload, command execution) and a preview proxy to Unix sockets inside each sandbox.
  *
- * Isolation: every sandbox is a bubblewrap process tree with all namespaces unshared (no network), read-only system
+ * Isolation: every sandbox is a bubblewrap process tree with its own namespaces (its network as asked for: open,
+ * blocked or allow-listed, see daytona-behaviour.ts), read-only system
  * directories, a private /tmp, a cleared environment, a memory cgroup bounding all its processes together (the
  * kernel OOM-kills inside the sandbox, as on Daytona) and setrlimit limits applied inside its own user namespace. When
  * the server runs as root, each sandbox also runs as its own host uid (from `uidBase`), which is what makes
@@ -14,14 +15,25 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { handleAdmin } from "./admin-routes";
 import { handleApi, type RouteContext } from "./api-routes";
 import { MemoryCgroups } from "./cgroup";
+import { CLOUD_LATENCY, FaultBoard, type Latency, LOGIN_PATH, type OrgQuota } from "./daytona-behaviour";
+import { holdAtFrontDoor } from "./front-door";
 import { ApiError, requireBearer, sendError } from "./http-util";
 import { DEFAULT_LIMITS, probeBwrap, resolvePython, type SandboxLimits } from "./isolation";
 import { PreviewProxy } from "./preview-proxy";
 import { SandboxStore } from "./sandbox-store";
 import { handleToolbox } from "./toolbox-routes";
 
+export {
+  CLOUD_LATENCY,
+  type Faults,
+  type Latency,
+  NO_LATENCY,
+  type OrgQuota,
+  TIER1_QUOTA,
+} from "./daytona-behaviour";
 export { DEFAULT_LIMITS, type SandboxLimits } from "./isolation";
 export { chooseSandboxRoot } from "./sandbox-dirs";
 
@@ -50,6 +62,12 @@ export interface SandboxServerOptions {
   uidBase?: number;
   /** How often auto-stop / auto-delete run, ms (default 30 s). */
   sweepIntervalMs?: number;
+  /** Added latency, merged over {@link CLOUD_LATENCY} (the default, for `npm run dev`); tests pass `NO_LATENCY`. */
+  latency?: Partial<Latency>;
+  /** Organisation totals (vCPU, GiB) refused with Daytona's 400; unlimited unless given (e.g. `TIER1_QUOTA`). */
+  quota?: OrgQuota;
+  /** Snapshot names a create may name (default none: naming one is Daytona's 400 "Snapshot … not found"). */
+  snapshots?: string[];
 }
 
 /** A running dev sandbox server. */
@@ -81,6 +99,8 @@ const DEFAULT_MAX_SANDBOXES = 100;
 
 export async function startSandboxServer(opts: SandboxServerOptions): Promise<SandboxServer> {
   const limits: SandboxLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const latency: Latency = { ...CLOUD_LATENCY, ...opts.latency };
+  const faults = new FaultBoard();
   const isRoot = process.getuid?.() === 0;
   const uidBase = isRoot ? (opts.uidBase ?? 200_000) : undefined;
   const isolation = chooseIsolation(opts.isolation ?? "auto", uidBase);
@@ -94,14 +114,17 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
     python: resolvePython(),
     uidBase,
     cgroups,
+    quota: opts.quota ?? {},
+    latency,
+    faults,
   });
   await store.init();
-  const preview = new PreviewProxy(store);
   let baseUrl = "";
-  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits };
+  const preview = new PreviewProxy(store, faults, () => baseUrl);
+  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits, faults, snapshots: new Set(opts.snapshots) };
 
   const server = createServer((req, res) => {
-    void route(ctx, preview, opts.apiKey, req, res).catch((e) => sendError(req, res, e));
+    void route(ctx, preview, opts.apiKey, latency, req, res).catch((e) => sendError(req, res, e));
   });
   server.requestTimeout = 0; // long-polled execs and big uploads may legitimately take long
   server.keepAliveTimeout = 65_000;
@@ -136,20 +159,41 @@ async function route(
   ctx: RouteContext,
   preview: PreviewProxy,
   apiKey: string,
+  latency: Latency,
   req: IncomingMessage,
   res: ServerResponse,
 ) {
   const url = new URL(req.url ?? "/", "http://localhost");
-  if (url.pathname.startsWith("/preview/")) return preview.handle(req, res, url);
+  if (url.pathname === LOGIN_PATH) return loginPage(res);
   if (url.pathname.startsWith("/api/")) {
     requireBearer(req, apiKey);
     return handleApi(ctx, req, res, url);
   }
-  if (url.pathname.startsWith("/toolbox/")) {
+  if (url.pathname.startsWith("/__admin/")) {
+    requireBearer(req, apiKey);
+    return handleAdmin(ctx, req, res, url);
+  }
+  const proxied = /^\/(preview|toolbox)\/([^/]+)\//.exec(url.pathname);
+  if (proxied?.[2]) {
+    // The front door and the proxy hops come before anything the sandbox answers.
+    const sb = ctx.store.find(decodeURIComponent(proxied[2]));
+    if (sb) {
+      holdAtFrontDoor(req, res, ctx.faults.for(sb.meta.id, sb.meta.labels));
+      res.once("close", ctx.store.active(sb));
+    }
+    if (latency.requestMs > 0) await new Promise((resolve) => setTimeout(resolve, latency.requestMs));
+    if (proxied[1] === "preview") return preview.handle(req, res, url);
     requireBearer(req, apiKey);
     return handleToolbox(ctx, req, res, url);
   }
   throw new ApiError(404, `Cannot ${req.method} ${url.pathname}`);
+}
+
+/** The "login page" a client that follows the preview proxy's 307 ends up on: HTML, as on Daytona. */
+function loginPage(res: ServerResponse) {
+  const body = "<!doctype html><title>Sign in</title><p>Sign in to Daytona to open this preview.</p>";
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(body) });
+  res.end(body);
 }
 
 function chooseIsolation(

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Daytona } from "@daytonaio/sdk";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { startSandboxServer } from "./index";
+import { FaultBoard } from "./daytona-behaviour";
+import { NO_LATENCY, startSandboxServer } from "./index";
 import { DEFAULT_LIMITS, resolvePython } from "./isolation";
 import { SandboxStore } from "./sandbox-store";
 
@@ -34,9 +35,11 @@ describe("isolation choice", () => {
     process.env.PATH = "/nonexistent"; // hides bwrap from the probe
     try {
       process.env.CI = "true";
-      await expect(startSandboxServer({ apiKey: "k", root })).rejects.toThrow(/bubblewrap is required/);
+      await expect(startSandboxServer({ latency: NO_LATENCY, apiKey: "k", root })).rejects.toThrow(
+        /bubblewrap is required/,
+      );
       process.env.CI = "false";
-      await expect(startSandboxServer({ apiKey: "k", root, isolation: "bwrap" })).rejects.toThrow(
+      await expect(startSandboxServer({ latency: NO_LATENCY, apiKey: "k", root, isolation: "bwrap" })).rejects.toThrow(
         /bubblewrap is required/,
       );
     } finally {
@@ -50,6 +53,7 @@ describe("isolation choice", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     // Own uid range: without a user namespace RLIMIT_NPROC counts every process of the uid on the host.
     const server = await startSandboxServer({
+      latency: NO_LATENCY,
       apiKey: "k",
       root: path.join(root, "plain"),
       isolation: "none",
@@ -69,7 +73,7 @@ describe("isolation choice", () => {
       expect(await processesOf(sandbox.id)).toBeGreaterThanOrEqual(3);
       await sandbox.stop();
       expect(await processesOf(sandbox.id)).toBe(0);
-      await sandbox.delete();
+      await sandbox.delete(60, true);
     } finally {
       warn.mockRestore();
       await server.stop();
@@ -81,7 +85,12 @@ describe("memory limits", () => {
   it("bound each process with RLIMIT_AS and warn loudly when no memory cgroup is used", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const addressSpace = "python3 -c 'import resource; print(resource.getrlimit(resource.RLIMIT_AS)[0])'";
-    const plain = await startSandboxServer({ apiKey: "k", root: path.join(root, "rlimit"), memoryCgroup: "none" });
+    const plain = await startSandboxServer({
+      latency: NO_LATENCY,
+      apiKey: "k",
+      root: path.join(root, "rlimit"),
+      memoryCgroup: "none",
+    });
     try {
       expect(plain.memoryCgroup).toBe("none");
       expect(warn.mock.calls.flat().join("\n")).toMatch(/memory is NOT bounded per sandbox/);
@@ -93,7 +102,12 @@ describe("memory limits", () => {
       await plain.stop();
     }
     if (process.getuid?.() !== 0) return; // only root can create cgroups
-    const bounded = await startSandboxServer({ apiKey: "k", root: path.join(root, "cgroup"), memoryCgroup: "cgroup" });
+    const bounded = await startSandboxServer({
+      latency: NO_LATENCY,
+      apiKey: "k",
+      root: path.join(root, "cgroup"),
+      memoryCgroup: "cgroup",
+    });
     try {
       const sandbox = await new Daytona({ apiKey: "k", apiUrl: bounded.apiUrl, useDeprecatedPolling: true }).create();
       expect((await sandbox.process.executeCommand(addressSpace)).result).toBe("-1\n"); // the cgroup replaces it
@@ -115,6 +129,9 @@ describe("auto-stop and auto-delete", () => {
       python: resolvePython(),
       uidBase: process.getuid?.() === 0 ? 201_500 : undefined,
       cgroups: undefined,
+      quota: {},
+      latency: NO_LATENCY,
+      faults: new FaultBoard(),
     });
     await store.init();
     const base = {
@@ -139,10 +156,20 @@ describe("auto-stop and auto-delete", () => {
     try {
       await store.sweep(Date.now() + 30_000);
       expect(idle.meta.state).toBe("started");
+      // A request held open (a long exec) keeps it active, as Daytona's proxy does.
+      const done = store.active(idle);
       await store.sweep(Date.now() + 2 * 60_000);
-      expect(idle.meta.state).toBe("stopped");
-      await store.sweep(Date.now() + 3 * 60_000);
+      expect(idle.meta.state).toBe("started");
+      done();
+      // Auto-delete at 0 minutes makes it ephemeral: stopping it deletes it (sandbox.service.ts stop, isEphemeral).
+      await store.sweep(Date.now() + 2 * 60_000);
+      expect(idle.meta.state).toBe("destroyed");
       expect(() => store.get(idle.meta.id)).toThrow(/not found/);
+      const later = await store.create({ ...base, autoStopInterval: 1, autoDeleteInterval: 1 });
+      await store.sweep(Date.now() + 2 * 60_000);
+      expect(later.meta.state).toBe("stopped");
+      await store.sweep(Date.now() + 4 * 60_000);
+      expect(() => store.get(later.meta.id)).toThrow(/not found/);
       expect(keep.meta.state).toBe("started");
     } finally {
       await store.close();

@@ -50,6 +50,10 @@ export const DEFAULT_LIMITS: SandboxLimits = {
 export const INNER = {
   home: "/home/daytona",
   ports: "/run/daytona/ports",
+  /** The egress proxy's socket directory, for sandboxes with an allow-list. */
+  net: "/run/daytona/net",
+  /** Port of the relay to the egress proxy inside an allow-listed sandbox's own loopback. */
+  proxyPort: 3128,
   supervisor: "/run/daytona/supervisor.py",
   uid: 1000,
   gid: 1000,
@@ -88,6 +92,21 @@ export interface BwrapSpec {
   env: Record<string, string>;
   limits: SandboxLimits;
   disableUserns: boolean;
+  network: NetworkPlan;
+}
+
+/**
+ * A sandbox's network. `blocked` (Daytona's `networkBlockAll`): a namespace with only its own loopback. `open`
+ * (Daytona's default): the host's network as the host allows it, loopback services included. `allowList`: its own
+ * loopback plus an HTTP(S) proxy, reached through a Unix socket in `netDir`, that forwards only to allowed hosts.
+ */
+export type NetworkPlan = { mode: "blocked" } | { mode: "open" } | { mode: "allowList"; netDir: string };
+
+/** Proxy variables of an allow-listed sandbox: its relay on its own loopback (`supervisor.py` `relay_egress`). */
+export function proxyEnv(plan: NetworkPlan): Record<string, string> {
+  if (plan.mode !== "allowList") return {};
+  const url = `http://127.0.0.1:${INNER.proxyPort}`;
+  return { HTTP_PROXY: url, HTTPS_PROXY: url, http_proxy: url, https_proxy: url, NO_PROXY: "", no_proxy: "" };
 }
 
 /** Host /etc entries a sandbox may read: dynamic linker config, time zone, TLS roots, MIME types. Never the host env. */
@@ -113,6 +132,8 @@ const ETC_ALLOW = [
 export function bwrapArgs(spec: BwrapSpec, supervisorConfig: unknown): string[] {
   const a: string[] = ["--unshare-all", "--unshare-user", "--uid", String(INNER.uid), "--gid", String(INNER.gid)];
   if (spec.disableUserns) a.push("--disable-userns");
+  // bwrap --share-net keeps the host's network namespace: Daytona's open egress. Otherwise only a loopback of its own.
+  if (spec.network.mode === "open") a.push("--share-net");
   a.push("--die-with-parent", "--new-session", "--hostname", `sandbox-${spec.id.slice(0, 8)}`);
   a.push("--ro-bind", "/usr", "/usr");
   for (const dir of ["/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"]) {
@@ -122,6 +143,8 @@ export function bwrapArgs(spec: BwrapSpec, supervisorConfig: unknown): string[] 
     else a.push("--ro-bind", dir, dir);
   }
   for (const name of ETC_ALLOW) a.push("--ro-bind-try", `/etc/${name}`, `/etc/${name}`);
+  if (spec.network.mode === "open") a.push("--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf");
+  if (spec.network.mode === "allowList") a.push("--ro-bind", spec.network.netDir, INNER.net);
   for (const name of ["passwd", "group", "hosts", "hostname"]) {
     a.push("--ro-bind", path.join(spec.etcDir, name), `/etc/${name}`);
   }
@@ -132,7 +155,8 @@ export function bwrapArgs(spec: BwrapSpec, supervisorConfig: unknown): string[] 
   a.push("--ro-bind", spec.supervisorPath, INNER.supervisor);
   if (spec.python.prefix) a.push("--ro-bind", spec.python.prefix, spec.python.prefix);
   a.push("--chdir", INNER.home, "--clearenv");
-  for (const [k, v] of Object.entries(sandboxEnv(spec.id, spec.env, spec.python, INNER.home, INNER.ports))) {
+  const env = { ...sandboxEnv(spec.id, spec.env, spec.python, INNER.home, INNER.ports), ...proxyEnv(spec.network) };
+  for (const [k, v] of Object.entries(env)) {
     a.push("--setenv", k, v);
   }
   a.push("--info-fd", "3", spec.python.executable, "-I", "-S", INNER.supervisor, JSON.stringify(supervisorConfig));

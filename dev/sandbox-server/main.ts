@@ -2,13 +2,14 @@
  * CLI for the dev sandbox server.
  *
  * Usage: `tsx dev/sandbox-server/main.ts [--port 8790] [--host 127.0.0.1] [--root .data/sandboxes]
- *          [--api-key KEY] [--max-sandboxes 20] [--memory-mb 2048] [--processes 512] [--isolation auto|bwrap|none]`
+ *          [--api-key KEY] [--max-sandboxes 20] [--memory-mb 2048] [--processes 512] [--isolation auto|bwrap|none]
+ *          [--latency cloud|none] [--quota none|tier1]`
  * The API key may also come from `DAYTONA_API_KEY` (default `dev-sandbox-key`). Prints the apiUrl to use with
  * `new Daytona({apiKey, apiUrl})` and keeps running until SIGINT/SIGTERM. `--memory-mb` bounds every sandbox's
  * memory (all its processes together) instead of each create request's `memory` GiB.
  */
 import { parseArgs } from "node:util";
-import { startSandboxServer } from "./index";
+import { NO_LATENCY, startSandboxServer, TIER1_QUOTA } from "./index";
 
 const { values } = parseArgs({
   options: {
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     "memory-mb": { type: "string" },
     processes: { type: "string" },
     isolation: { type: "string", default: "auto" },
+    latency: { type: "string", default: "cloud" },
+    quota: { type: "string", default: "none" },
   },
 });
 
@@ -33,6 +36,8 @@ const server = await startSandboxServer({
   apiKey,
   maxSandboxes: Number(values["max-sandboxes"]),
   isolation,
+  latency: values.latency === "none" ? NO_LATENCY : undefined,
+  quota: values.quota === "tier1" ? TIER1_QUOTA : undefined,
   limits: {
     ...(values["memory-mb"] ? { sandboxMemoryBytes: Number(values["memory-mb"]) * 1024 * 1024 } : {}),
     ...(values.processes ? { processes: Number(values.processes) } : {}),

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Daytona } from "@daytonaio/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type SandboxServer, startSandboxServer } from "./index";
+import { NO_LATENCY, type SandboxServer, startSandboxServer } from "./index";
 
 const API_KEY = "memory-test-key";
 const MIB = 1024 ** 2;
@@ -22,7 +22,13 @@ let daytona: Daytona;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "sbx-memory-"));
-  server = await startSandboxServer({ apiKey: API_KEY, root, maxSandboxes: 3, limits: { sandboxMemoryBytes: LIMIT } });
+  server = await startSandboxServer({
+    latency: NO_LATENCY,
+    apiKey: API_KEY,
+    root,
+    maxSandboxes: 3,
+    limits: { sandboxMemoryBytes: LIMIT },
+  });
   daytona = new Daytona({ apiKey: API_KEY, apiUrl: server.apiUrl, useDeprecatedPolling: true });
 });
 
@@ -113,11 +119,12 @@ it.runIf(process.getuid?.() === 0)(
 );
 
 it.runIf(process.getuid?.() === 0)("removes its cgroups when the server stops", async () => {
-  const other = await startSandboxServer({ apiKey: API_KEY, root: path.join(root, "second") });
+  const other = await startSandboxServer({ latency: NO_LATENCY, apiKey: API_KEY, root: path.join(root, "second") });
   const created = await fetch(`${other.apiUrl}/sandbox`, {
     method: "POST",
     headers: { authorization: `Bearer ${API_KEY}`, "content-type": "application/json" },
-    body: JSON.stringify({ memory: 2 }),
+    // Resources need an image (`buildInfo`), as on Daytona.
+    body: JSON.stringify({ memory: 2, buildInfo: { dockerfileContent: "FROM python:3.14" } }),
   });
   const { id } = (await created.json()) as { id: string };
   const group = [...(await cgroupsOf(id))][0] as string;
@@ -130,6 +137,7 @@ it.runIf(process.getuid?.() === 0)("removes its cgroups when the server stops", 
 
 it.runIf(process.getuid?.() === 0)("bounds tmpfs within the memory and uploads by the sandbox's disk", async () => {
   const small = await startSandboxServer({
+    latency: NO_LATENCY,
     apiKey: API_KEY,
     root: path.join(root, "disk"),
     limits: { sandboxMemoryBytes: LIMIT, sandboxDiskBytes: 4 * MIB },

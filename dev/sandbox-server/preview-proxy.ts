@@ -3,11 +3,13 @@ import {
   type ClientRequestArgs,
   type IncomingHttpHeaders,
   type IncomingMessage,
+  type RequestOptions,
   request,
   type ServerResponse,
 } from "node:http";
 import path from "node:path";
 import type { Duplex } from "node:stream";
+import { type FaultBoard, loginRedirect, MAX_REPLAY_BODY } from "./daytona-behaviour";
 import { ApiError, safeEqual } from "./http-util";
 import { connectUnixNoFollow } from "./no-follow";
 import { oomMessage, type SandboxStore } from "./sandbox-store";
@@ -28,6 +30,9 @@ const HOP_HEADERS = new Set([
   "x-daytona-skip-preview-warning",
   "x-daytona-disable-cors",
 ]);
+
+/** How long the first copy of a replayed POST may run before its connection is cut: enough to reach the REPL. */
+const REPLAY_CUT_MS = 100;
 
 /** Query parameter carrying the preview token where headers are impossible (browsers), as on Daytona. */
 const TOKEN_QUERY = "DAYTONA_SANDBOX_AUTH_KEY";
@@ -65,7 +70,11 @@ export class PreviewProxy {
   // Few idle connections per upstream: each one pins a handler thread in the sandbox (Python's http.server).
   private readonly agent = new PortsAgent({ keepAlive: true, maxSockets: 1024, maxFreeSockets: 16 });
 
-  constructor(private readonly store: SandboxStore) {}
+  constructor(
+    private readonly store: SandboxStore,
+    private readonly faults: FaultBoard,
+    private readonly origin: () => string,
+  ) {}
 
   /** Handles a request whose path starts with `/preview/`. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL) {
@@ -74,20 +83,23 @@ export class PreviewProxy {
     const sb = this.store.get(decodeURIComponent(m[1]));
     const given = String(req.headers["x-daytona-preview-token"] ?? url.searchParams.get(TOKEN_QUERY) ?? "");
     if (!sb.meta.public && !safeEqual(given, sb.previewToken)) {
-      throw new ApiError(401, "Invalid or missing preview token (x-daytona-preview-token)");
+      const { status, location } = loginRedirect(this.origin(), `${this.origin()}${url.pathname}`);
+      res.writeHead(status, { location, "content-length": 0 });
+      res.end();
+      req.resume();
+      return;
     }
     if (!sb.proc) throw new ApiError(502, `Sandbox ${sb.meta.id} is not started`);
-    sb.lastActivity = Date.now();
     const oomBefore = this.store.oomKills(sb);
     url.searchParams.delete(TOKEN_QUERY);
     const upstreamPath = (m[3] ?? "/") + (url.searchParams.size ? `?${url.searchParams}` : "");
-    const proxyReq = request({
+    const options: RequestOptions = {
       socketPath: path.join(sb.portsDir, `${m[2]}.sock`),
       path: upstreamPath,
       method: req.method,
       headers: { ...forwardable(req.headers, HOP_HEADERS), host: `localhost:${m[2]}` },
       agent: this.agent,
-    });
+    };
     const fail = (err: Error) => {
       if (res.headersSent) {
         res.destroy(err);
@@ -105,19 +117,72 @@ export class PreviewProxy {
       res.writeHead(502, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     };
-    proxyReq.on("error", fail);
-    proxyReq.on("response", (upstream) => {
-      res.writeHead(upstream.statusCode ?? 502, forwardable(upstream.headers, HOP_HEADERS));
-      upstream.on("error", (e) => res.destroy(e));
-      upstream.on("aborted", () => res.destroy(new Error("upstream aborted")));
-      upstream.pipe(res);
-    });
-    // The client went away before the reply finished: stop the upstream request too.
-    res.on("close", () => {
-      if (!res.writableFinished) proxyReq.destroy();
-    });
+    const forward = (proxyReq: ReturnType<typeof request>) => {
+      let delivered = false;
+      proxyReq.on("error", fail);
+      proxyReq.on("response", (upstream) => {
+        // The front door may have answered already (a 524): nobody waits for this reply.
+        if (res.headersSent) {
+          proxyReq.destroy();
+          return;
+        }
+        res.writeHead(upstream.statusCode ?? 502, forwardable(upstream.headers, HOP_HEADERS));
+        upstream.on("error", (e) => res.destroy(e));
+        upstream.on("aborted", () => res.destroy(new Error("upstream aborted")));
+        upstream.on("end", () => {
+          delivered = true;
+        });
+        upstream.pipe(res);
+      });
+      // The client went away before the reply finished: stop the upstream request too.
+      res.on("close", () => {
+        if (!res.writableFinished || !delivered) proxyReq.destroy();
+      });
+    };
+    const length = Number(req.headers["content-length"] ?? Number.NaN);
+    if (
+      req.method === "POST" &&
+      this.faults.for(sb.meta.id, sb.meta.labels).replayPosts &&
+      length >= 0 &&
+      length <= MAX_REPLAY_BODY
+    ) {
+      void this.replay(req, options, forward).catch(fail);
+      return;
+    }
+    const proxyReq = request(options);
+    forward(proxyReq);
     req.on("error", () => proxyReq.destroy());
     req.pipe(proxyReq);
+  }
+
+  /**
+   * Daytona's proxy replaying a small POST (libs/common-go/pkg/proxy/retry_transport.go): the body is buffered, sent,
+   * the first connection is lost (here: cut once the target answered or had 100 ms), and the same body is sent
+   * again; the client gets the second answer.
+   */
+  private async replay(
+    req: IncomingMessage,
+    options: RequestOptions,
+    forward: (proxyReq: ReturnType<typeof request>) => void,
+  ) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    await new Promise<void>((resolve) => {
+      const first = request(options);
+      const cut = () => {
+        clearTimeout(timer);
+        first.destroy();
+        resolve();
+      };
+      const timer = setTimeout(cut, REPLAY_CUT_MS);
+      first.on("response", cut);
+      first.on("error", cut);
+      first.end(body);
+    });
+    const second = request(options);
+    forward(second);
+    second.end(body);
   }
 
   /** Closes pooled upstream connections. */

@@ -21,7 +21,7 @@ import {
   ReplHealth,
   VarReply,
 } from "../../worker/contracts/repl";
-import { type SandboxServer, startSandboxServer } from "./index";
+import { NO_LATENCY, type SandboxServer, startSandboxServer } from "./index";
 
 const API_KEY = "repl-test-key";
 const CANARY = `canary-${randomBytes(6).toString("hex")}`;
@@ -49,7 +49,8 @@ interface Repl {
 }
 
 async function startRepl(env: Record<string, string> = {}): Promise<Repl> {
-  const sandbox = await daytona.create({ labels: { suite: "repl" } });
+  // As the product creates them: egress blocked (Daytona's default is open).
+  const sandbox = await daytona.create({ labels: { suite: "repl" }, networkBlockAll: true });
   const secret = randomBytes(16).toString("hex");
   await sandbox.fs.uploadFile(await readFile(REPL_SOURCE), REPL_SERVER_PATH);
   await sandbox.process.executeCommand(
@@ -115,7 +116,7 @@ async function processesOf(sandboxId: string): Promise<number> {
 beforeAll(async () => {
   process.env.FLEET_TEST_CANARY = CANARY; // the server inherits it; sandboxes must not
   root = await mkdtemp(path.join(tmpdir(), "sbx-repl-"));
-  server = await startSandboxServer({ apiKey: API_KEY, root, maxSandboxes: 10 });
+  server = await startSandboxServer({ latency: NO_LATENCY, apiKey: API_KEY, root, maxSandboxes: 10 });
   bwrap = server.isolation === "bwrap";
   daytona = new Daytona({ apiKey: API_KEY, apiUrl: server.apiUrl, useDeprecatedPolling: true });
 });
@@ -374,7 +375,7 @@ describe("repl_server.py under abuse", () => {
         expect(meta.oomKills).toBeGreaterThan(0);
       }
     } finally {
-      await repl.sandbox.delete();
+      await repl.sandbox.delete(60, true);
     }
     // Every process of the deleted sandbox is gone: each carries DAYTONA_SANDBOX_ID in its environment.
     expect(await processesOf(repl.sandbox.id)).toBe(0);

@@ -3,7 +3,8 @@ import { readdir, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import type { SandboxCgroup } from "./cgroup";
-import { type BwrapSpec, bwrapArgs, type PythonInfo, type SandboxLimits, sandboxEnv } from "./isolation";
+import { EGRESS_SOCKET } from "./egress-proxy";
+import { type BwrapSpec, bwrapArgs, INNER, type PythonInfo, type SandboxLimits, sandboxEnv } from "./isolation";
 
 /** How long a sandbox may take to start its supervisor. */
 const READY_TIMEOUT_MS = 15_000;
@@ -29,6 +30,8 @@ export interface ExecRequest {
   cwd?: string;
   env?: Record<string, string>;
   timeoutSec: number;
+  /** Answer at output EOF rather than when the shell exits (the `outputEof` fault: Daytona's daemon). */
+  untilEof?: boolean;
 }
 
 /** Why an execute did not produce an exit code. */
@@ -58,6 +61,12 @@ export interface LaunchSpec extends BwrapSpec {
   owner?: { uid: number; gid: number };
   /** The sandbox's memory cgroup; without one, RLIMIT_AS bounds each process instead. */
   cgroup?: SandboxCgroup;
+}
+
+/** The supervisor's relay to the egress proxy, for an allow-listed sandbox. */
+function egressRelay(spec: LaunchSpec) {
+  if (spec.network.mode !== "allowList") return {};
+  return { egress: { port: INNER.proxyPort, socket: `${INNER.net}/${EGRESS_SOCKET}` } };
 }
 
 /** How to spawn `command args` with `env`: through {@link JOIN_CGROUP} when there is a cgroup to join. */
@@ -100,7 +109,9 @@ export class SandboxProcess {
     };
     let child: ChildProcess;
     if (spec.isolation === "bwrap") {
-      const run = entry(spec, "bwrap", bwrapArgs(spec, { limits: rl }), { PATH: "/usr/bin:/bin" });
+      const run = entry(spec, "bwrap", bwrapArgs(spec, { limits: rl, ...egressRelay(spec) }), {
+        PATH: "/usr/bin:/bin",
+      });
       child = spawn(run.command, run.args, { stdio: ["pipe", "pipe", "pipe", "pipe"], env: run.env, ...run.owner });
     } else {
       const env = sandboxEnv(spec.id, spec.env, python, spec.homeDir, spec.portsDir);
@@ -191,6 +202,7 @@ export class SandboxProcess {
       env: req.env,
       timeout: req.timeoutSec,
       maxOutput: maxOutputBytes,
+      untilEof: req.untilEof,
     });
     this.child.stdin?.write(`${line}\n`);
     const r = await reply;

@@ -13,7 +13,7 @@ import {
   DaytonaValidationError,
 } from "@daytonaio/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type SandboxServer, startSandboxServer } from "./index";
+import { NO_LATENCY, type SandboxServer, startSandboxServer } from "./index";
 
 const API_KEY = "contract-test-key";
 let root: string;
@@ -22,7 +22,7 @@ let daytona: Daytona;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "sbx-contract-"));
-  server = await startSandboxServer({ apiKey: API_KEY, root, maxSandboxes: 3 });
+  server = await startSandboxServer({ latency: NO_LATENCY, apiKey: API_KEY, root, maxSandboxes: 3 });
   daytona = new Daytona({ apiKey: API_KEY, apiUrl: server.apiUrl, useDeprecatedPolling: true });
 });
 
@@ -55,7 +55,10 @@ describe("dev sandbox server driven by @daytonaio/sdk", () => {
     const link = await sandbox.getPreviewLink(8080);
     expect(link.url).toBe(`${server.url}/preview/${sandbox.id}/8080`);
     expect(link.token).toMatch(/^[\w-]{20,}$/);
-    expect((await fetch(`${link.url}/health`)).status).toBe(401);
+    // A missing token is a 307 to the login page, as on Daytona (apps/proxy/pkg/proxy/auth.go), not a 401.
+    const anon = await fetch(`${link.url}/health`, { redirect: "manual" });
+    expect(anon.status).toBe(307);
+    expect(anon.headers.get("location")).toMatch(/\/__login\?returnTo=/);
     // Nothing listens on 8080 yet: the proxy says so instead of hanging.
     const noListener = await fetch(`${link.url}/health`, { headers: { "x-daytona-preview-token": link.token } });
     expect(noListener.status).toBe(502);
@@ -79,7 +82,7 @@ describe("dev sandbox server driven by @daytonaio/sdk", () => {
     for await (const s of daytona.list({ labels: { app: `${label}-other` } })) none.push(s.id);
     expect(none).toEqual([]);
 
-    await sandbox.delete();
+    await sandbox.delete(60, true); // Daytona's delete returns while `destroying`; wait for `destroyed`
     await expect(daytona.get(sandbox.id)).rejects.toBeInstanceOf(DaytonaNotFoundError);
   });
 

@@ -16,9 +16,11 @@ import json
 import os
 import resource
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 
 LIMITS = {
     "as": resource.RLIMIT_AS,
@@ -115,9 +117,9 @@ def run(req):
         return reply({"id": rid, "error": "cannot start the command: %s" % e.strerror, "kind": "spawn"})
     out = Output(proc.stdout, int(req.get("maxOutput") or 10 * 1024 * 1024))
     timeout = req.get("timeout")
-    try:
-        code = proc.wait(timeout=float(timeout) if timeout else None)
-    except subprocess.TimeoutExpired:
+    deadline = time.monotonic() + float(timeout) if timeout else None
+
+    def timed_out():
         try:
             os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
@@ -126,12 +128,64 @@ def run(req):
         out.thread.join(DRAIN_GRACE_S)
         return reply({"id": rid, "error": "command timed out after %s s" % timeout, "kind": "timeout",
                       "result": out.text()})
+
+    try:
+        code = proc.wait(timeout=float(timeout) if timeout else None)
+    except subprocess.TimeoutExpired:
+        return timed_out()
+    if req.get("untilEof"):
+        # Daytona's daemon (apps/daemon/pkg/toolbox/process/execute.go) answers when the output pipe reaches EOF: a
+        # background child holding it keeps the call open until the timeout, whose group kill ends that child too.
+        out.thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        if out.thread.is_alive():
+            return timed_out()
     out.thread.join(DRAIN_GRACE_S)
     reply({"id": rid, "exitCode": code if code >= 0 else 128 - code, "result": out.text()})
 
 
+def relay_egress(port, socket_path):
+    """An allow-listed sandbox's one way out: 127.0.0.1:port (its own loopback) relayed to the host's egress proxy."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(64)
+
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def serve():
+        while True:
+            client, _ = listener.accept()
+            upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                upstream.connect(socket_path)
+            except OSError:
+                client.close()
+                continue
+            threading.Thread(target=pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+
+
 def main():
     apply_limits()
+    egress = config.get("egress")
+    if egress:
+        relay_egress(egress["port"], egress["socket"])
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     reply({"id": 0, "ready": True, "pid": os.getpid()})
     for line in sys.stdin.buffer:

@@ -29,10 +29,18 @@ export async function handleToolbox(ctx: RouteContext, req: IncomingMessage, res
   const handler = {
     "POST files/bulk-upload": bulkUpload,
     "POST files/upload-v2": uploadV2,
+    "POST files/upload": uploadMultipart,
     "POST process/execute": execute,
   }[route];
   if (!handler) throw new ApiError(404, `Cannot ${req.method} ${url.pathname}`);
   const sb = ctx.store.running(decodeURIComponent(m[1]));
+  if (handler === uploadV2 && ctx.faults.for(sb.meta.id, sb.meta.labels).noUploadV2) {
+    // A daemon before 2026-07 (v0.190.0 apps/daemon/pkg/toolbox/server.go) has no such route: gin's plain 404.
+    req.resume();
+    res.writeHead(404, { "content-type": "text/plain", "content-length": 18 });
+    res.end("404 page not found");
+    return;
+  }
   await handler(sb, req, res, url, ctx);
 }
 
@@ -83,11 +91,35 @@ async function bulkUpload(sb: Sandbox, req: IncomingMessage, res: ServerResponse
 
 /** `files/upload-v2?path=`: the raw body (or a multipart `file` field) streamed to one file. */
 async function uploadV2(sb: Sandbox, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const dest = requiredPath(url);
+  const boundary = multipartBoundary(req.headers["content-type"]);
+  const bytes = await receive(sb, dest, req, boundary);
+  sendJson(res, 200, { name: path.posix.basename(dest), path: dest, type: "file", bytes });
+}
+
+/**
+ * `files/upload?path=`, the older daemons' route (v0.190.0 apps/daemon/pkg/toolbox/fs/upload_file.go): a multipart
+ * `file` field, streamed to disk; answers an empty 200.
+ */
+async function uploadMultipart(sb: Sandbox, req: IncomingMessage, res: ServerResponse, url: URL) {
+  const dest = requiredPath(url);
+  const boundary = multipartBoundary(req.headers["content-type"]);
+  if (!boundary) throw new ApiError(400, "request Content-Type isn't multipart/form-data");
+  await receive(sb, dest, req, boundary);
+  res.writeHead(200, { "content-length": 0 });
+  res.end();
+}
+
+function requiredPath(url: URL): string {
   const dest = url.searchParams.get("path");
   if (!dest) throw new ApiError(400, "query parameter path is required");
+  return dest;
+}
+
+/** Streams one file to `dest`: the multipart `file` field when there is a boundary, else the raw body. */
+async function receive(sb: Sandbox, dest: string, req: IncomingMessage, boundary: string | undefined) {
   const target = new UploadTarget(sb.files);
   try {
-    const boundary = multipartBoundary(req.headers["content-type"]);
     if (boundary) {
       let seen = false;
       const parser = new MultipartParser(boundary, (part) => {
@@ -102,7 +134,7 @@ async function uploadV2(sb: Sandbox, req: IncomingMessage, res: ServerResponse, 
       await target.end();
     }
     await target.commit(dest);
-    sendJson(res, 200, { name: path.posix.basename(dest), path: dest, type: "file", bytes: target.bytes });
+    return target.bytes;
   } finally {
     await target.discard();
   }
@@ -125,7 +157,13 @@ async function execute(sb: Sandbox, req: IncomingMessage, res: ServerResponse, _
   const oomBefore = ctx.store.oomKills(sb);
   try {
     const r = await sb.proc?.exec(
-      { command, cwd, env: envs, timeoutSec: timeout || limits.execTimeoutSec },
+      {
+        command,
+        cwd,
+        env: envs,
+        timeoutSec: timeout || limits.execTimeoutSec,
+        untilEof: ctx.faults.for(sb.meta.id, sb.meta.labels).outputEof,
+      },
       limits.maxOutputBytes,
     );
     if (!r) throw new ApiError(409, "Sandbox is not started");

@@ -95,8 +95,9 @@ export function daytonaProvider(settings: DaytonaSettings, deps: DaytonaDeps = {
     },
     async get(id: string) {
       const sandbox = await withSandboxRetries("find the sandbox", () => daytona.get(id));
+      const revived = sandbox.state !== "started";
       await settle(sandbox, io);
-      return wrap(sandbox, settings, io);
+      return { ...wrap(sandbox, settings, io), revived };
     },
     async remove(id: string) {
       try {

@@ -79,8 +79,14 @@ describe("sandbox lifecycle", () => {
 
   it("waits out a transition, then starts the stopped sandbox", async () => {
     const { sandbox, calls } = fakeSandbox(["stopping", "stopping", "stopped"]);
-    await provider(sandbox).get("sbx-1");
+    const found = await provider(sandbox).get("sbx-1");
     expect(calls).toEqual(["refresh", "refresh", "start", "refresh"]);
+    expect(found.revived).toBe(true); // its processes are new: a REPL must be started again
+  });
+
+  it("says a sandbox found running was not revived", async () => {
+    const { sandbox } = fakeSandbox(["started"]);
+    expect((await provider(sandbox).get("sbx-1")).revived).toBe(false);
   });
 
   it("looks again when start answers 409 because an auto-stop raced it", async () => {

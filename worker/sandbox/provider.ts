@@ -37,6 +37,11 @@ export interface PreviewLink {
 /** A live sandbox. Methods throw `AppError`s (`not_found`, `sandbox_quota_exceeded`, `timeout`, `unavailable`, …). */
 export interface SandboxHandle {
   readonly id: string;
+  /**
+   * True when `get` found the sandbox not running (stopped, archived, in `error`, mid-transition) and brought it
+   * back: none of its earlier processes, the REPL included, survived.
+   */
+  readonly revived?: boolean;
   exec(command: string, options?: { cwd?: string; timeoutSeconds?: number }): Promise<CommandResult>;
   /** Writes a file, streaming when given a stream; parent directories are created. */
   upload(path: string, body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string): Promise<void>;

@@ -163,12 +163,16 @@ export class ReplSession {
    * answers already given are ignored, so a repeat never runs code or a host call twice.
    */
   private async poll(path: "/exec" | "/resume", body: unknown, signal: AbortSignal): Promise<ExecReply> {
+    let first: unknown;
     for (let attempt = 0; ; attempt++) {
       try {
         return ExecReply.parse(await this.request("POST", path, body, signal));
       } catch (err) {
         const lost = isAppError(err) && (err.details as { lost?: boolean } | undefined)?.lost === true;
-        if (!lost || attempt >= POLL_RETRIES || signal.aborted) throw err;
+        if (!lost || signal.aborted) throw err;
+        // The first failure says why (e.g. the OOM killer ended the REPL); later ones only that nothing answers.
+        first ??= err;
+        if (attempt >= POLL_RETRIES) throw first;
       }
     }
   }

@@ -65,6 +65,8 @@ export function sessionSandbox(
   let dirty = false;
   /** What the model has yet to hear about a new REPL (see `takeNotice`). */
   let notice: string | null = null;
+  /** Whether the last open had to bring the sandbox back (recovered, started, or replaced by a new one). */
+  let revived = false;
 
   /**
    * Gives a fresh REPL the variables saved from the last one, says in the trace what came back, and leaves a notice
@@ -100,6 +102,7 @@ export function sessionSandbox(
   };
 
   const reattach = async (): Promise<ReplSession> => {
+    revived = true;
     const stored = deps.load();
     if (!stored) return create(FIRST_USE);
     let sandbox: Awaited<ReturnType<SandboxProvider["get"]>>;
@@ -109,6 +112,7 @@ export function sessionSandbox(
       if (isAppError(err) && err.code === "not_found") return create("the previous sandbox was deleted");
       throw err;
     }
+    revived = sandbox.revived === true;
     const attached = await ReplSession.attach(sandbox, stored.secret);
     if (
       await attached.health().then(
@@ -135,10 +139,10 @@ export function sessionSandbox(
 
   return {
     async exec(code, options): Promise<ExecDone> {
-      const repl = await open();
-      dirty = true;
-      try {
-        return await repl.exec(code, {
+      const reused = current !== null;
+      const run = async (repl: ReplSession) => {
+        dirty = true;
+        return repl.exec(code, {
           timeoutMs: options.timeoutMs,
           signal: options.signal,
           onCallback: async (call) => {
@@ -148,12 +152,26 @@ export function sessionSandbox(
             );
           },
         });
+      };
+      try {
+        return await run(await open());
       } catch (err) {
-        // The sandbox vanished under us (deleted, crashed): the next call starts a fresh one.
-        if (isAppError(err) && (err.code === "not_found" || err.code === "sandbox_failed")) current = null;
-        throw err instanceof AppError
-          ? err
-          : new AppError("sandbox_failed", "The session sandbox failed", { cause: err });
+        if (!isSandboxLoss(err)) throw asSandboxError(err);
+        // The sandbox vanished under us (deleted, crashed, in `error`): open again — recover, restart or replace it.
+        current = null;
+        if (!reused || options.signal?.aborted) throw asSandboxError(err);
+        const again = await open().catch(() => {
+          throw asSandboxError(err);
+        });
+        // Only a sandbox that had stopped running between calls is retried: the code never reached a live REPL. A
+        // REPL that died in a running sandbox (the OOM killer) may have died of this code; the error stands.
+        if (!revived) throw asSandboxError(err);
+        try {
+          return await run(again);
+        } catch (retryErr) {
+          if (isSandboxLoss(retryErr)) current = null;
+          throw asSandboxError(retryErr);
+        }
       }
     },
     takeNotice() {
@@ -183,4 +201,12 @@ export function sessionSandbox(
       return { status: "deleted", sandboxId: stored.sandboxId };
     },
   };
+}
+
+function isSandboxLoss(err: unknown): boolean {
+  return isAppError(err) && (err.code === "not_found" || err.code === "sandbox_failed");
+}
+
+function asSandboxError(err: unknown): AppError {
+  return err instanceof AppError ? err : new AppError("sandbox_failed", "The session sandbox failed", { cause: err });
 }
