@@ -16,6 +16,7 @@ import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
 import { rlmRunRoutes } from "./routes/rlm-runs";
+import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
 import { sessionRoutes } from "./routes/sessions";
 import { serveSpa } from "./routes/spa";
 import { taskRoutes } from "./routes/tasks";
@@ -74,6 +75,7 @@ export function createApp() {
   app.route("/", hookRoutes);
   app.route("/", llmProfileRoutes);
   app.route("/", usageRoutes);
+  app.route("/", sandboxSettingsRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",

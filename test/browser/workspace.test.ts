@@ -262,6 +262,33 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     expect((await me(secret)).status).toBe(401);
   });
 
+  it("lets an admin allow sandbox hosts, naming a bad one in plain words, and saves the list", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    const section = page.getByRole("region", { name: "Sandbox network" });
+    const hosts = section.getByLabel(/Allowed hosts/);
+    expect(await hosts.inputValue()).toBe("");
+    await hosts.fill("pypi.org\nhttps://bad.example.com");
+    await section.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => section.textContent()).toContain("no scheme, port, path or IP address");
+    await hosts.fill("pypi.org\n*.Example.com");
+    await section.getByRole("button", { name: "Save" }).click();
+    await section.getByRole("status").waitFor();
+    expect(await hosts.inputValue()).toBe("*.example.com\npypi.org");
+    // Stored for the workspace, not the page: a reload shows the same list.
+    await page.reload();
+    await expect
+      .poll(() =>
+        page
+          .getByRole("region", { name: "Sandbox network" })
+          .getByLabel(/Allowed hosts/)
+          .inputValue(),
+      )
+      .toBe("*.example.com\npypi.org");
+    await section.getByLabel(/Allowed hosts/).fill("");
+    await section.getByRole("button", { name: "Save" }).click();
+    await expect.poll(() => section.getByRole("status").textContent()).toContain("no network");
+  });
+
   it("adds an LLM profile and tests it, sets default budgets, creates webhook endpoints, and charts usage", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
     const profiles = page.getByRole("region", { name: "LLM profiles" });

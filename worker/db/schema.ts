@@ -47,6 +47,8 @@ export const tenants = pgTable("tenants", {
   status: text("status", { enum: ["active", "suspended"] })
     .notNull()
     .default("active"),
+  /** Hosts sandbox code may reach (Daytona's default-deny `domainAllowList`); empty: no egress at all. */
+  sandboxEgressHosts: text("sandbox_egress_hosts").array().notNull().default(sql`'{}'::text[]`),
   createdAt: createdAt(),
 });
 

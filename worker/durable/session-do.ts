@@ -10,7 +10,7 @@ import { finishTurn } from "../db/queries/sessions";
 import { repos } from "../db/repos";
 import { isAppError } from "../errors";
 import { releaseRun } from "../quotas";
-import { daytonaProvider, daytonaSettings } from "../sandbox";
+import { tenantSandboxProvider } from "../sandbox";
 import { EventLog, type NewFrame } from "../session/event-log";
 import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
 import { SessionState } from "../session/session-state";
@@ -397,7 +397,7 @@ export class SessionDO extends DurableObject<Env> {
   #sessionRepl(owner: { tenantId: string; sessionId: string }, emit: (event: NewFrame) => void) {
     this.#replEmit = emit;
     this.#repl ??= sessionSandbox({
-      provider: daytonaProvider(daytonaSettings(this.env)),
+      provider: tenantSandboxProvider(this.env, owner.tenantId),
       labels: { tenant: owner.tenantId, session: owner.sessionId },
       load: () => this.#state.sandbox,
       save: (sandbox) => (this.#state.sandbox = sandbox),

@@ -81,8 +81,9 @@ export function daytonaProvider(settings: DaytonaSettings, deps: DaytonaDeps = {
             autoStopInterval: spec.autoStopMinutes ?? 15,
             autoDeleteInterval: spec.autoDeleteMinutes ?? 60,
             ...(spec.autoArchiveMinutes !== undefined ? { autoArchiveInterval: spec.autoArchiveMinutes } : {}),
-            // Daytona's default is open egress; model-written code next to tenant data gets none (the bridge needs none).
-            networkBlockAll: true,
+            // Daytona's default is open egress; model-written code next to tenant data gets none (the bridge needs
+            // none), or only the hosts its tenant allowed, as a default-deny domain allow list.
+            ...(spec.egressHosts?.length ? { domainAllowList: spec.egressHosts.join(",") } : { networkBlockAll: true }),
             ...(spec.snapshot ? { snapshot: spec.snapshot } : {}),
             ...(spec.resources ? { resources: spec.resources } : {}),
           } as Parameters<Daytona["create"]>[0],

@@ -22,6 +22,11 @@ export interface SandboxSpec {
   /** Minutes after stopping before the provider deletes it; 0 deletes it as it stops; negative disables. */
   autoDeleteMinutes?: number;
   snapshot?: string;
+  /**
+   * Hosts the sandbox's code may reach; none (the default) blocks all egress. Daytona applies a domain allow list
+   * as default-deny (docs: network-limits), and on Tier 1/2 the organisation's policy still takes precedence.
+   */
+  egressHosts?: string[];
 }
 
 export interface CommandResult {

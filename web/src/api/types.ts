@@ -12,6 +12,7 @@ export type {
   UpdateLlmProfileRequest,
 } from "../../../worker/contracts/llm-profiles";
 export type { RunBudget } from "../../../worker/contracts/rlm";
+export type { SandboxSettings } from "../../../worker/contracts/sandbox-settings";
 export type {
   ClientFrame,
   EventPage,

@@ -1,5 +1,6 @@
 /**
- * Settings: appearance, default budgets (this browser), LLM profiles, usage per day, webhook endpoints and API keys.
+ * Settings: appearance, default budgets (this browser), LLM profiles, usage per day, the sandbox network, webhook
+ * endpoints and API keys.
  * Writing profiles, webhooks and keys needs the `admin` scope, which owners and admins have; the API enforces it, the
  * page only hides what would be refused.
  */
@@ -8,6 +9,7 @@ import type { ThemeChoice } from "../app/theme";
 import { ApiKeysSection } from "../settings/api-keys-section";
 import { BudgetDefaultsSection } from "../settings/budget-defaults-section";
 import { LlmProfilesSection } from "../settings/llm-profiles-section";
+import { SandboxNetworkSection } from "../settings/sandbox-network-section";
 import { UsageSection } from "../settings/usage-section";
 import { WebhooksSection } from "../settings/webhooks-section";
 
@@ -16,6 +18,7 @@ const SECTIONS = [
   { id: "budgets", label: "Default budgets" },
   { id: "llm-profiles", label: "LLM profiles" },
   { id: "usage", label: "Usage" },
+  { id: "sandbox-network", label: "Sandbox network" },
   { id: "webhooks", label: "Webhooks", admin: true },
   { id: "api-keys", label: "API keys", admin: true },
 ] as const;
@@ -51,6 +54,7 @@ export function SettingsPage({ theme, onTheme }: { theme: ThemeChoice; onTheme(c
       <BudgetDefaultsSection />
       {reader && <LlmProfilesSection admin={admin} />}
       {reader && <UsageSection />}
+      {reader && <SandboxNetworkSection admin={admin} />}
       {admin ? (
         <>
           <WebhooksSection />

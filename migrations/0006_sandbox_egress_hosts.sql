@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "sandbox_egress_hosts" text[] DEFAULT '{}'::text[] NOT NULL;
