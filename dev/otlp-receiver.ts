@@ -77,6 +77,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   if (!address || typeof address === "string") throw new Error("OTLP receiver did not bind");
   return {
     url: `http://127.0.0.1:${address.port}`,
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // A sender cut off mid-request (a test aborting its host) must not hold the close open.
+        server.closeAllConnections();
+      }),
   };
 }

@@ -94,6 +94,28 @@ export default async function setup(project: TestProject) {
   project.provide("otlpUrl", otlp.url);
 
   return async () => {
-    for (const stop of stops) await stop();
+    for (const stop of stops) await bounded(stop);
   };
+}
+
+/**
+ * How long one teardown step may take. A server whose `close` waits on a connection a test left open would
+ * otherwise keep vitest alive after every test has passed (and CI until its timeout); the step is named and skipped.
+ */
+const STOP_BOUND_MS = 20_000;
+
+/** Runs one teardown step, giving up (with a line saying which) after {@link STOP_BOUND_MS}. */
+export async function bounded(stop: () => Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gaveUp = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.error(`[global-setup] a teardown step did not finish in ${STOP_BOUND_MS} ms: ${stop.toString()}`);
+      resolve();
+    }, STOP_BOUND_MS);
+  });
+  try {
+    await Promise.race([stop().catch((err: unknown) => console.error("[global-setup] teardown failed:", err)), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

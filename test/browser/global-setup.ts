@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { build } from "vite";
 import type { TestProject } from "vitest/node";
 import { startBenchStack } from "../../bench/stack";
+import { bounded } from "../global-setup";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -45,5 +46,5 @@ export default async function setup(project: TestProject) {
   await ensureBuilt();
   const stack = await startBenchStack();
   project.provide("browserStack", { url: stack.url, apiKey: stack.apiKey, llmAdmin: stack.llmAdmin });
-  return () => stack.stop();
+  return () => bounded(() => stack.stop());
 }
