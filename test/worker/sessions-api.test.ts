@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { documents, feedback } from "../../worker/db/schema";
-import { call, expectJson, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, until, useTestDb } from "./harness";
 import { createSession, openSocket, script } from "./session-client";
 
 const handle = useTestDb();
@@ -231,7 +231,8 @@ describe("session tools", () => {
     expect(await env.DOCUMENTS.head(`sessions/${tenant.id}/${id}/variables.pickle`)).not.toBeNull();
 
     await expectJson(await call(`/v1/sessions/${id}`, { method: "DELETE", key }), 200);
-    expect(await sandboxesOf(id)).toEqual([]);
+    // Deleting takes a moment on Daytona (the sandbox is `destroying`, still listed, until it is `destroyed`).
+    await until(async () => (await sandboxesOf(id)).length === 0, "the archived session's sandbox to be gone");
     const deleted = await ws.waitFor((f) => f.kind === "sandbox" && f.data.event === "deleted");
     expect(deleted.data).toMatchObject({ sandboxId: created, reason: "the session was archived" });
     // Archiving again has nothing left to delete, and still succeeds.
@@ -249,7 +250,12 @@ describe("session tools", () => {
     expect(fresh?.data.sandboxId).not.toBe(created);
     const restored = ws.logged.find((f) => f.kind === "sandbox" && f.data.event === "restored");
     expect(restored?.data).toMatchObject({ sandboxId: fresh?.data.sandboxId, variables: ["rows", "x"], skipped: [] });
-    expect(await sandboxesOf(id)).toEqual([fresh?.data.sandboxId]);
+    expect(
+      await until(async () => {
+        const left = await sandboxesOf(id);
+        return left.length === 1 ? left : null;
+      }, "one sandbox left"),
+    ).toEqual([fresh?.data.sandboxId]);
     ws.close();
   });
 
