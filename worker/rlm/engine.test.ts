@@ -6,7 +6,7 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
-import { newTenant, useTestDb } from "../../test/worker/harness";
+import { newTenant, until, useTestDb } from "../../test/worker/harness";
 import { llmRequests, scriptReplies } from "../../test/worker/scripted-llm";
 import { type BudgetLimits, getBudgetStub, ROOT_SCOPE } from "../budget";
 import { runSteps, runs } from "../db/schema";
@@ -143,10 +143,15 @@ describe("RLM engine", () => {
     const [row] = await runRows(runId);
     expect(row?.status).toBe("cancelled");
     const labels = encodeURIComponent(JSON.stringify({ run: runId }));
-    const left = await fetch(`${env.DAYTONA_API_URL}/sandbox?labels=${labels}`, {
-      headers: { authorization: `Bearer ${env.DAYTONA_API_KEY}` },
-    });
-    expect(((await left.json()) as { items: unknown[] }).items).toEqual([]);
+    const left = async () => {
+      const res = await fetch(`${env.DAYTONA_API_URL}/sandbox?labels=${labels}`, {
+        headers: { authorization: `Bearer ${env.DAYTONA_API_KEY}` },
+      });
+      return ((await res.json()) as { items: Array<{ state: string }> }).items;
+    };
+    // Deletion is asynchronous on Daytona: a sandbox is listed as `destroying` until it is `destroyed`.
+    expect((await left()).every((s) => s.state === "destroying" || s.state === "destroyed")).toBe(true);
+    await until(async () => (await left()).length === 0, "the run's sandboxes to be destroyed");
   }, 60_000);
 
   it("ends with a recorded reason when the budget runs out, never exceeding it", async () => {
