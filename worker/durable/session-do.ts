@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { loadMemory } from "../agent/memory";
-import { type Access, checkAccess, parseCredential } from "../auth/credential";
+import { checkAccess } from "../auth/credential";
 import { hasScope, type Scope } from "../auth/scopes";
 import type { Sql } from "../budget";
 import { nulIssues } from "../contracts/nul";
@@ -14,6 +14,7 @@ import { tenantSandboxProvider } from "../sandbox";
 import { EventLog, type NewFrame } from "../session/event-log";
 import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
 import { SessionState } from "../session/session-state";
+import { ACCESS_CHECK_MS, FRAME_SCOPES, socketAccess } from "../session/socket-access";
 import { acceptTurn, runTurn, type TurnEnd } from "../session/turn";
 import { closeInterruptedTrace } from "../trace";
 import { SESSION_HEADERS } from "./session-stub";
@@ -22,24 +23,6 @@ import { SESSION_HEADERS } from "./session-stub";
 const WATCHDOG_MS = 30_000;
 /** Frames replayed per `resume` burst; a client far behind pages through the rest with further resumes. */
 const REPLAY_LIMIT = 5_000;
-
-/**
- * How often open sockets' credentials are checked again: a revoked key, a sign-out or a suspended tenant ends its
- * sockets within this long. One small query per session and interval, only while the session has sockets.
- */
-const ACCESS_CHECK_MS = 5_000;
-
-/** Close codes in the 4000 range (application-defined, RFC 6455 §7.4.2), mirroring HTTP 401 and 403. */
-const CLOSE_UNAUTHENTICATED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-
-/** The scope each client frame needs: watching takes read, acting takes write. */
-const FRAME_SCOPES: Record<ClientFrame["type"], Scope> = {
-  resume: "sessions:read",
-  message: "sessions:write",
-  cancel: "sessions:write",
-  feedback: "sessions:write",
-};
 
 /** Per-socket state, kept in the socket's attachment so it survives hibernation. */
 interface Attachment {
@@ -221,34 +204,24 @@ export class SessionDO extends DurableObject<Env> {
    * holds; the rest get their credential's current scopes (a member's role may have been lowered).
    */
   async #checkAccess(only?: WebSocket): Promise<boolean> {
-    const sockets = only ? [only] : this.ctx.getWebSockets();
-    const verdicts = new Map<string, Promise<Access>>();
     const handle = openDb(this.env);
+    const decide = socketAccess((tenantId, credential) => checkAccess(handle.db, tenantId, credential));
     let allowed = true;
     try {
-      for (const ws of sockets) {
+      for (const ws of only ? [only] : this.ctx.getWebSockets()) {
         const attachment = ws.deserializeAttachment() as Attachment | null;
         if (!attachment) continue;
-        const key = `${attachment.tenantId} ${attachment.credential}`;
-        let verdict = verdicts.get(key);
-        if (!verdict) {
-          const credential = parseCredential(attachment.credential);
-          verdict = credential
-            ? checkAccess(handle.db, attachment.tenantId, credential)
-            : Promise.resolve<Access>({ ok: false, reason: "revoked", message: "Reconnect to continue" });
-          verdicts.set(key, verdict);
-        }
-        const access = await verdict;
-        if (access.ok) {
-          const scopes = attachment.scopes.filter((scope) => hasScope(access.scopes, scope));
-          if (scopes.length !== attachment.scopes.length) ws.serializeAttachment({ ...attachment, scopes });
+        const decision = await decide(attachment);
+        if (decision.keep) {
+          if (decision.scopes.length !== attachment.scopes.length) {
+            ws.serializeAttachment({ ...attachment, scopes: decision.scopes });
+          }
           continue;
         }
         allowed = false;
-        const code = access.reason === "suspended" ? "forbidden" : "unauthenticated";
-        this.#reply(ws, code, access.message);
+        this.#reply(ws, decision.code, decision.message);
         try {
-          ws.close(code === "forbidden" ? CLOSE_FORBIDDEN : CLOSE_UNAUTHENTICATED, access.message.slice(0, 120));
+          ws.close(decision.closeCode, decision.message.slice(0, 120));
         } catch {
           // Already closing.
         }

@@ -106,6 +106,26 @@ export const spanIds = {
   exec: (runId: string, turn: number, block: number) => spanIdFor("exec", runId, String(turn), String(block)),
 };
 
+/** The head of a code block's `sandbox.exec` span, under its iteration's span. */
+function execHead(
+  runId: string,
+  index: number,
+  block: number,
+  startMs: number,
+  endMs: number,
+  status: SpanRecord["status"],
+): Omit<SpanRecord, "traceId" | "attributes"> {
+  return {
+    spanId: spanIds.exec(runId, index, block),
+    parentSpanId: spanIds.iteration(runId, index),
+    name: "sandbox.exec",
+    kind: "internal",
+    startMs,
+    endMs,
+    status,
+  };
+}
+
 function execPosition(value: unknown): ExecPosition | null {
   const exec = value as Partial<ExecPosition> | null | undefined;
   return exec && typeof exec.turn === "number" && typeof exec.block === "number"
@@ -230,15 +250,14 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
       const error = str(block.error);
       emit(
         run,
-        {
-          spanId: spanIds.exec(runId, index, j),
-          parentSpanId: spanId,
-          name: "sandbox.exec",
-          kind: "internal",
-          startMs: Math.min(blockStart, calls?.startMs ?? blockStart),
-          endMs: Math.max(blockEnd, calls?.endMs ?? blockEnd),
-          status: error ? { code: "error", message: clip(error) } : { code: "unset" },
-        },
+        execHead(
+          runId,
+          index,
+          j,
+          Math.min(blockStart, calls?.startMs ?? blockStart),
+          Math.max(blockEnd, calls?.endMs ?? blockEnd),
+          error ? { code: "error", message: clip(error) } : { code: "unset" },
+        ),
         {
           "fleet.run.id": runId,
           "fleet.exec.index": j,
@@ -253,15 +272,10 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
     for (const [j, calls] of run.execs) {
       emit(
         run,
-        {
-          spanId: spanIds.exec(runId, index, j),
-          parentSpanId: spanId,
-          name: "sandbox.exec",
-          kind: "internal",
-          startMs: calls.startMs,
-          endMs: Math.max(calls.endMs, endMs),
-          status: { code: "error", message: "the run ended while this block ran" },
-        },
+        execHead(runId, index, j, calls.startMs, Math.max(calls.endMs, endMs), {
+          code: "error",
+          message: "the run ended while this block ran",
+        }),
         { "fleet.run.id": runId, "fleet.exec.index": j, "fleet.span.incomplete": true, "error.type": INCOMPLETE },
       );
     }
