@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { expect, it } from "vitest";
-import { descendantsOf, stillAlive } from "../test/stack/processes";
+import { descendantsOf, freePort, stillAlive } from "../test/stack/processes";
 import { assertPortFree, startWorkerProcess } from "./worker-process";
 
 it("refuses to start on a port something else already listens on, naming the port", async () => {
@@ -26,15 +26,6 @@ it("refuses to start on a port something else already listens on, naming the por
     await new Promise((resolve) => squatter.close(resolve));
   }
 });
-
-/** A free loopback port, found by binding port 0. */
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /**
  * Stands in for `npm run dev`: starts the Worker the way the stack does, prints "up" once it answers `/health`

@@ -16,7 +16,7 @@ import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from "../../d
 import { type LocalStack, startLocalStack } from "../../dev/stack";
 import { startWorkerProcess, type WorkerProcess } from "../../dev/worker-process";
 import { SECRET_SETTINGS } from "../../dev/worker-settings";
-import { listProcesses } from "./processes";
+import { freePort, listProcesses } from "./processes";
 
 /** With `$HOME`, a quote and `\$`: the Worker must get it verbatim, not shell- or dotenv-expanded. */
 const OTLP_TOKEN = "tok$HOME'x\\$y";
@@ -31,14 +31,6 @@ async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs 
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
 }
 
 describe.skipIf(process.platform !== "linux")("the Worker's settings under npm run dev", () => {

@@ -3,6 +3,7 @@
  * or shows to other users.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 /** One live process: its parent and its command line with the NULs between arguments turned into spaces. */
 export interface ProcessEntry {
@@ -52,4 +53,13 @@ export function descendantsOf(root: number, table = listProcesses()): ProcessEnt
 export function stillAlive(pids: number[]): number[] {
   const live = new Set(listProcesses().map((p) => p.pid));
   return pids.filter((pid) => live.has(pid));
+}
+
+/** A loopback port nothing listens on now, found by binding port 0. */
+export async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

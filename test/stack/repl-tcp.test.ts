@@ -10,23 +10,12 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ExecReply, REPL_SECRET_HEADER, ReplHealth } from "../../worker/contracts/repl";
+import { freePort } from "./processes";
 
 const SOURCE = path.resolve(import.meta.dirname, "../../worker/sandbox/python/repl_server.py");
 const secret = randomBytes(16).toString("hex");
 let child: ChildProcess;
 let base: string;
-
-/** A port nothing listens on now, for the REPL to bind. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer().listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
 
 async function post(route: string, body: unknown): Promise<unknown> {
   const res = await fetch(`${base}${route}`, {
