@@ -7,13 +7,18 @@
  * - the same round trip from Node straight to the preview URL (no Worker);
  * - baselines: a bare `python3 -c pass` subprocess, an in-process Python `exec` loop, and one loopback HTTP hop
  *   (Node fetch → Node echo server);
- * - context ingestion (MB/s) for 10 MB and 100 MB streamed through the Worker into the REPL.
+ * - context ingestion (MB/s) for 10 MB and 100 MB streamed through the Worker into the REPL;
+ * - then, on a second stack whose dev sandbox server adds Daytona-like latency (`CLOUD_LATENCY`): the time from a run
+ *   asking for its sandbox to its first block's result, with a sandbox created cold, from the REPL snapshot, or taken
+ *   from the warm pool; and the exec round trip as a ratio to the configured per-request proxy latency.
  * Target (issue #4): round trip within 5× of (in-process exec + one loopback hop); ingestion ≥ 100 MB/s.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
+import { CLOUD_LATENCY } from "../dev/sandbox-server/index";
+import { replSnapshot } from "../dev/snapshot/fleet-repl";
 import { startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
 
@@ -79,6 +84,85 @@ async function main() {
           ["streamed generated text", 100, ingest100.ingest?.ms ?? 0, mbps(ingest100), ratio(mbps(ingest100), 100)],
         ],
       ),
+    );
+  } finally {
+    await stack.stop();
+  }
+  await startLatency();
+}
+
+const START_SAMPLES = Number(process.env.BENCH_START_SAMPLES ?? 5);
+
+interface FirstBlock {
+  start: "cold" | "warm";
+  readyMs: number;
+  firstBlockMs: number;
+}
+
+/** Run start → first block, cold vs snapshot vs warm pool, and the exec round trip, with Daytona-like latency. */
+async function startLatency() {
+  const latency = CLOUD_LATENCY;
+  const stack = await startBenchStack({
+    sandboxLatency: latency,
+    vars: { SANDBOX_WARM_POOL: "1", DAYTONA_SNAPSHOT: replSnapshot().name },
+  });
+  try {
+    const firstBlock = async (start: "cold" | "snapshot" | "warm") =>
+      (await stack.api<{ firstBlock: FirstBlock }>("/v1/diagnostics/sandbox", { start })).firstBlock;
+    const sample = async (start: "cold" | "snapshot" | "warm") => {
+      const samples: FirstBlock[] = [];
+      for (let i = 0; i < START_SAMPLES; i++) {
+        // Long enough for the pool to replace the sandbox the last sample took (a create plus a REPL start).
+        if (start === "warm") await new Promise((r) => setTimeout(r, latency.createMs + 2_000));
+        samples.push(await firstBlock(start));
+      }
+      return samples;
+    };
+    process.stdout.write(`measuring run start → first block with Daytona-like latency (${START_SAMPLES} each) … `);
+    await firstBlock("warm"); // wakes the pool
+    const modes = { cold: await sample("cold"), snapshot: await sample("snapshot"), warm: await sample("warm") };
+    const execs = await stack.api<Diagnostics>("/v1/diagnostics/sandbox", { execs: 50, contextMb: 0, pauseMs: 5 });
+    console.log("done\n");
+    const coldMedian = median(modes.cold.map((s) => s.firstBlockMs));
+    console.log(
+      formatTable(
+        [
+          `run start → first block (create ${latency.createMs} ms, ${latency.requestMs} ms per request)`,
+          "ready median ms",
+          "first block median ms",
+          "vs cold",
+        ],
+        [
+          ...Object.entries(modes).map(([mode, samples]) => {
+            const warmHits = samples.filter((s) => s.start === "warm").length;
+            const label = mode === "warm" ? `warm pool (${warmHits}/${samples.length} from the pool)` : mode;
+            const first = median(samples.map((s) => s.firstBlockMs));
+            return [label, median(samples.map((s) => s.readyMs)), first, ratio(first, coldMedian)];
+          }),
+          [
+            "floor: the configured create latency alone",
+            latency.createMs,
+            latency.createMs,
+            ratio(latency.createMs, coldMedian),
+          ],
+          ["floor: one request's latency", latency.requestMs, latency.requestMs, ratio(latency.requestMs, coldMedian)],
+        ],
+      ),
+    );
+    const execMedian = execs.exec?.medianMs ?? Number.NaN;
+    console.log(
+      `\n${formatTable(
+        ["exec round trip (`x = 1`) with proxy latency", "median ms", "p95 ms", "vs configured latency"],
+        [
+          [
+            "Worker → SDK/preview → dev server (+latency) → REPL",
+            execMedian,
+            execs.exec?.p95Ms ?? 0,
+            ratio(execMedian, latency.requestMs),
+          ],
+          ["floor: the configured per-request latency", latency.requestMs, latency.requestMs, "1.00x"],
+        ],
+      )}`,
     );
   } finally {
     await stack.stop();
