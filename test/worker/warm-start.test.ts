@@ -102,9 +102,11 @@ describe("the warm pool (SANDBOX_WARM_POOL)", () => {
     );
 
   it("fills to its size, then hands a run a started sandbox relabelled as the run's, and falls back when one is gone", async () => {
-    await withPool(2, async (pool) => {
+    await withPool(2, async (pool, state) => {
       await pool.alarm();
       expect(pool.status()).toMatchObject({ target: 2, ready: 2, creating: 0 });
+      // Full: the one alarm waits for the first expiry; a take brings it forward to refill at once.
+      expect(await state.storage.getAlarm()).toBeGreaterThan(Date.now() + WARM_MAX_AGE_MS / 2);
       const pooled = await withLabel("pool", WARM_POOL_LABELS.pool);
       expect(pooled).toHaveLength(2);
       created.push(...pooled.map((s) => s.id));
@@ -118,6 +120,8 @@ describe("the warm pool (SANDBOX_WARM_POOL)", () => {
       expect(mine[0]?.labels).toMatchObject({ tenant: "warm-tenant", run: "warm-run-1", depth: "0" });
       expect(mine[0]?.labels.pool).toBeUndefined();
       expect(pool.status().ready).toBe(1);
+      // Due now (or already fired, in the test Worker's own instance of the object, which has the pool off).
+      expect((await state.storage.getAlarm()) ?? 0).toBeLessThanOrEqual(Date.now());
 
       // The other pooled sandbox disappears behind the pool's back: the run gets a cold one instead.
       const [left] = await withLabel("pool", WARM_POOL_LABELS.pool);

@@ -24,6 +24,8 @@ export class SandboxPoolDO extends DurableObject<Env> {
   #ready: WarmSandbox[] = [];
   #creating = 0;
   #lastError: string | undefined;
+  /** No refill before this (ms since the epoch): set after Daytona refused a create. */
+  #retryAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -65,7 +67,8 @@ export class SandboxPoolDO extends DurableObject<Env> {
     const failure = created.find((r) => r.status === "rejected");
     this.#lastError = failure ? describe(failure.reason) : fresh.length ? undefined : this.#lastError;
     if (fresh.length) await this.#save([...this.#ready, ...fresh]);
-    const next = failure ? Date.now() + REFILL_BACKOFF_MS : planRefill(this.#ready, 0, Date.now(), settings).nextAt;
+    this.#retryAt = failure ? Date.now() + REFILL_BACKOFF_MS : 0;
+    const next = failure ? this.#retryAt : planRefill(this.#ready, 0, Date.now(), settings).nextAt;
     if (next !== undefined) await this.ctx.storage.setAlarm(next);
   }
 
@@ -89,10 +92,12 @@ export class SandboxPoolDO extends DurableObject<Env> {
     return daytonaProvider(daytonaSettings(this.env));
   }
 
+  /** Brings the one alarm forward to now (or to the end of a back-off): a full pool's alarm waits for an expiry. */
   async #refillSoon(): Promise<void> {
-    if (poolSettings(this.env).target > 0 && (await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now());
-    }
+    if (poolSettings(this.env).target === 0) return;
+    const soon = Math.max(Date.now(), this.#retryAt);
+    const alarm = await this.ctx.storage.getAlarm();
+    if (alarm === null || alarm > soon) await this.ctx.storage.setAlarm(soon);
   }
 
   async #save(entries: WarmSandbox[]): Promise<void> {
