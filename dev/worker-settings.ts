@@ -24,6 +24,7 @@ export const WORKER_SETTINGS: readonly WorkerSetting[] = [
   { name: "DAYTONA_API_KEY", secret: true, dev: "env" },
   { name: "DAYTONA_SNAPSHOT", secret: false, dev: "env" },
   { name: "SANDBOX_WARM_POOL", secret: false, dev: "env" },
+  { name: "SANDBOX_CAPACITY", secret: false, dev: "env" },
   { name: "OPENAI_API_KEY", secret: true, dev: "env" },
   { name: "OPENAI_BASE_URL", secret: false, dev: "env" },
   { name: "OPENAI_MODEL", secret: false, dev: "env" },

@@ -9,6 +9,7 @@ import { sweepOrphanContexts } from "./tasks/orphan-contexts";
 
 export { BudgetDO } from "./durable/budget-do";
 export { LlmRelayDO } from "./durable/llm-relay-do";
+export { SandboxAdmissionDO } from "./durable/sandbox-admission-do";
 export { SandboxPoolDO } from "./durable/sandbox-pool-do";
 export { SessionDO } from "./durable/session-do";
 export { TaskDO } from "./durable/task-do";

@@ -6,6 +6,8 @@ interface FleetSecrets {
   DAYTONA_API_URL?: string;
   /** Daytona snapshot with the REPL server installed (`npm run snapshot:build`); unset creates from the default image. */
   DAYTONA_SNAPSHOT?: string;
+  /** Sandboxes the Daytona organisation runs at once, shared fairly between tenants; unset turns admission off. */
+  SANDBOX_CAPACITY?: string;
   /** Started sandboxes with a running REPL kept ready for RLM runs (default 0: off). */
   SANDBOX_WARM_POOL?: string;
   MAX_BODY_BYTES?: string;

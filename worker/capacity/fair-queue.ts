@@ -20,12 +20,33 @@ export interface FairQueueOptions {
   tenantLimit?: (tenant: string) => number | undefined;
 }
 
+/** What a queue holds, to keep in storage and rebuild from. */
+export interface FairQueueState {
+  holders: Array<{ holder: string; tenant: string }>;
+  waiting: SlotRequest[];
+}
+
 export class FairQueue {
   readonly #holders = new Map<string, string>();
   readonly #held = new Map<string, number>();
   #waiting: SlotRequest[] = [];
 
-  constructor(private readonly options: FairQueueOptions) {}
+  constructor(
+    private readonly options: FairQueueOptions,
+    state?: FairQueueState,
+  ) {
+    for (const { holder, tenant } of state?.holders ?? []) this.#grant({ holder, tenant, at: 0 });
+    this.#waiting = [...(state?.waiting ?? [])];
+  }
+
+  state(): FairQueueState {
+    return { holders: [...this.#holders].map(([holder, tenant]) => ({ holder, tenant })), waiting: [...this.#waiting] };
+  }
+
+  /** Whether `holder` has a slot. */
+  holds(holder: string): boolean {
+    return this.#holders.has(holder);
+  }
 
   get inUse(): number {
     return this.#holders.size;

@@ -64,3 +64,15 @@ describe("FairQueue", () => {
     expect(q.resize(3).map((r) => r.holder)).toEqual(["b1", "a2"]);
   });
 });
+
+describe("FairQueue state", () => {
+  it("rebuilds the same queue from its state", () => {
+    const q = new FairQueue({ capacity: 1 });
+    q.request(req("a1", "A", 0));
+    q.request(req("b1", "B", 1));
+    const copy = new FairQueue({ capacity: 1 }, q.state());
+    expect(copy.holds("a1")).toBe(true);
+    expect(copy.position("b1")).toBe(1);
+    expect(copy.release("a1").map((r) => r.holder)).toEqual(["b1"]);
+  });
+});

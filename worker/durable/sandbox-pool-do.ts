@@ -21,7 +21,7 @@ export interface PoolStatus {
  * and backs off when Daytona refuses creates; the bookkeeping is `worker/sandbox/warm-pool.ts`.
  */
 export class SandboxPoolDO extends DurableObject<Env> {
-  #ready: WarmSandbox[] = [];
+  #ready: WarmSandbox[];
   #creating = 0;
   #lastError: string | undefined;
   /** No refill before this (ms since the epoch): set after Daytona refused a create. */
@@ -29,9 +29,7 @@ export class SandboxPoolDO extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      this.#ready = (await ctx.storage.get<WarmSandbox[]>(READY_KEY)) ?? [];
-    });
+    this.#ready = ctx.storage.kv.get<WarmSandbox[]>(READY_KEY) ?? [];
   }
 
   /** A ready sandbox for a run (it is the caller's from now on), or null when none is; a refill follows either way. */
@@ -102,7 +100,7 @@ export class SandboxPoolDO extends DurableObject<Env> {
 
   async #save(entries: WarmSandbox[]): Promise<void> {
     this.#ready = entries;
-    await this.ctx.storage.put(READY_KEY, entries);
+    this.ctx.storage.kv.put(READY_KEY, entries);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Opens sandboxes that come with a running REPL, for runs that need one each (RLM runs and their children). */
 import type { SandboxProvider, SandboxSpec } from "./provider";
 import { ReplSession } from "./repl-session";
+import type { SandboxSlots, SlotWait } from "./slots";
 import type { WarmSandbox } from "./warm-pool";
 
 export interface ReplSandbox {
@@ -17,6 +18,8 @@ export interface WarmSource {
 
 export interface ReplSandboxOptions {
   warm?: WarmSource;
+  /** Deployment-wide admission: a slot is held for as long as the sandbox is (`SANDBOX_CAPACITY`). */
+  slots?: SandboxSlots;
   /** The sandbox image may already hold the REPL server (`DAYTONA_SNAPSHOT`). */
   preinstalled?: boolean;
 }
@@ -32,20 +35,44 @@ export function replSandboxes(
   options: ReplSandboxOptions = {},
 ) {
   return {
-    async open(labels: { run: string; depth: number }): Promise<ReplSandbox> {
-      const runLabels = { ...base.labels, run: labels.run, depth: String(labels.depth) };
-      const warm = await fromPool(provider, options.warm, runLabels);
-      if (warm) return warm;
-      const sandbox = await provider.create({ ...base, labels: runLabels, autoStopMinutes: 15, autoDeleteMinutes: 0 });
+    /** A sandbox with a running REPL; with admission on, it first waits its turn for a slot (`wait`). */
+    async open(labels: { run: string; depth: number }, wait?: SlotWait): Promise<ReplSandbox> {
+      const { slots } = options;
+      const holder = `${labels.run}/${labels.depth}/${crypto.randomUUID()}`;
+      await slots?.acquire(holder, wait);
+      const giveBack = () => slots?.release(holder).catch(() => {});
       try {
-        const repl = await ReplSession.start(sandbox, { preinstalled: options.preinstalled });
-        return { repl, start: "cold", dispose: () => sandbox.delete() };
+        const opened = await openOne(labels);
+        return {
+          ...opened,
+          async dispose() {
+            try {
+              await opened.dispose();
+            } finally {
+              await giveBack();
+            }
+          },
+        };
       } catch (err) {
-        await sandbox.delete().catch(() => {});
+        await giveBack();
         throw err;
       }
     },
   };
+
+  async function openOne(labels: { run: string; depth: number }): Promise<ReplSandbox> {
+    const runLabels = { ...base.labels, run: labels.run, depth: String(labels.depth) };
+    const warm = await fromPool(provider, options.warm, runLabels);
+    if (warm) return warm;
+    const sandbox = await provider.create({ ...base, labels: runLabels, autoStopMinutes: 15, autoDeleteMinutes: 0 });
+    try {
+      const repl = await ReplSession.start(sandbox, { preinstalled: options.preinstalled });
+      return { repl, start: "cold", dispose: () => sandbox.delete() };
+    } catch (err) {
+      await sandbox.delete().catch(() => {});
+      throw err;
+    }
+  }
 }
 
 /** A pooled sandbox made this run's, or undefined when the pool had none that still answers. */

@@ -5,10 +5,12 @@
 import { eq } from "drizzle-orm";
 import { openDb } from "../db/client";
 import { tenants } from "../db/schema";
+import { getSandboxAdmissionStub } from "../durable/sandbox-admission-stub";
 import { getSandboxPoolStub } from "../durable/sandbox-pool-stub";
 import { daytonaProvider, daytonaSettings } from "./daytona";
 import type { SandboxProvider, SandboxSpec } from "./provider";
 import { replSandboxes, type WarmSource } from "./repl-sandboxes";
+import { admissionCapacity, sandboxSlots } from "./slots";
 import { poolSettings } from "./warm-config";
 
 /** The hosts `tenantId`'s sandboxes may reach; empty when it allowed none (or no longer exists). */
@@ -47,6 +49,7 @@ export function tenantSandboxProvider(env: Env, tenantId: string): SandboxProvid
 /**
  * The REPL sandboxes of one tenant's runs. They come from the deployment's warm pool when it has one and the tenant
  * allows no egress (pooled sandboxes are created with all egress blocked); otherwise each is created for its run.
+ * With `SANDBOX_CAPACITY` set, each first waits its turn in the deployment's fair queue.
  */
 export function tenantReplSandboxes(env: Env, tenantId: string, labels: Omit<SandboxSpec["labels"], "tenant">) {
   const warm: WarmSource | undefined =
@@ -61,6 +64,10 @@ export function tenantReplSandboxes(env: Env, tenantId: string, labels: Omit<San
   return replSandboxes(
     tenantSandboxProvider(env, tenantId),
     { labels: { ...labels, tenant: tenantId } },
-    { warm, preinstalled: Boolean(env.DAYTONA_SNAPSHOT) },
+    {
+      warm,
+      preinstalled: Boolean(env.DAYTONA_SNAPSHOT),
+      slots: admissionCapacity(env) ? sandboxSlots(getSandboxAdmissionStub(env), tenantId) : undefined,
+    },
   );
 }
