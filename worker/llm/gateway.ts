@@ -1,6 +1,7 @@
 /**
  * The LLM gateway's I/O: one OpenAI SDK client per gateway, with the SDK's own retries off so the policy in
  * `./retry.ts` (full jitter, `retry-after`, a whole-call deadline, no retry once text was streamed) is the only one.
+ * Streamed calls go through the SDK; non-streamed ones (sub-calls) reuse the request it builds (`./plain-completion.ts`).
  */
 import { OpenAI } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
@@ -9,6 +10,7 @@ import { abortError, attemptSignal, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
 import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
 import { withoutRedirects } from "./no-redirects";
+import { plainCompletion } from "./plain-completion";
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
 import { DEFAULT_BACKOFF, decideRetry } from "./retry";
 import type { LlmCompletion, LlmGateway, LlmGatewayConfig, LlmRequest } from "./types";
@@ -82,6 +84,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
   const deadlineMs = config.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const policy = { ...DEFAULT_BACKOFF, ...config.backoff };
   const prices = { ...DEFAULT_PRICES, ...config.prices };
+  const fetchImpl = withoutRedirects(config.fetch ?? ((input, init) => fetch(input, init)));
   const client = new OpenAI({
     baseURL: config.baseUrl,
     // The SDK refuses to start without a key; a keyless server gets a placeholder and no Authorization header.
@@ -94,8 +97,9 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     maxRetries: 0,
     timeout: timeoutMs,
     logLevel: "off",
-    fetch: withoutRedirects(config.fetch ?? ((input, init) => fetch(input, init))),
+    fetch: fetchImpl,
   });
+  const sendPlain = plainCompletion(client, fetchImpl);
 
   async function attemptOnce(
     params: Params,
@@ -103,7 +107,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     onDelta: ((text: string) => void) | undefined,
     progress: Progress,
   ): Promise<Assembled> {
-    if (!onDelta) return fromCompletion(await client.chat.completions.create({ ...params, stream: false }, { signal }));
+    if (!onDelta) return fromCompletion(await sendPlain({ ...params, stream: false }, signal));
     const stream = await client.chat.completions.create(
       { ...params, stream: true, stream_options: { include_usage: true } },
       { signal },
