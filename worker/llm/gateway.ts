@@ -6,8 +6,9 @@
 import { OpenAI } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { AppError } from "../errors/index";
-import { abortError, attemptSignal, sleep } from "./abort";
+import { abortError, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
+import { AttemptClock } from "./attempt-clock";
 import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
 import { withoutRedirects } from "./no-redirects";
 import { plainCompletion } from "./plain-completion";
@@ -100,6 +101,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     fetch: fetchImpl,
   });
   const sendPlain = plainCompletion(client, fetchImpl);
+  const clock = new AttemptClock();
 
   async function attemptOnce(
     params: Params,
@@ -151,7 +153,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     const params = buildParams(request, request.model ?? config.models[request.role]);
     const remaining = () => deadlineMs - (Date.now() - started);
     for (let attempt = 1; ; attempt += 1) {
-      const attemptCtl = attemptSignal(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
+      const attemptCtl = clock.attempt(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
       const progress: Progress = { delivered: false, callbackError: null };
       try {
         const reply = await attemptOnce(params, attemptCtl.signal, request.onDelta, progress);
