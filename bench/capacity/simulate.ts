@@ -158,22 +158,27 @@ export function simulate(runs: readonly Run[], scenario: Scenario, policy: Polic
     if (s.done) return;
     s.childrenLeft = s.run.children.length;
     if (s.childrenLeft === 0) return schedule(now + s.run.rootSeconds - s.run.fanOutAt, () => finish(s, true));
-    s.run.children.forEach((seconds, i) => {
+    for (const [i, seconds] of s.run.children.entries()) {
       const holder = `${s.run.id}/child-${i}`;
       byHolder.set(holder, s);
       childSeconds.set(holder, seconds);
-      if (slots.request(holder, s.run.tenant, now)) return granted(holder);
+      if (slots.request(holder, s.run.tenant, now)) {
+        granted(holder);
+        continue;
+      }
       if (policy === "fail") {
         out(s).failedChildren++;
-        return childDone(s);
+        childDone(s);
+        continue;
       }
       if (policy === "fair") {
         slots.cancel(holder);
         out(s).degradedChildren++;
-        return schedule(now + scenario.degradedChildSeconds, () => !s.done && childDone(s));
+        schedule(now + scenario.degradedChildSeconds, () => !s.done && childDone(s));
+        continue;
       }
       s.waiting.add(holder);
-    });
+    }
   };
   const childSeconds = new Map<string, number>();
   function granted(holder: string) {

@@ -40,7 +40,16 @@ export const SandboxDiagnostics = z
     exec: z
       .object({ count: z.number(), medianMs: z.number(), p95Ms: z.number(), samplesMs: z.array(z.number()) })
       .optional(),
-    ingest: z.object({ bytes: z.number(), ms: z.number(), mbPerSecond: z.number() }).optional(),
+    ingest: z
+      .object({
+        bytes: z.number(),
+        ms: z.number(),
+        mbPerSecond: z.number(),
+        replLoadMs: z.number().openapi({
+          description: "Of `ms`, the REPL reading the uploaded file into its variable; the rest is the upload",
+        }),
+      })
+      .optional(),
     deleteMs: z.number().optional(),
     firstBlock: z
       .object({

@@ -15,38 +15,17 @@ export function isAbortError(value: unknown): boolean {
   return typeof value === "object" && value !== null && (value as { name?: unknown }).name === "AbortError";
 }
 
-/** A signal for one attempt: aborted by the caller's signal or by the attempt's own timer. */
+/**
+ * A signal for one attempt: aborted by the caller's signal or by the attempt's time limit (`./attempt-clock.ts`). Not
+ * `AbortSignal.timeout`: its timer cannot be cleared, so every call would leave one pending for the whole attempt
+ * timeout, and pending timers keep a Durable Object from being evicted (the session eviction test hangs with them).
+ */
 export interface AttemptSignal {
   signal: AbortSignal;
   /** True when the attempt's timer (not the caller) aborted it. */
   timedOut(): boolean;
   /** Stops the timer and unlinks from the caller's signal. */
   dispose(): void;
-}
-
-/**
- * Links a fresh controller to `parent` and to a `timeoutMs` timer that {@link AttemptSignal.dispose} clears. Not
- * `AbortSignal.timeout`: its timer cannot be cleared, so every call would leave one pending for the whole attempt
- * timeout, and pending timers keep a Durable Object from being evicted (the session eviction test hangs with them).
- */
-export function attemptSignal(parent: AbortSignal | undefined, timeoutMs: number): AttemptSignal {
-  const controller = new AbortController();
-  let expired = false;
-  const onParentAbort = () => controller.abort(parent?.reason);
-  parent?.addEventListener("abort", onParentAbort, { once: true });
-  if (parent?.aborted) onParentAbort();
-  const timer = setTimeout(() => {
-    expired = true;
-    controller.abort(new Error(`LLM attempt timed out after ${timeoutMs} ms`));
-  }, timeoutMs);
-  return {
-    signal: controller.signal,
-    timedOut: () => expired && !parent?.aborted,
-    dispose() {
-      clearTimeout(timer);
-      parent?.removeEventListener("abort", onParentAbort);
-    },
-  };
 }
 
 /** Resolves after `ms`; rejects with {@link abortError} as soon as `signal` aborts. */

@@ -1,14 +1,17 @@
 /**
  * The LLM gateway's I/O: one OpenAI SDK client per gateway, with the SDK's own retries off so the policy in
  * `./retry.ts` (full jitter, `retry-after`, a whole-call deadline, no retry once text was streamed) is the only one.
+ * Streamed calls go through the SDK; non-streamed ones (sub-calls) reuse the request it builds (`./plain-completion.ts`).
  */
 import { OpenAI } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
 import { AppError } from "../errors/index";
-import { abortError, attemptSignal, sleep } from "./abort";
+import { abortError, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
+import { AttemptClock } from "./attempt-clock";
 import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
 import { withoutRedirects } from "./no-redirects";
+import { plainCompletion } from "./plain-completion";
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
 import { DEFAULT_BACKOFF, decideRetry } from "./retry";
 import type { LlmCompletion, LlmGateway, LlmGatewayConfig, LlmRequest } from "./types";
@@ -82,6 +85,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
   const deadlineMs = config.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const policy = { ...DEFAULT_BACKOFF, ...config.backoff };
   const prices = { ...DEFAULT_PRICES, ...config.prices };
+  const fetchImpl = withoutRedirects(config.fetch ?? ((input, init) => fetch(input, init)));
   const client = new OpenAI({
     baseURL: config.baseUrl,
     // The SDK refuses to start without a key; a keyless server gets a placeholder and no Authorization header.
@@ -94,8 +98,10 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     maxRetries: 0,
     timeout: timeoutMs,
     logLevel: "off",
-    fetch: withoutRedirects(config.fetch ?? ((input, init) => fetch(input, init))),
+    fetch: fetchImpl,
   });
+  const sendPlain = plainCompletion(client, fetchImpl);
+  const clock = new AttemptClock();
 
   async function attemptOnce(
     params: Params,
@@ -103,7 +109,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     onDelta: ((text: string) => void) | undefined,
     progress: Progress,
   ): Promise<Assembled> {
-    if (!onDelta) return fromCompletion(await client.chat.completions.create({ ...params, stream: false }, { signal }));
+    if (!onDelta) return fromCompletion(await sendPlain({ ...params, stream: false }, signal));
     const stream = await client.chat.completions.create(
       { ...params, stream: true, stream_options: { include_usage: true } },
       { signal },
@@ -147,7 +153,7 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     const params = buildParams(request, request.model ?? config.models[request.role]);
     const remaining = () => deadlineMs - (Date.now() - started);
     for (let attempt = 1; ; attempt += 1) {
-      const attemptCtl = attemptSignal(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
+      const attemptCtl = clock.attempt(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
       const progress: Progress = { delivered: false, callbackError: null };
       try {
         const reply = await attemptOnce(params, attemptCtl.signal, request.onDelta, progress);
