@@ -103,6 +103,45 @@ describe("RLM engine", () => {
     expect(snapshot.totals.reserved.llmCalls).toBe(0);
   }, 120_000);
 
+  it("lets code read budget() after a fan-out, with the BudgetDO's own figures", async () => {
+    const id = `budget-${crypto.randomUUID()}`;
+    await scriptReplies(id, [
+      [
+        "```repl",
+        "import json",
+        "pongs = llm_query_batched([f'ping {i}' for i in range(64)])",
+        "left = budget()",
+        "print(len(pongs), left)",
+        "FINAL(json.dumps(left))",
+        "```",
+      ].join("\n"),
+    ]);
+    const timeoutMs = 600_000;
+    const { outcome, stub } = await runOnce(
+      "How much is left?",
+      { kind: "text", text: "ctx" },
+      {
+        planner: `scripted:${id}`,
+        limits: { llmCalls: 100, tokens: 1_000_000, costUsd: 5, deadline: Date.now() + timeoutMs },
+      },
+    );
+    expect(outcome.status, JSON.stringify(outcome.error)).toBe("completed");
+    expect(outcome.usage.llmCalls).toBe(65);
+    const left = JSON.parse(outcome.answer ?? "null") as Record<string, number>;
+    // Nothing ran after `budget()`: the ledger at the end is the ledger the code read.
+    const snapshot = await stub.snapshot();
+    expect(snapshot.totals.reserved.llmCalls).toBe(0);
+    expect(left).toMatchObject({
+      llm_calls: snapshot.totals.remaining.llmCalls,
+      tokens: snapshot.totals.remaining.tokens,
+      cost_usd: snapshot.totals.remaining.costUsd,
+    });
+    expect(left.llm_calls).toBe(100 - 65);
+    expect(left.tokens).toBe(1_000_000 - outcome.usage.promptTokens - outcome.usage.completionTokens);
+    expect(left.seconds).toBeGreaterThanOrEqual(((snapshot.limits.deadline ?? 0) - snapshot.now) / 1000);
+    expect(left.seconds).toBeLessThanOrEqual(timeoutMs / 1000);
+  }, 120_000);
+
   it("recurses to depth 2 with rlm_query, linking child runs to the parent", async () => {
     const task = makeNiah({ chars: 200_000, depth: 0.8, seed: 11 });
     const { outcome, runId } = await runOnce(

@@ -34,6 +34,7 @@ export function rootSystemPrompt(options: { canRecurse: boolean; subCallChars: n
     ...recursion,
     "`SHOW_VARS()` lists your variables. If a sub-call raises `BudgetExhaustedError`, stop fanning out and answer with",
     "what you have.",
+    "`budget()` returns what the run can still spend (`llm_calls`, `tokens`, `cost_usd`, `seconds`; None: unlimited); size fan-outs to it.",
     "",
     `You see at most ${OUTPUT_CAP_CHARS.toLocaleString("en-US")} characters of each block's output (the true length is stated), so keep long`,
     "strings in variables and use them as buffers; send pieces to sub-models rather than printing them.",
