@@ -14,7 +14,7 @@ const request = (messages: ChatMessage[]): ChatRequest => ({
   stream: false,
   includeUsage: false,
   tools: [],
-  toolChoice: "auto",
+  toolChoice: { kind: "auto" },
   stop: [],
 });
 const turn = (index: number, output: string): HistoryTurn => ({
