@@ -142,6 +142,60 @@ describe("RLM engine", () => {
     expect(left.seconds).toBeLessThanOrEqual(timeoutMs / 1000);
   }, 120_000);
 
+  it("compacts a 60-iteration run against a small window, still answers, and records where", async () => {
+    const task = makeNiah({ chars: 50_000, depth: 0.4, seed: 5 });
+    const planner = "solver:explore=58";
+    const windowTokens = 8_000;
+    const { outcome, runId, tenantId } = await runOnce(
+      task.question,
+      { kind: "text", text: task.context },
+      { planner, settings: { maxIterations: 60, contextWindowTokens: windowTokens } },
+    );
+    expect(outcome.status, JSON.stringify({ error: outcome.error, endReason: outcome.endReason })).toBe("completed");
+    expect(outcome).toMatchObject({ forced: false, iterations: 60 });
+    expect(outcome.answer).toContain(task.value);
+    const steps = await handle.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.tenantId, tenantId), eq(runSteps.runId, runId)))
+      .orderBy(runSteps.index);
+    type Iteration = {
+      turn: number;
+      context: { resentTokens: number; resentTokensTotal: number; windowTokens: number };
+      compaction?: {
+        summarised: { from: number; to: number };
+        kept: { from: number; to: number };
+        tokensAfter: number;
+        fits: boolean;
+      };
+    };
+    const iterations = steps.filter((s) => s.kind === "iteration").map((s) => s.data as Iteration);
+    expect(iterations).toHaveLength(60);
+    const compactions = iterations.filter((i) => i.compaction);
+    expect(compactions.length).toBeGreaterThanOrEqual(3);
+    for (const i of compactions) {
+      // The summary always covers turn 1 up to the first kept turn; what it kept runs to the turn just finished.
+      expect(i.compaction).toMatchObject({ summarised: { from: 1 }, kept: { to: i.turn }, fits: true });
+      expect(i.compaction?.kept.from).toBe((i.compaction?.summarised.to ?? 0) + 1);
+      expect(i.compaction?.tokensAfter).toBeLessThanOrEqual(windowTokens);
+      // Folding shrinks what the next root call re-sends.
+      expect(i.context.resentTokens).toBeLessThan(iterations[i.turn - 1]?.context.resentTokens ?? 0);
+    }
+    expect(iterations.every((i) => i.context.resentTokens > 0 && i.context.windowTokens === windowTokens)).toBe(true);
+    const total = iterations.reduce((n, i) => n + i.context.resentTokens, 0);
+    expect(iterations.at(-1)?.context.resentTokensTotal).toBe(total);
+    // One summarising call per compaction, recorded as the run's own LLM call.
+    const calls = steps.filter((s) => s.kind === "llm_call").map((s) => s.data as { purpose: string });
+    expect(calls.filter((c) => c.purpose === "compaction")).toHaveLength(compactions.length);
+    const requests = await llmRequests<{ handler: string; body: { messages: Array<{ content: string }> } }>(planner);
+    expect(requests.filter((r) => r.handler === "solver:summary")).toHaveLength(compactions.length);
+    // No root call the model received was past its window.
+    for (const r of requests.filter((r) => r.handler === "solver:root")) {
+      const chars = r.body.messages.reduce((n, m) => n + m.content.length + 8, 0);
+      expect(Math.ceil(chars / 4)).toBeLessThanOrEqual(windowTokens - 2_000);
+    }
+  }, 180_000);
+
   it("recurses to depth 2 with rlm_query, linking child runs to the parent", async () => {
     const task = makeNiah({ chars: 200_000, depth: 0.8, seed: 11 });
     const { outcome, runId } = await runOnce(
