@@ -196,6 +196,31 @@ describe("RLM engine", () => {
     }
   }, 180_000);
 
+  it("records a clear failure when the summarising call fails, after the turns it had", async () => {
+    const id = `compact-fail-${crypto.randomUUID()}`;
+    const big = "```repl\nprint('x' * 8000)\n```";
+    // With the ~800-token head and room for the reply, three turns of 2,000 tokens pass an 8,500-token window: the
+    // fourth request is the summarising call.
+    await scriptReplies(id, [big, big, big, { error: { status: 400, message: "this model cannot summarise" } }]);
+    const { outcome, runId, tenantId } = await runOnce(
+      "q",
+      { kind: "text", text: "abc" },
+      { planner: `scripted:${id}`, settings: { contextWindowTokens: 8_500 } },
+    );
+    expect(outcome).toMatchObject({ status: "failed", iterations: 3 });
+    expect(outcome.error?.message).toContain("this model cannot summarise");
+    const [row] = await runRows(runId);
+    expect(row).toMatchObject({ status: "failed", endReason: outcome.endReason });
+    const steps = await handle.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.tenantId, tenantId), eq(runSteps.runId, runId)));
+    const failed = steps.filter((s) => s.kind === "llm_call" && (s.data as { error?: unknown }).error);
+    expect(failed.map((s) => (s.data as { purpose: string }).purpose)).toEqual(["compaction"]);
+    const log = await requestsOf(`scripted:${id}`);
+    expect(log.at(-1)?.body.messages[0]?.content).toMatch(/^You summarise the earlier turns of a model/);
+  }, 60_000);
+
   it("recurses to depth 2 with rlm_query, linking child runs to the parent", async () => {
     const task = makeNiah({ chars: 200_000, depth: 0.8, seed: 11 });
     const { outcome, runId } = await runOnce(
