@@ -120,20 +120,23 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     const info = await loadContext(repl, run.context);
     const spawnChild = childSpawner(run, ports, usage, () => meter.exec ?? undefined);
     const onCallback = subCallHandler(meter, { ...settings, depth: run.depth }, spawnChild, signal);
-    const system = rootSystemPrompt({
-      canRecurse: run.depth + 1 <= settings.maxDepth,
-      subCallChars: settings.subCallChars,
-    });
     const history: RootHistory = {
       head: [
-        { role: "system", content: system },
+        {
+          role: "system",
+          content: rootSystemPrompt({
+            canRecurse: run.depth + 1 <= settings.maxDepth,
+            subCallChars: settings.subCallChars,
+          }),
+        },
         { role: "user", content: contextMetadata(info) },
       ],
       summary: null,
       turns: [],
     };
     const windowTokens = settings.contextWindowTokens ?? contextWindowFor(ports.llm.modelFor?.("planner"));
-    // Tokens of earlier turns sent again by every root call: the hidden cost of a long run, reported per iteration.
+    // What every root call sends again before its new turn prompt (head, summary, earlier turns): the hidden cost of a
+    // long run, reported per iteration.
     let resentTotal = 0;
 
     for (let turn = 0; turn < settings.maxIterations; turn++) {
