@@ -1,7 +1,7 @@
 import type { Mode } from "./types";
 
 /** Who the solver plays for a request; `auto` decides from the request itself (see `solver/index.ts`). */
-export type SolverRole = "auto" | "root" | "sub" | "agent";
+export type SolverRole = "auto" | "root" | "sub" | "agent" | "summary";
 
 /** How the solver's root returns its answer. `auto`: `FINAL_VAR` for needles and child runs, `FINAL(...)` else. */
 export type FinalStyle = "auto" | "var" | "text" | "code" | "dict";
@@ -45,9 +45,10 @@ function parseFlags(base: SolverFlags, spec: string): SolverFlags | null {
   const flags = { ...base };
   for (const part of spec.split(",").filter(Boolean)) {
     const [k, v = ""] = part.split("=", 2);
-    if (k === "role" && ["auto", "root", "sub", "agent"].includes(v)) flags.role = v as SolverRole;
+    if (k === "role" && ["auto", "root", "sub", "agent", "summary"].includes(v)) flags.role = v as SolverRole;
     else if (k === "final" && ["auto", "var", "text", "code", "dict"].includes(v)) flags.final = v as FinalStyle;
-    else if (k === "explore" && /^\d+$/.test(v)) flags.explore = Math.min(Number(v), 20);
+    // A hundred turns is enough for the longest runs the tests make (60 iterations against a small window).
+    else if (k === "explore" && /^\d+$/.test(v)) flags.explore = Math.min(Number(v), 100);
     else if (k === "subcalls" && (v === "0" || v === "1")) flags.subcalls = v === "1";
     else if (k === "depth2" && (v === "0" || v === "1")) flags.depth2 = v === "1";
     else return null;

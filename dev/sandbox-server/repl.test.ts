@@ -243,6 +243,37 @@ describe("repl_server.py through the preview proxy", () => {
     expect(rounds).toBe(7);
   });
 
+  it("reads the run's budget through one host call, from threads too, and keeps `budget` out of the variables", async () => {
+    const left = { llm_calls: 12, tokens: null, cost_usd: 0.5, seconds: 42.5 };
+    const seen: CallbackCall[] = [];
+    const { done } = await repl.run(
+      [
+        "import threading",
+        "b = budget()",
+        "print(sorted(b.items(), key=str))",
+        "out = []",
+        "t = threading.Thread(target=lambda: out.append(budget()['llm_calls']))",
+        "t.start(); t.join()",
+        "print(out, 'budget' in SHOW_VARS())",
+      ].join("\n"),
+      {},
+      (c) => {
+        seen.push(c);
+        return left;
+      },
+    );
+    expect(done.error).toBeNull();
+    expect(seen.map((c) => [c.fn, c.args, c.kwargs])).toEqual([
+      ["budget", [], {}],
+      ["budget", [], {}],
+    ]);
+    expect(done.stdout).toContain("[('cost_usd', 0.5), ('llm_calls', 12), ('seconds', 42.5), ('tokens', None)]\n");
+    expect(done.stdout).toContain("[12] False\n");
+    const refused = await repl.run("budget()", {}, () => "not a dict");
+    expect(refused.done.error).toMatchObject({ type: "HostCallError" });
+    await repl.run("del b, out, t, threading");
+  });
+
   it("does not count host wait time, refuses a second exec, and resets the namespace", async () => {
     const first = ExecReply.parse(
       (await repl.call("/exec", { code: "v = llm_query('slow')\nprint(v)", timeoutMs: 300 })).body,

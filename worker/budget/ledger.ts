@@ -63,6 +63,7 @@ import {
   type LeaseResult,
   type Refused,
   type ReleaseResult,
+  type RemainingResult,
   ReserveRequest,
   type ReserveResult,
   ROOT_SCOPE,
@@ -312,6 +313,18 @@ export class BudgetLedger {
     meta.cancelled = parse(z.string().min(1), reason, "cancel reason").slice(0, MAX_CANCEL_REASON);
     this.#store.putMeta(meta);
     return { status: "cancelled", reason: meta.cancelled, alreadyCancelled: false };
+  }
+
+  /** What `scope` can still spend, without the cost of a whole {@link snapshot} (a wide tree has many scopes). */
+  remaining(scope: string): RemainingResult {
+    const target = this.#scope(scope);
+    const { deadline } = this.#requireMeta().limits;
+    return {
+      scope,
+      depth: target.record.depth,
+      remaining: this.#remaining(target),
+      msLeft: deadline === undefined ? null : Math.max(0, deadline - this.#now()),
+    };
   }
 
   /** Every scope's figures and the run's totals. */

@@ -289,6 +289,31 @@ describe("deadline", () => {
   });
 });
 
+describe("remaining", () => {
+  it("gives a scope what it could reserve now, bounded by its ancestors, and the time left", () => {
+    const clock = { now: 1_000 };
+    const { ledger } = ledgerWith({ llmCalls: 10, costUsd: 1, deadline: 31_000 }, { clock });
+    granted(ledger.reserve(ROOT_SCOPE, { llmCalls: 2, tokens: 500, costUsd: 0.25 }));
+    ledger.lease(ROOT_SCOPE, { childScope: "child", llmCalls: 3 });
+    clock.now = 11_000;
+    expect(ledger.remaining(ROOT_SCOPE)).toEqual({
+      scope: ROOT_SCOPE,
+      depth: 0,
+      remaining: { llmCalls: 5, tokens: null, costUsd: 0.75 },
+      msLeft: 20_000,
+    });
+    // The child's own slice caps its calls; its dollars are the root's.
+    expect(ledger.remaining("child")).toMatchObject({ depth: 1, remaining: { llmCalls: 3, costUsd: 0.75 } });
+    expect(ledger.remaining(ROOT_SCOPE)).toEqual(
+      expect.objectContaining({ remaining: ledger.snapshot().totals.remaining }),
+    );
+    clock.now = 40_000;
+    expect(ledger.remaining("child")).toMatchObject({ remaining: { llmCalls: 0, costUsd: 0 }, msLeft: 0 });
+    expect(ledgerWith({}).ledger.remaining(ROOT_SCOPE).msLeft).toBeNull();
+    expect(isAppError(thrown(() => ledger.remaining("nobody")))).toBe(true);
+  });
+});
+
 describe("cancel", () => {
   it("refuses everything new in the whole tree and keeps the first reason", () => {
     const { ledger } = ledgerWith({ llmCalls: 10 });

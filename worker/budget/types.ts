@@ -186,6 +186,17 @@ export interface ScopeSnapshot {
   reservations: number;
 }
 
+/**
+ * What a reservation in `scope` could get right now (all zero once closed, cancelled or past the deadline), and the
+ * milliseconds left before the deadline (`null`: none set). This is what sandbox code reads with `budget()`.
+ */
+export interface RemainingResult {
+  scope: string;
+  depth: number;
+  remaining: Allowance;
+  msLeft: number | null;
+}
+
 /** The whole tree; `totals` are the root scope's figures plus tree-wide sandboxes. */
 export interface BudgetSnapshot {
   limits: EffectiveLimits;

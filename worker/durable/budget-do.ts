@@ -9,6 +9,7 @@ import {
   type LeaseRequest,
   type LeaseResult,
   type ReleaseResult,
+  type RemainingResult,
   type ReserveRequest,
   type ReserveResult,
   type SandboxReleaseResult,
@@ -84,6 +85,11 @@ export class BudgetDO extends DurableObject<Env> {
   /** Cancels the whole tree: every later reservation, lease and sandbox is refused with reason "cancelled". */
   cancel(reason: string): CancelResult {
     return this.#use((ledger) => ledger.cancel(reason));
+  }
+
+  /** What `scope` can still spend and the time left: the figures sandbox code reads with `budget()`. */
+  remaining(scope: string): RemainingResult {
+    return this.#use((ledger) => ledger.remaining(scope));
   }
 
   /** Every scope's used, reserved, held, limit and remaining, plus the run's totals. */

@@ -3,6 +3,7 @@
  * and the ReAct agent use only what is exported here.
  */
 export { isAbortError } from "./abort";
+export { CONTEXT_WINDOWS, contextWindowFor, DEFAULT_CONTEXT_WINDOW } from "./context-windows";
 export { createLlmGateway } from "./gateway";
 export { DEFAULT_PRICES, type LlmUsage, type ModelPrice, type PriceTable } from "./pricing";
 export type { BackoffPolicy } from "./retry";

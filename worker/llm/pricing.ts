@@ -46,10 +46,15 @@ const VERSION_SEPARATORS = new Set(["-", ":", "@"]);
  * `gpt-4o-mini-…` never falls back to `gpt-4o`. `null` when nothing matches.
  */
 export function findPrice(table: PriceTable, model: string): ModelPrice | null {
+  return findModelEntry(table, model);
+}
+
+/** The entry of any per-model table for `model`, matched as {@link findPrice} describes. */
+export function findModelEntry<T>(table: Readonly<Record<string, T>>, model: string): T | null {
   const exact = table[model];
-  if (exact) return exact;
+  if (exact !== undefined) return exact;
   const bare = model.slice(model.lastIndexOf("/") + 1);
-  if (table[bare]) return table[bare];
+  if (table[bare] !== undefined) return table[bare];
   let best: string | null = null;
   for (const key of Object.keys(table)) {
     const extends_ = bare.length > key.length && bare.startsWith(key) && VERSION_SEPARATORS.has(bare[key.length] ?? "");

@@ -38,5 +38,9 @@ export function budgetPort(stub: DurableObjectStub<BudgetDO>, scope: string): Bu
     async releaseSandbox() {
       await stub.releaseSandbox(scope);
     },
+    async remaining() {
+      const { remaining, msLeft } = await stub.remaining(scope);
+      return { ...remaining, msLeft };
+    },
   };
 }

@@ -103,6 +103,124 @@ describe("RLM engine", () => {
     expect(snapshot.totals.reserved.llmCalls).toBe(0);
   }, 120_000);
 
+  it("lets code read budget() after a fan-out, with the BudgetDO's own figures", async () => {
+    const id = `budget-${crypto.randomUUID()}`;
+    await scriptReplies(id, [
+      [
+        "```repl",
+        "import json",
+        "pongs = llm_query_batched([f'ping {i}' for i in range(64)])",
+        "left = budget()",
+        "print(len(pongs), left)",
+        "FINAL(json.dumps(left))",
+        "```",
+      ].join("\n"),
+    ]);
+    const timeoutMs = 600_000;
+    const { outcome, stub } = await runOnce(
+      "How much is left?",
+      { kind: "text", text: "ctx" },
+      {
+        planner: `scripted:${id}`,
+        limits: { llmCalls: 100, tokens: 1_000_000, costUsd: 5, deadline: Date.now() + timeoutMs },
+      },
+    );
+    expect(outcome.status, JSON.stringify(outcome.error)).toBe("completed");
+    expect(outcome.usage.llmCalls).toBe(65);
+    const left = JSON.parse(outcome.answer ?? "null") as Record<string, number>;
+    // Nothing ran after `budget()`: the ledger at the end is the ledger the code read.
+    const snapshot = await stub.snapshot();
+    expect(snapshot.totals.reserved.llmCalls).toBe(0);
+    expect(left).toMatchObject({
+      llm_calls: snapshot.totals.remaining.llmCalls,
+      tokens: snapshot.totals.remaining.tokens,
+      cost_usd: snapshot.totals.remaining.costUsd,
+    });
+    expect(left.llm_calls).toBe(100 - 65);
+    expect(left.tokens).toBe(1_000_000 - outcome.usage.promptTokens - outcome.usage.completionTokens);
+    expect(left.seconds).toBeGreaterThanOrEqual(((snapshot.limits.deadline ?? 0) - snapshot.now) / 1000);
+    expect(left.seconds).toBeLessThanOrEqual(timeoutMs / 1000);
+  }, 120_000);
+
+  it("compacts a 60-iteration run against a small window, still answers, and records where", async () => {
+    const task = makeNiah({ chars: 50_000, depth: 0.4, seed: 5 });
+    const planner = "solver:explore=58";
+    const windowTokens = 8_000;
+    const { outcome, runId, tenantId } = await runOnce(
+      task.question,
+      { kind: "text", text: task.context },
+      { planner, settings: { maxIterations: 60, contextWindowTokens: windowTokens } },
+    );
+    expect(outcome.status, JSON.stringify({ error: outcome.error, endReason: outcome.endReason })).toBe("completed");
+    expect(outcome).toMatchObject({ forced: false, iterations: 60 });
+    expect(outcome.answer).toContain(task.value);
+    const steps = await handle.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.tenantId, tenantId), eq(runSteps.runId, runId)))
+      .orderBy(runSteps.index);
+    type Iteration = {
+      turn: number;
+      context: { resentTokens: number; resentTokensTotal: number; windowTokens: number };
+      compaction?: {
+        summarised: { from: number; to: number };
+        kept: { from: number; to: number };
+        tokensAfter: number;
+        fits: boolean;
+      };
+    };
+    const iterations = steps.filter((s) => s.kind === "iteration").map((s) => s.data as Iteration);
+    expect(iterations).toHaveLength(60);
+    const compactions = iterations.filter((i) => i.compaction);
+    expect(compactions.length).toBeGreaterThanOrEqual(3);
+    for (const i of compactions) {
+      // The summary always covers turn 1 up to the first kept turn; what it kept runs to the turn just finished.
+      expect(i.compaction).toMatchObject({ summarised: { from: 1 }, kept: { to: i.turn }, fits: true });
+      expect(i.compaction?.kept.from).toBe((i.compaction?.summarised.to ?? 0) + 1);
+      expect(i.compaction?.tokensAfter).toBeLessThanOrEqual(windowTokens);
+      // Folding shrinks what the next root call re-sends.
+      expect(i.context.resentTokens).toBeLessThan(iterations[i.turn - 1]?.context.resentTokens ?? 0);
+    }
+    expect(iterations.every((i) => i.context.resentTokens > 0 && i.context.windowTokens === windowTokens)).toBe(true);
+    const total = iterations.reduce((n, i) => n + i.context.resentTokens, 0);
+    expect(iterations.at(-1)?.context.resentTokensTotal).toBe(total);
+    // One summarising call per compaction, recorded as the run's own LLM call.
+    const calls = steps.filter((s) => s.kind === "llm_call").map((s) => s.data as { purpose: string });
+    expect(calls.filter((c) => c.purpose === "compaction")).toHaveLength(compactions.length);
+    const requests = await llmRequests<{ handler: string; body: { messages: Array<{ content: string }> } }>(planner);
+    expect(requests.filter((r) => r.handler === "solver:summary")).toHaveLength(compactions.length);
+    // No root call the model received was past its window.
+    for (const r of requests.filter((r) => r.handler === "solver:root")) {
+      const chars = r.body.messages.reduce((n, m) => n + m.content.length + 8, 0);
+      expect(Math.ceil(chars / 4)).toBeLessThanOrEqual(windowTokens - 2_000);
+    }
+  }, 180_000);
+
+  it("records a clear failure when the summarising call fails, after the turns it had", async () => {
+    const id = `compact-fail-${crypto.randomUUID()}`;
+    const big = "```repl\nprint('x' * 8000)\n```";
+    // With the ~800-token head and room for the reply, three turns of 2,000 tokens pass an 8,500-token window: the
+    // fourth request is the summarising call.
+    await scriptReplies(id, [big, big, big, { error: { status: 400, message: "this model cannot summarise" } }]);
+    const { outcome, runId, tenantId } = await runOnce(
+      "q",
+      { kind: "text", text: "abc" },
+      { planner: `scripted:${id}`, settings: { contextWindowTokens: 8_500 } },
+    );
+    expect(outcome).toMatchObject({ status: "failed", iterations: 3 });
+    expect(outcome.error?.message).toContain("this model cannot summarise");
+    const [row] = await runRows(runId);
+    expect(row).toMatchObject({ status: "failed", endReason: outcome.endReason });
+    const steps = await handle.db
+      .select()
+      .from(runSteps)
+      .where(and(eq(runSteps.tenantId, tenantId), eq(runSteps.runId, runId)));
+    const failed = steps.filter((s) => s.kind === "llm_call" && (s.data as { error?: unknown }).error);
+    expect(failed.map((s) => (s.data as { purpose: string }).purpose)).toEqual(["compaction"]);
+    const log = await requestsOf(`scripted:${id}`);
+    expect(log.at(-1)?.body.messages[0]?.content).toMatch(/^You summarise the earlier turns of a model/);
+  }, 60_000);
+
   it("recurses to depth 2 with rlm_query, linking child runs to the parent", async () => {
     const task = makeNiah({ chars: 200_000, depth: 0.8, seed: 11 });
     const { outcome, runId } = await runOnce(

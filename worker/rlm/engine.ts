@@ -5,7 +5,10 @@
  * `rlm_query` recurses into a child run with its own sandbox and a lease of the same budget.
  */
 import { isAppError } from "../errors";
-import { addUsage, emptyUsage, type Meter, meteredComplete, settled } from "./metered-llm";
+import { contextWindowFor } from "../llm";
+import { compactHistory } from "./compact";
+import { type HistoryTurn, historyMessages, type RootHistory } from "./compaction";
+import { addUsage, emptyUsage, estimateTokens, type Meter, meteredComplete, settled } from "./metered-llm";
 import { extractReplBlocks, findFinal, unwrapForcedAnswer } from "./parse";
 import type {
   BudgetPort,
@@ -38,6 +41,10 @@ export interface RlmSettings {
   rlmConcurrency: number;
   /** Characters one sub-call prompt should carry, told to the model. */
   subCallChars: number;
+  /** The planner's prompt window in tokens; unset: known from its model (`contextWindowFor`). */
+  contextWindowTokens?: number;
+  /** Newest turns compaction never folds. */
+  keepTurns: number;
 }
 
 export const DEFAULT_RLM_SETTINGS: RlmSettings = {
@@ -47,7 +54,11 @@ export const DEFAULT_RLM_SETTINGS: RlmSettings = {
   llmConcurrency: 16,
   rlmConcurrency: 4,
   subCallChars: 100_000,
+  keepTurns: 2,
 };
+
+/** Room kept free in the window for the root model's reply (the budget reserves as much for it). */
+const REPLY_TOKENS = 2_000;
 
 /** The context of a run: text or JSON, inline or streamed (documents come from R2 as streams). */
 export type RlmContext =
@@ -109,31 +120,48 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     const info = await loadContext(repl, run.context);
     const spawnChild = childSpawner(run, ports, usage, () => meter.exec ?? undefined);
     const onCallback = subCallHandler(meter, { ...settings, depth: run.depth }, spawnChild, signal);
-    const history: ChatMessage[] = [
-      {
-        role: "system",
-        content: rootSystemPrompt({
-          canRecurse: run.depth + 1 <= settings.maxDepth,
-          subCallChars: settings.subCallChars,
-        }),
-      },
-      { role: "user", content: contextMetadata(info) },
-    ];
+    const history: RootHistory = {
+      head: [
+        {
+          role: "system",
+          content: rootSystemPrompt({
+            canRecurse: run.depth + 1 <= settings.maxDepth,
+            subCallChars: settings.subCallChars,
+          }),
+        },
+        { role: "user", content: contextMetadata(info) },
+      ],
+      summary: null,
+      turns: [],
+    };
+    const windowTokens = settings.contextWindowTokens ?? contextWindowFor(ports.llm.modelFor?.("planner"));
+    // What every root call sends again before its new turn prompt (head, summary, earlier turns): the hidden cost of a
+    // long run, reported per iteration.
+    let resentTotal = 0;
 
     for (let turn = 0; turn < settings.maxIterations; turn++) {
       if (signal?.aborted) return end(cancelled());
       const turnStarted = Date.now();
-      const messages = [
-        ...history,
-        { role: "user" as const, content: turnPrompt(turn, settings.maxIterations, run.query) },
-      ];
-      const root = await meteredComplete(meter, "planner", messages, { signal, purpose: "root" });
+      const prompt: ChatMessage = { role: "user", content: turnPrompt(turn, settings.maxIterations, run.query) };
+      const compacted = await compactHistory(meter, history, prompt, {
+        query: run.query,
+        windowTokens,
+        replyTokens: REPLY_TOKENS,
+        keepTurns: settings.keepTurns,
+        signal,
+      });
+      if (compacted.status === "refused") return end(budgetEnd(compacted.reason, compacted.message));
+      const earlier = historyMessages(history);
+      const resentTokens = estimateTokens(earlier);
+      resentTotal += resentTokens;
+      const root = await meteredComplete(meter, "planner", [...earlier, prompt], { signal, purpose: "root" });
       if (root.status === "refused") return end(budgetEnd(root.reason, root.message));
       const rootCallMs = Date.now() - turnStarted;
       let execWallMs = 0;
       iterations = turn + 1;
       const response = root.reply.content;
-      history.push({ role: "assistant", content: response });
+      const current: HistoryTurn = { turn, messages: [{ role: "assistant", content: response }] };
+      history.turns.push(current);
 
       let final: string | null = null;
       const blocks = extractReplBlocks(response);
@@ -162,7 +190,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           });
         execWallMs += Date.now() - execStarted;
         const formatted = formatExecution(done);
-        history.push({ role: "user", content: formatted });
+        current.messages.push({ role: "user", content: formatted });
         outputs.push({
           code,
           output: formatted,
@@ -188,7 +216,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           if (variable.found) final = variable.value;
           else {
             // A missing variable is fed back, never returned as the answer.
-            history.push({
+            current.messages.push({
               role: "user",
               content: `FINAL_VAR(${declared.name}) failed: there is no variable named '${declared.name}'. Variables: ${variable.available.join(", ") || "(none)"}. Create it in a repl block first, or answer with FINAL(...).`,
             });
@@ -204,6 +232,15 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           blocks: outputs,
           final,
           timings: { rootCallMs, modelMs: root.reply.latencyMs, execWallMs },
+          // What the root call re-read (estimated) against what the provider counted, and where the window stands.
+          context: {
+            resentTokens,
+            resentTokensTotal: resentTotal,
+            promptTokens: root.reply.usage.promptTokens,
+            cachedTokens: root.reply.usage.cachedTokens,
+            windowTokens,
+          },
+          ...(compacted.status === "compacted" ? { compaction: compacted.record } : {}),
         },
         latencyMs: Date.now() - turnStarted,
       });
@@ -214,7 +251,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     const forced = await meteredComplete(
       meter,
       "planner",
-      [...history, { role: "user", content: FORCED_ANSWER_PROMPT }],
+      [...historyMessages(history), { role: "user", content: FORCED_ANSWER_PROMPT }],
       {
         signal,
         purpose: "forced_answer",

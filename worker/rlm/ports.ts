@@ -43,6 +43,15 @@ export interface LlmPort {
 
 export type Reservation = { status: "granted"; id: string } | { status: "refused"; reason: string; message: string };
 
+/** What one scope could still spend now; `null` means unlimited. What sandbox code reads with `budget()`. */
+export interface BudgetRemaining {
+  llmCalls: number | null;
+  tokens: number | null;
+  costUsd: number | null;
+  /** Milliseconds before the tree's deadline. */
+  msLeft: number | null;
+}
+
 /** One scope of the shared budget (the root run's, or a child's lease). */
 export interface BudgetPort {
   reserve(amount: { llmCalls: number; tokens: number; costUsd: number }): Promise<Reservation>;
@@ -57,6 +66,8 @@ export interface BudgetPort {
   close(): Promise<void>;
   acquireSandbox(): Promise<Reservation>;
   releaseSandbox(): Promise<void>;
+  /** What this scope can still spend, bounded by every ancestor. */
+  remaining(): Promise<BudgetRemaining>;
 }
 
 /** A REPL the engine can drive: the subset of `ReplSession` it uses. */

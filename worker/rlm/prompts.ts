@@ -34,6 +34,7 @@ export function rootSystemPrompt(options: { canRecurse: boolean; subCallChars: n
     ...recursion,
     "`SHOW_VARS()` lists your variables. If a sub-call raises `BudgetExhaustedError`, stop fanning out and answer with",
     "what you have.",
+    "`budget()` returns what the run can still spend (`llm_calls`, `tokens`, `cost_usd`, `seconds`; None: unlimited); size fan-outs to it.",
     "",
     `You see at most ${OUTPUT_CAP_CHARS.toLocaleString("en-US")} characters of each block's output (the true length is stated), so keep long`,
     "strings in variables and use them as buffers; send pieces to sub-models rather than printing them.",
@@ -84,6 +85,28 @@ export function turnPrompt(turn: number, maxIterations: number, query: string): 
 /** Sent once when the iterations are spent; its wording is what scripted test models recognise. */
 export const FORCED_ANSWER_PROMPT =
   "Please provide a final answer to the user's question based on the information provided. Reply with FINAL(your answer).";
+
+/**
+ * System prompt of the one call that folds a long run's older turns into a summary; its opening words are what
+ * scripted test models recognise.
+ */
+export const COMPACTION_SYSTEM_PROMPT = [
+  "You summarise the earlier turns of a model that answers a query by writing code in a Python REPL. Only the",
+  "conversation is being shortened: the REPL keeps every variable. Write a compact summary that lets the model carry",
+  "on without those turns: what it learned about the context, which variables hold what, what failed, and every",
+  "partial or final result with its exact value. Plain text, no code fences.",
+].join("\n");
+
+/** What the summariser reads: the query, the summary so far, and the turns to fold. */
+export function compactionRequest(query: string, previous: string | null, turns: string[]): string {
+  const earlier = previous === null ? [] : ["The summary of the turns before these:", previous, ""];
+  return [`The query: "${query}"`, "", ...earlier, "The turns to summarise:", "", ...turns].join("\n");
+}
+
+/** The history message standing in for folded turns (numbered from 1, as the model sees them). */
+export function foldedTurnsNote(fromTurn: number, toTurn: number, summary: string): string {
+  return `[Turns ${fromTurn}–${toTurn} were summarised to fit the context window; the REPL still holds every variable they created.]\n${summary}`;
+}
 
 /** System prompt for plain sub-calls (`llm_query`). */
 export const SUB_CALL_SYSTEM_PROMPT =

@@ -1,5 +1,6 @@
 /**
- * Serves the host functions sandbox code calls: `llm_query`, `llm_query_batched`, `rlm_query`, `rlm_query_batched`.
+ * Serves the host functions sandbox code calls: `llm_query`, `llm_query_batched`, `rlm_query`, `rlm_query_batched`,
+ * and `budget()`, which reads what the run's scope of the shared budget can still spend.
  * Batches never fail as a whole: a failed prompt becomes an `[ERROR] …` string in its slot. Budget exhaustion is the
  * one failure raised into Python (as `BudgetExhaustedError`), because the model must change course.
  */
@@ -7,7 +8,7 @@ import type { CallbackCall } from "../contracts/repl";
 import { isAppError } from "../errors";
 import { HostCallFailure } from "../sandbox/repl-session";
 import { mapWithConcurrency } from "./concurrency";
-import { callEstimate, type Meter, meteredComplete, recordedComplete, settleLater } from "./metered-llm";
+import { callEstimate, type Meter, meteredComplete, recordedComplete, settled, settleLater } from "./metered-llm";
 import type { ChatMessage } from "./ports";
 import { SUB_CALL_SYSTEM_PROMPT } from "./prompts";
 
@@ -102,6 +103,21 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
     return answers;
   };
 
+  /**
+   * `budget()`: the figures of this run's scope (for a child, its lease, bounded by every ancestor). Settlements still
+   * in flight land first, so the figures count every call that has answered, exactly as the ledger will.
+   */
+  const budget = async (): Promise<Record<string, number | null>> => {
+    await settled(meter);
+    const left = await meter.budget.remaining();
+    return {
+      llm_calls: left.llmCalls,
+      tokens: left.tokens,
+      cost_usd: left.costUsd,
+      seconds: left.msLeft === null ? null : left.msLeft / 1000,
+    };
+  };
+
   return async (call: CallbackCall): Promise<unknown> => {
     const [first, second] = call.args;
     const model = typeof call.kwargs.model === "string" ? call.kwargs.model : undefined;
@@ -121,6 +137,8 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
           (item) => rlmQuery(String(item.prompt), item.context),
         );
       }
+      case "budget":
+        return budget();
       default:
         throw new HostCallFailure("host_error", `unknown host function '${call.fn}'`);
     }

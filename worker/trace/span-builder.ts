@@ -95,6 +95,16 @@ function num(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) ? value : undefined;
 }
 
+function record(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
+}
+
+/** How many turns a compaction kept whole (`{from, to}`, inclusive). */
+function keptTurns(value: unknown): number | undefined {
+  const { from, to } = record(value);
+  return typeof from === "number" && typeof to === "number" ? to - from + 1 : undefined;
+}
+
 function str(value: unknown): string | undefined {
   return typeof value === "string" && value !== "" ? value : undefined;
 }
@@ -217,6 +227,7 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
     const spanId = spanIds.iteration(runId, index);
     const startMs = step ? endMs - Math.round(step.latencyMs ?? 0) : Math.min(run.iterationStartMs ?? endMs, endMs);
     const blocks = step && Array.isArray(step.data.blocks) ? (step.data.blocks as Array<Record<string, unknown>>) : [];
+    const compaction = record(step?.data.compaction);
     emit(
       run,
       {
@@ -233,6 +244,11 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
         "fleet.iteration.index": index,
         "fleet.iteration.blocks": blocks.length,
         "fleet.iteration.final": step ? step.data.final !== null && step.data.final !== undefined : false,
+        // The history this iteration's root call re-sent, and a compaction made before it: what it folded and kept.
+        "fleet.iteration.resent_tokens": num(record(step?.data.context).resentTokens),
+        "fleet.compaction.folded_turns": num(compaction.foldedTurns),
+        "fleet.compaction.summarised_to": num(record(compaction.summarised).to),
+        "fleet.compaction.kept_turns": keptTurns(compaction.kept),
         // An iteration the run ended inside (budget, cancellation, failure) is closed at the run's end.
         "fleet.span.incomplete": step ? undefined : true,
         "error.type": step ? undefined : INCOMPLETE,

@@ -277,6 +277,39 @@ describe("spanBuilder", () => {
     expect(agentCall?.parentSpanId).toBe(agent?.spanId);
   });
 
+  it("says on an iteration what its root call re-sent and what a compaction before it folded and kept", () => {
+    const { builder, at, byName } = harness();
+    builder.started?.({ runId: ROOT, parentRunId: null, rootRunId: ROOT, depth: 0, query: "q" });
+    at(1_050);
+    builder.step?.(ROOT, llmStep("compaction", 40));
+    builder.step?.(ROOT, { kind: "iteration", data: { turn: 0, blocks: [], final: null }, latencyMs: 10 });
+    at(1_100);
+    builder.step?.(ROOT, {
+      kind: "iteration",
+      data: {
+        turn: 1,
+        blocks: [],
+        final: null,
+        context: { resentTokens: 2_820, resentTokensTotal: 3_000, windowTokens: 8_000 },
+        compaction: { summarised: { from: 1, to: 12 }, kept: { from: 13, to: 19 }, foldedTurns: 12 },
+      },
+      latencyMs: 90,
+    });
+    const [plain, compacted] = byName("rlm.iteration");
+    expect(compacted?.attributes).toMatchObject({
+      "fleet.iteration.resent_tokens": 2_820,
+      "fleet.compaction.folded_turns": 12,
+      "fleet.compaction.summarised_to": 12,
+      "fleet.compaction.kept_turns": 7,
+    });
+    expect(plain?.attributes["fleet.compaction.folded_turns"]).toBeUndefined();
+    expect(plain?.attributes["fleet.compaction.kept_turns"]).toBeUndefined();
+    expect(byName("chat m")[0]).toMatchObject({
+      parentSpanId: spanIds.iteration(ROOT, 0),
+      attributes: { "fleet.llm.purpose": "compaction" },
+    });
+  });
+
   it("puts the forced answer under the run, and ignores runs it never saw start", () => {
     const { builder, spans, byName } = harness();
     builder.step?.(CHILD, llmStep("root", 1));

@@ -1,6 +1,7 @@
 /**
  * The solver as an RLM root model. It reads the conversation the engine sends and picks its step:
- * 1. (with `explore=N`) N turns that print the context's type, size and opening;
+ * 1. (with `explore=N`) N turns that print the context's type, size and opening (turns an engine folded into a
+ *    summary count, as its note "[Turns 1–k were summarised …]" says);
  * 2. a compute turn: one ```repl block that chunks `context`, calls `llm_query_batched` (or `rlm_query` on halves
  *    for `solver-depth2`) and leaves the result in `final_answer`;
  * 3. after REPL output with `final_answer -> …`: the final answer, as `FINAL_VAR(final_answer)` or `FINAL(…)`;
@@ -27,6 +28,8 @@ import { type Detected, detectTask, PER_LINE_MODES } from "./task";
 const OBSERVATION = /REPL output|Code executed|REPL variables|^Output\b/i;
 const VALUE_LINE = /^final_answer -> (.*)$/gm;
 const ERROR_LINE = /^(?:Traceback \(most recent call last\)|[A-Za-z_.]*(?:Error|Exception)\b:.*)$/m;
+// The engine's note where earlier turns were folded into a summary: they count as turns taken.
+const FOLDED = /^\[Turns (\d+)–(\d+) were summarised/;
 const FORCED =
   /\b(?:please|now|must)\s+(?:provide|give)\s+(?:a|your|the)\s+final answer|based on all the information you have,?\s+provide a final answer/i;
 // One fallback turn after a failed compute turn; a second failure ends the run with an explanation.
@@ -47,6 +50,16 @@ export function findQuestion(messages: readonly ChatMessage[]): Detected {
     if (d.task.kind !== "unknown") return d;
   }
   return detectTask(candidates.map((m) => m.content).join("\n"));
+}
+
+/** Turns an engine folded into a summary: the last turn its note names (summaries always start at turn 1). */
+function foldedTurns(messages: readonly ChatMessage[]): number {
+  let last = 0;
+  for (const m of messages) {
+    const folded = m.role === "user" ? FOLDED.exec(m.content) : null;
+    if (folded) last = Math.max(last, Number(folded[2]));
+  }
+  return last;
 }
 
 function fence(code: string): string {
@@ -96,7 +109,7 @@ export function rootReply(messages: readonly ChatMessage[], flags: SolverFlags):
   const style = finalStyle(flags, d);
   const last = messages.at(-1);
   const lastRepl = messages.findLastIndex(hasRepl);
-  const turns = messages.filter(hasRepl).length;
+  const turns = messages.filter(hasRepl).length + foldedTurns(messages);
   const feedback = messages
     .slice(lastRepl + 1)
     .filter((m) => m.role !== "assistant")

@@ -252,6 +252,7 @@ class Runner:
             FINAL=self._fn_final,
             FINAL_VAR=self._fn_final_var,
             SHOW_VARS=self._fn_show_vars,
+            budget=self._fn_budget,
             BudgetExhaustedError=BudgetExhaustedError,
             CancelledError=CancelledError,
             HostCallError=HostCallError,
@@ -286,6 +287,13 @@ class Runner:
     def _fn_rlm_query_batched(self, prompts, contexts=None):
         kw = {"contexts": list(contexts)} if contexts is not None else {}
         return self.host_call("rlm_query_batched", [list(prompts)], kw)
+
+    def _fn_budget(self):
+        """What the run can still spend: ``llm_calls``, ``tokens``, ``cost_usd``, ``seconds`` (``None``: unlimited)."""
+        value = self.host_call("budget", [], {})
+        if not isinstance(value, dict):
+            raise HostCallError("budget: the host sent %r" % (value,), "host_error")
+        return value
 
     def _fn_final(self, value):
         ex = self.current
