@@ -3,15 +3,14 @@ import type { Sql } from "../budget";
 import type { Task } from "../contracts/tasks";
 import type { TaskEvent } from "../contracts/webhooks";
 import { openDb } from "../db/client";
+import { failUnfinished } from "../db/queries/runs";
 import { isAppError } from "../errors";
 import { releaseRun } from "../quotas";
-import { executeRun, type RunLaunch } from "../rlm/launch";
-import { failUnfinished } from "../rlm/run-rows";
+import { executeTask, oneShotTask, type RunLaunch, type TaskEnd, type TaskLaunch } from "../runs";
 import { EventLog, type NewFrame } from "../session";
 import { endEvent, enqueueTaskEvent, runDueDeliveries, type TaskProgress } from "../tasks/deliveries";
 import { DeliveryQueue } from "../tasks/delivery-queue";
 import { ProgressTracker } from "../tasks/progress";
-import { executeTask, type TaskEnd, type TaskLaunch } from "../tasks/run-task";
 import { resumePoint, sseComment, sseEvent } from "../tasks/sse";
 import { markTaskEnded, markTaskRunning, toTask } from "../tasks/task-row";
 import { closeInterruptedTrace } from "../trace";
@@ -23,13 +22,13 @@ const SCHEMA_VERSION = 2;
 const REPLAY_BATCH = 1_000;
 
 type TaskStatus = "running" | "done";
-/** What the object hosts: a task (`/v1/tasks`, webhooks) or a one-shot run (`/v1/rlm/runs`). */
-type Hosted = ({ type: "task" } & TaskLaunch) | ({ type: "rlm-run" } & RunLaunch);
+/** What the object hosts: a task (`/v1/tasks`, webhooks), or a one-shot run (`/v1/rlm/runs`) as a task. */
+type Hosted = TaskLaunch;
 
 /**
  * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that fails a run orphaned by a
  * restart), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
- * the same alarm). The logic lives in `worker/tasks`, `worker/rlm` and `worker/session`; this class wires it up.
+ * the same alarm). The logic lives in `worker/runs` and `worker/tasks`; this class wires it up.
  */
 export class TaskDO extends DurableObject<Env> {
   #log!: EventLog;
@@ -57,12 +56,12 @@ export class TaskDO extends DurableObject<Env> {
 
   /** Starts a task once; a repeated call (a retried request) reports the existing state. */
   async start(launch: TaskLaunch): Promise<{ status: TaskStatus; started: boolean }> {
-    return this.#host({ type: "task", ...launch });
+    return this.#host(launch);
   }
 
-  /** Starts a one-shot RLM run once (`POST /v1/rlm/runs`). */
+  /** Starts a one-shot RLM run once (`POST /v1/rlm/runs`): a task underneath, with no task row. */
   async startRlm(launch: RunLaunch): Promise<{ status: TaskStatus; started: boolean }> {
-    return this.#host({ type: "rlm-run", ...launch });
+    return this.#host(oneShotTask(launch));
   }
 
   /** Cancels a running task; returns false when it had already ended. */
@@ -158,23 +157,15 @@ export class TaskDO extends DurableObject<Env> {
 
   async #run(hosted: Hosted, signal: AbortSignal): Promise<void> {
     try {
-      if (hosted.type === "rlm-run") {
-        await executeRun(this.env, hosted, signal);
-        // The engine records its own ending; this only closes rows a lost trace write left open.
-        await this.#finish(hosted, {
-          status: "failed",
-          error: { code: "internal", message: "The run ended without recording its outcome" },
-          usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
-        });
-        return;
-      }
-      const handle = openDb(this.env);
       let started: Task | null = null;
-      try {
-        const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
-        started = row && toTask(row);
-      } finally {
-        await handle.close();
+      if (!hosted.oneShot) {
+        const handle = openDb(this.env);
+        try {
+          const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
+          started = row && toTask(row);
+        } finally {
+          await handle.close();
+        }
       }
       if (started) {
         this.#progress = { tenantId: hosted.tenantId, task: started, tracker: new ProgressTracker(Date.now()) };
@@ -207,36 +198,34 @@ export class TaskDO extends DurableObject<Env> {
   /** Records the ending once: run rows, the task row, the final event, and the outbound deliveries it triggers. */
   async #finish(hosted: Hosted, end: TaskEnd): Promise<void> {
     // The slot goes back before the end is recorded: a client that starts its next task on seeing it is admitted.
-    await releaseRun(this.env, hosted.tenantId, hosted.type === "task" ? hosted.taskId : hosted.runId);
+    await releaseRun(this.env, hosted.tenantId, hosted.taskId);
     const handle = openDb(this.env);
     try {
       const error = end.status === "failed" ? end.error : { code: end.status, message: `The run was ${end.status}` };
       await failUnfinished(handle.db, hosted.tenantId, hosted.runId, error);
-      if (hosted.type === "task") {
-        this.#progress = null;
-        await this.#publishing;
-        const row = await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
-        this.#emit(
-          end.status === "completed"
-            ? { kind: "turn_completed", runId: hosted.runId, depth: 0, data: { answer: end.answer, usage: end.usage } }
-            : end.status === "cancelled"
-              ? { kind: "cancelled", runId: hosted.runId, depth: 0, data: { usage: end.usage } }
-              : {
-                  kind: "error",
-                  runId: hosted.runId,
-                  depth: 0,
-                  data: { ...end.error, terminal: true, usage: end.usage },
-                },
-        );
-        if (row) {
-          const task = toTask(row);
-          await enqueueTaskEvent(this.env, handle.db, this.#deliveries, {
-            tenantId: hosted.tenantId,
-            event: endEvent(task),
-            data: { task },
-            callbackUrl: row.callbackUrl,
-          });
-        }
+      this.#progress = null;
+      await this.#publishing;
+      const row = hosted.oneShot ? null : await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
+      this.#emit(
+        end.status === "completed"
+          ? { kind: "turn_completed", runId: hosted.runId, depth: 0, data: { answer: end.answer, usage: end.usage } }
+          : end.status === "cancelled"
+            ? { kind: "cancelled", runId: hosted.runId, depth: 0, data: { usage: end.usage } }
+            : {
+                kind: "error",
+                runId: hosted.runId,
+                depth: 0,
+                data: { ...end.error, terminal: true, usage: end.usage },
+              },
+      );
+      if (row) {
+        const task = toTask(row);
+        await enqueueTaskEvent(this.env, handle.db, this.#deliveries, {
+          tenantId: hosted.tenantId,
+          event: endEvent(task),
+          data: { task },
+          callbackUrl: row.callbackUrl,
+        });
       }
       this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
@@ -292,9 +281,10 @@ export class TaskDO extends DurableObject<Env> {
       .exec<{ launch: string; status: string }>("SELECT launch, status FROM task")
       .toArray()[0];
     if (!row) return null;
-    const parsed = JSON.parse(row.launch) as Partial<Hosted>;
-    // Objects created before tasks existed stored a bare run launch.
-    const launch = (parsed.type ? parsed : { type: "rlm-run", ...parsed }) as Hosted;
+    // SAFETY: the object wrote this row itself, from a launch it was given.
+    const parsed = JSON.parse(row.launch) as (TaskLaunch & { type?: "task" }) | (RunLaunch & { type?: "rlm-run" });
+    // Objects created before one-shot runs were tasks stored a run launch (bare, or typed "rlm-run").
+    const launch = "taskId" in parsed ? parsed : oneShotTask(parsed);
     return { launch, status: row.status as TaskStatus };
   }
 }

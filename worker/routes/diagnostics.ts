@@ -12,7 +12,7 @@ import {
   SandboxDiagnosticsRequest,
 } from "../contracts/diagnostics";
 import { configurationFailure, llmSmoke } from "../llm";
-import { resolveLlm } from "../rlm/launch";
+import { resolveLlm } from "../runs";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { sandboxSmoke } from "../sandbox/smoke";
 import type { AppEnv } from "./app-env";

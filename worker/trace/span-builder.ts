@@ -14,7 +14,7 @@
  * LLM spans follow the OpenTelemetry GenAI semantic conventions. Prompts, answers and code are tenant data and never
  * leave as span attributes (the conventions make content capture opt-in); sizes and counts do.
  */
-import type { ExecPosition, RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
+import type { ExecPosition, RecordedStep, RunOutcome, RunRecorder } from "../rlm";
 import type { SpanAttributes } from "./attributes";
 import { spanIdFor, traceIdFor } from "./ids";
 import { type LlmEndpoint, llmEndpoint } from "./llm-endpoint";

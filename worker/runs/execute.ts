@@ -8,40 +8,20 @@ import { agentSystemPrompt } from "../agent/prompts";
 import type { Emit } from "../agent/tool";
 import { delegationTools } from "../agent/tools/delegation";
 import { documentTools } from "../agent/tools/documents";
-import { getBudgetStub, ROOT_SCOPE } from "../budget";
-import type { RunBudget } from "../contracts/rlm";
-import { openDb } from "../db/client";
 import { repos } from "../db/repos";
 import { documentsContext } from "../documents/context";
 import { documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
-import { budgetPort } from "../rlm/budget-port";
-import { dbRecorder } from "../rlm/db-recorder";
-import { type RlmContext, runRlm } from "../rlm/engine";
-import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
-import { emptyUsage } from "../rlm/metered-llm";
-import type { RunUsage } from "../rlm/ports";
+import { emptyUsage, type RlmContext, type RunUsage, runRlm } from "../rlm";
 import { replSandboxes, tenantSandboxProvider } from "../sandbox";
-import { agentStepEmitter, meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
 import { composeObservers, otelObserver } from "../trace";
-
-/** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
-export interface TaskLaunch {
-  taskId: string;
-  tenantId: string;
-  runId: string;
-  mode: "rlm" | "agent";
-  query: string;
-  context:
-    | { kind: "stored"; key: string; format: "text" | "json" }
-    | { kind: "documents"; ids: string[] }
-    | { kind: "none" };
-  budget: RunBudget;
-  models: { planner?: string; delegate?: string };
-  maxIterations: number;
-  maxDepth: number;
-  subCallConcurrency: number;
-}
+import { meteredAgentLlm } from "./agent-llm";
+import { agentStepEmitter } from "./agent-steps";
+import type { TaskLaunch } from "./launch";
+import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "./resolve-llm";
+import { rlmDelegator } from "./rlm-delegator";
+import { openRunScope } from "./run-scope";
+import { traceFrames } from "./trace-frames";
 
 export type TaskEnd =
   | { status: "completed"; answer: string; usage: RunUsage }
@@ -72,30 +52,21 @@ export async function executeTask(
 ): Promise<TaskEnd> {
   const { tenantId, runId } = launch;
   const usage = emptyUsage();
-  const budgetStub = getBudgetStub(env, runId);
-  const onAbort = () => void budgetStub.cancel("the task was cancelled").catch(() => {});
-  deps.signal.addEventListener("abort", onAbort, { once: true });
-  const recorder = dbRecorder({
-    env,
+  const scope = openRunScope(env, {
+    runId,
+    signal: deps.signal,
+    cancelReason: "the task was cancelled",
     tenantId,
     observer: composeObservers(
       traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
       otelObserver(env, { tenantId, agentRunId: launch.mode === "agent" ? runId : undefined }),
     ),
   });
-  const handle = openDb(env);
+  const { handle, recorder, budget } = scope;
   try {
-    await budgetStub.init({
-      llmCalls: launch.budget.llmCalls ?? DEFAULT_RUN_LIMITS.llmCalls,
-      tokens: launch.budget.tokens,
-      costUsd: launch.budget.costUsd,
-      deadline: Date.now() + (launch.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds) * 1000,
-      maxDepth: launch.maxDepth,
-      maxSandboxes: launch.budget.maxSandboxes ?? DEFAULT_RUN_LIMITS.maxSandboxes,
-    });
+    await scope.initBudget(launch.budget, launch.maxDepth, DEFAULT_RUN_LIMITS);
     const llm = await resolveRunLlm(env, handle.db, tenantId, launch.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
-    const budget = budgetPort(budgetStub, ROOT_SCOPE);
     const sandboxes = replSandboxes(tenantSandboxProvider(env, tenantId), {
       labels: { tenant: tenantId, task: launch.taskId },
     });
@@ -201,8 +172,6 @@ export async function executeTask(
       : { code: "internal", message: "The task failed unexpectedly" };
     return { status: "failed", error, usage };
   } finally {
-    deps.signal.removeEventListener("abort", onAbort);
-    await recorder.flush().catch(() => {});
-    await handle.close().catch(() => {});
+    await scope.close();
   }
 }

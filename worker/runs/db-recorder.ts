@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { DbEnv, DbHandle } from "../db/client";
 import { openDb } from "../db/client";
 import { runSteps, runs } from "../db/schema";
-import type { RecordedStep, RunOutcome, RunRecorder } from "./ports";
+import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm";
 
 /** Steps buffered before a write is started without waiting for the timer. */
 const BATCH_STEPS = 64;

@@ -1,7 +1,7 @@
 /** Reads and closes RLM run rows for the API and for the task object's watchdog. */
 import { and, eq, inArray, or } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { runSteps, runs } from "../db/schema";
+import type { Db } from "../client";
+import { runSteps, runs } from "../schema";
 
 type RunRow = typeof runs.$inferSelect;
 
