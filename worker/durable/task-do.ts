@@ -6,7 +6,9 @@ import { openDb } from "../db/client";
 import { failUnfinished } from "../db/queries/runs";
 import { isAppError } from "../errors";
 import { releaseRun } from "../quotas";
+import type { CheckpointPort } from "../rlm";
 import { executeTask, oneShotTask, type RunLaunch, type TaskEnd, type TaskLaunch } from "../runs";
+import { migrateCheckpoints, sqlCheckpoints } from "../runs/checkpoints";
 import { EventLog, type NewFrame } from "../session";
 import { endEvent, enqueueTaskEvent, runDueDeliveries, type TaskProgress } from "../tasks/deliveries";
 import { DeliveryQueue } from "../tasks/delivery-queue";
@@ -18,6 +20,11 @@ import { closeInterruptedTrace } from "../trace";
 /** How often the watchdog looks at a running task; also how long an orphaned run can stay `running` at most. */
 const WATCHDOG_MS = 30_000;
 const SCHEMA_VERSION = 2;
+/**
+ * Restarts a run may resume from before it is failed: a run that kills its host each time (a poison input) must not
+ * resume forever, and three deploys or evictions in one run's life is already unusual.
+ */
+const MAX_RESUMES = 3;
 /** Frames per replay read when an SSE client resumes. */
 const REPLAY_BATCH = 1_000;
 
@@ -26,13 +33,15 @@ type TaskStatus = "running" | "done";
 type Hosted = TaskLaunch;
 
 /**
- * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that fails a run orphaned by a
- * restart), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
+ * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that resumes a run orphaned by a
+ * restart from its last checkpoint, or fails it when it cannot), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
  * the same alarm). The logic lives in `worker/runs` and `worker/tasks`; this class wires it up.
  */
 export class TaskDO extends DurableObject<Env> {
   #log!: EventLog;
   #deliveries!: DeliveryQueue;
+  #checkpoints!: CheckpointPort;
+  #tag!: Sql;
   #active: { controller: AbortController; done: Promise<void> } | null = null;
   #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
   /** The running task as `task.progress` reports it; null for runs and once the task has ended. */
@@ -49,6 +58,9 @@ export class TaskDO extends DurableObject<Env> {
       tag`CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY CHECK (id = 1), launch TEXT NOT NULL, status TEXT NOT NULL)`;
       this.#log = EventLog.open(tag);
       this.#deliveries = DeliveryQueue.open(tag);
+      migrateCheckpoints(tag);
+      this.#checkpoints = sqlCheckpoints(tag, (fn) => ctx.storage.transactionSync(fn));
+      this.#tag = tag;
       tag`INSERT INTO meta (key, value) VALUES ('schema', ${String(SCHEMA_VERSION)})
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
     });
@@ -114,7 +126,13 @@ export class TaskDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const state = this.#state();
     if (state?.status === "running" && !this.#active) {
-      const message = "The run was interrupted when its host restarted; start it again";
+      const refusal = this.#cannotResume(state.launch);
+      if (refusal === null) {
+        this.#resume(state.launch);
+        await this.#armAlarm();
+        return;
+      }
+      const message = `The run was interrupted when its host restarted and cannot resume: ${refusal}`;
       const handle = openDb(this.env);
       try {
         // Before the rows are marked failed: the trace is rebuilt from the tree as it was left.
@@ -148,17 +166,43 @@ export class TaskDO extends DurableObject<Env> {
     if (existing) return { status: existing.status, started: false };
     this.ctx.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(hosted));
     await this.#armAlarm();
-    const controller = new AbortController();
-    const done = this.#run(hosted, controller.signal);
-    this.#active = { controller, done };
-    this.ctx.waitUntil(done);
+    this.#launch(hosted, false);
     return { status: "running", started: true };
   }
 
-  async #run(hosted: Hosted, signal: AbortSignal): Promise<void> {
+  #launch(hosted: Hosted, resume: boolean): void {
+    const controller = new AbortController();
+    const done = this.#run(hosted, controller.signal, resume);
+    this.#active = { controller, done };
+    this.ctx.waitUntil(done);
+  }
+
+  /** Why a run orphaned by a restart cannot resume, or null when it can. */
+  #cannotResume(hosted: Hosted): string | null {
+    // An agent task's loop keeps no checkpoint (only its delegated RLM runs would).
+    if (hosted.mode !== "rlm") return "an agent task keeps no checkpoint; start it again";
+    const resumes = Number(this.#tag`SELECT value FROM meta WHERE key = 'resumes'`[0]?.value ?? 0);
+    if (resumes >= MAX_RESUMES) return `it was interrupted ${resumes} times already; start it again`;
+    return null;
+  }
+
+  /** Continues a run from its last checkpoint (from the start when it had saved none), as a host restart left it. */
+  #resume(hosted: Hosted): void {
+    this.#tag`INSERT INTO meta (key, value) VALUES ('resumes', '1')
+      ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`;
+    this.#emit({
+      kind: "warning",
+      runId: hosted.runId,
+      depth: 0,
+      data: { code: "resumed", message: "The run's host restarted; the run continues from its last checkpoint" },
+    });
+    this.#launch(hosted, true);
+  }
+
+  async #run(hosted: Hosted, signal: AbortSignal, resume = false): Promise<void> {
     try {
       let started: Task | null = null;
-      if (!hosted.oneShot) {
+      if (!hosted.oneShot && !resume) {
         const handle = openDb(this.env);
         try {
           const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
@@ -171,13 +215,20 @@ export class TaskDO extends DurableObject<Env> {
         this.#progress = { tenantId: hosted.tenantId, task: started, tracker: new ProgressTracker(Date.now()) };
         this.#publish(hosted.tenantId, "task.started", { task: started });
       }
-      this.#emit({
-        kind: "turn_started",
-        runId: hosted.runId,
-        depth: 0,
-        data: { taskId: hosted.taskId, mode: hosted.mode },
+      if (!resume) {
+        this.#emit({
+          kind: "turn_started",
+          runId: hosted.runId,
+          depth: 0,
+          data: { taskId: hosted.taskId, mode: hosted.mode },
+        });
+      }
+      const end = await executeTask(this.env, hosted, {
+        emit: (event) => this.#emit(event),
+        signal,
+        checkpoints: this.#checkpoints,
+        resume,
       });
-      const end = await executeTask(this.env, hosted, { emit: (event) => this.#emit(event), signal });
       await this.#finish(hosted, end);
     } catch (err) {
       // Failures before anything could be recorded (no LLM configured, context missing) end here.

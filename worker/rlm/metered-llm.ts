@@ -140,13 +140,14 @@ export async function meteredComplete(
   meter: Meter,
   role: "planner" | "delegate",
   messages: ChatMessage[],
-  options: { signal?: AbortSignal; model?: string; purpose: string },
+  options: { signal?: AbortSignal; model?: string; purpose: string; callId?: string },
 ): Promise<MeteredReply> {
-  const reservation = await meter.budget.reserve(callEstimate(meter, role, messages));
+  const { callId, ...call } = options;
+  const reservation = await meter.budget.reserve({ ...callEstimate(meter, role, messages), callId });
   if (reservation.status === "refused") return reservation;
   let reply: LlmReply;
   try {
-    reply = await recordedComplete(meter, role, messages, options);
+    reply = await recordedComplete(meter, role, messages, call);
   } catch (err) {
     await meter.budget.release(reservation.id);
     throw err;

@@ -22,12 +22,14 @@ export interface DbRecorderOptions {
   turnId?: string | null;
   /** Also told about everything recorded, e.g. to stream live events. */
   observer?: Partial<RunRecorder>;
+  /** Where each run's steps continue (a run resumed after a restart); from 0 when absent. */
+  stepIndexes?: Map<string, number>;
 }
 
 export function dbRecorder(options: DbRecorderOptions): RunRecorder {
   const { tenantId } = options;
   const queue: Op[] = [];
-  const stepIndex = new Map<string, number>();
+  const stepIndex = new Map<string, number>(options.stepIndexes);
   let pendingSteps: Array<typeof runSteps.$inferInsert> = [];
   let writing: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | null = null;

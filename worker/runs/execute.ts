@@ -8,11 +8,13 @@ import { agentSystemPrompt } from "../agent/prompts";
 import type { Emit } from "../agent/tool";
 import { delegationTools } from "../agent/tools/delegation";
 import { documentTools } from "../agent/tools/documents";
+import { openDb } from "../db/client";
+import { nextStepIndexes } from "../db/queries/runs";
 import { repos } from "../db/repos";
 import { documentsContext } from "../documents/context";
 import { documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
-import { emptyUsage, type RlmContext, type RunUsage, runRlm } from "../rlm";
+import { type CheckpointPort, emptyUsage, type RlmContext, type RunUsage, runRlm } from "../rlm";
 import { replSandboxes, tenantSandboxProvider } from "../sandbox";
 import { composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
@@ -48,11 +50,20 @@ async function rlmContext(env: Env, launch: TaskLaunch, store: ReturnType<typeof
 export async function executeTask(
   env: Env,
   launch: TaskLaunch,
-  deps: { emit: Emit; signal: AbortSignal },
+  deps: {
+    emit: Emit;
+    signal: AbortSignal;
+    /** Where an RLM task checkpoints (its host object's storage); with `resume`, it continues from there. */
+    checkpoints?: CheckpointPort;
+    /** The host restarted mid-run: recover the budget the lost host held and continue the recorded steps. */
+    resume?: boolean;
+  },
 ): Promise<TaskEnd> {
   const { tenantId, runId } = launch;
   const usage = emptyUsage();
+  const stepIndexes = deps.resume ? await resumeRecording(env, tenantId, runId) : undefined;
   const scope = openRunScope(env, {
+    stepIndexes,
     runId,
     signal: deps.signal,
     cancelReason: "the task was cancelled",
@@ -65,6 +76,8 @@ export async function executeTask(
   const { handle, recorder, budget } = scope;
   try {
     await scope.initBudget(launch.budget, launch.maxDepth, DEFAULT_RUN_LIMITS);
+    // Nobody can settle what the lost host reserved; re-issued calls reserve again under their call ids.
+    if (deps.resume) await scope.budgetStub.recover();
     const llm = await resolveRunLlm(env, handle.db, tenantId, launch.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const sandboxes = replSandboxes(tenantSandboxProvider(env, tenantId), {
@@ -85,7 +98,7 @@ export async function executeTask(
           query: launch.query,
           context: await rlmContext(env, launch, store),
         },
-        { llm, budget, sandboxes, recorder, signal: deps.signal, settings },
+        { llm, budget, sandboxes, recorder, signal: deps.signal, settings, checkpoints: deps.checkpoints },
       );
       if (outcome.status === "completed" && outcome.answer !== null) {
         return { status: "completed", answer: outcome.answer, usage: outcome.usage };
@@ -173,5 +186,15 @@ export async function executeTask(
     return { status: "failed", error, usage };
   } finally {
     await scope.close();
+  }
+}
+
+/** Where the steps of a resumed run's tree continue, read before anything new is recorded. */
+async function resumeRecording(env: Env, tenantId: string, rootRunId: string): Promise<Map<string, number>> {
+  const handle = openDb(env);
+  try {
+    return await nextStepIndexes(handle.db, tenantId, rootRunId);
+  } finally {
+    await handle.close().catch(() => {});
   }
 }
