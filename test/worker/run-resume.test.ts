@@ -36,7 +36,7 @@ interface SavedState {
 const repl = (code: string) => `\`\`\`repl\n${code}\n\`\`\``;
 
 /** Starts a one-shot run whose planner answers from a fresh script; returns its id, key and planner model. */
-async function startRun(replies: unknown[], extra: Record<string, unknown> = {}) {
+async function startRun(replies: unknown[], extra: Record<string, unknown> = {}, delegate = "solver") {
   const { apiKey, tenant } = await newTenant(handle, "resume");
   const scriptId = `resume-${crypto.randomUUID()}`;
   await scriptReplies(scriptId, replies);
@@ -45,7 +45,7 @@ async function startRun(replies: unknown[], extra: Record<string, unknown> = {})
     await call("/v1/rlm/runs", {
       method: "POST",
       key: apiKey.secret,
-      json: { query: "q", context: "the context", models: { planner, delegate: "solver" }, ...extra },
+      json: { query: "q", context: "the context", models: { planner, delegate }, ...extra },
     }),
     202,
   );
@@ -165,4 +165,59 @@ describe("a run whose host restarts", () => {
     ]);
     expect(await budgetUsed(id)).toMatchObject({ used: { llmCalls: 3 }, reserved: { llmCalls: 0 } });
   }, 90_000);
+
+  it("during a 256-way fan-out: the batch is issued again and charged once", async () => {
+    const delegateScript = `resume-delegate-${crypto.randomUUID()}`;
+    // Slow enough that the restart lands while the batch is out; enough replies for the batch twice over.
+    await scriptReplies(
+      delegateScript,
+      Array.from({ length: 600 }, () => ({ content: "ok", delayMs: 150 })),
+    );
+    const block = repl(
+      'answers = llm_query_batched([f"say ok {i}" for i in range(256)])\nx = sum(1 for a in answers if a == "ok")',
+    );
+    const { id, key, tenantId } = await startRun([block, "FINAL_VAR(x)"], {}, `scripted:${delegateScript}`);
+    await until(async () => (await budgetUsed(id)).reserved.llmCalls === 256 || null, "the batch in flight");
+    await restartHost(id);
+    const run = await ended(id, key);
+    expect(run).toMatchObject({ status: "completed", answer: "256", iterations: 2 });
+    expect(await iterationTurns(tenantId, id)).toEqual([0, 1]);
+    expect(await budgetUsed(id)).toMatchObject({ used: { llmCalls: 258 }, reserved: { llmCalls: 0 }, sandboxes: 0 });
+    expect(run.usage?.llmCalls).toBe(258);
+  }, 120_000);
+
+  it("during a depth-2 child's exec: the child resumes inside its parent, each run's iterations recorded once", async () => {
+    const { id, key, tenantId } = await startRun(
+      [
+        repl('r = rlm_query("What is x?", context="x is 5")\nprint(r)'),
+        repl("import time\ntime.sleep(3)\ny = context.split()[-1]"), // the child's first turn, cut off
+        "FINAL_VAR(y)", // the child's second
+        "FINAL_VAR(r)", // the root's second
+      ],
+      { maxDepth: 2 },
+    );
+    const child = await until(async () => {
+      const rows = await runInDurableObject(getTaskStub(env, id), (_instance, state) =>
+        state.storage.sql
+          .exec<{ run_id: string; data: string }>(
+            "SELECT run_id, data FROM run_checkpoint_chunks WHERE run_id != ? AND part = 'state' AND idx = 0",
+            id,
+          )
+          .toArray(),
+      );
+      const found = rows.find((r) => (JSON.parse(r.data) as SavedState).pending !== null);
+      return found?.run_id ?? null;
+    }, "the child's block running");
+    await restartHost(id);
+    const run = await ended(id, key);
+    expect(run).toMatchObject({ status: "completed", answer: "5", iterations: 2 });
+    expect(await iterationTurns(tenantId, id)).toEqual([0, 1]);
+    expect(await iterationTurns(tenantId, child)).toEqual([0, 1]);
+    const tree = await expectJson<{ children: Array<{ id: string; status: string }> }>(
+      await call(`/v1/rlm/runs/${id}`, { key }),
+      200,
+    );
+    expect(tree.children).toEqual([expect.objectContaining({ id: child, status: "completed" })]);
+    expect(await budgetUsed(id)).toMatchObject({ used: { llmCalls: 4 }, reserved: { llmCalls: 0 }, sandboxes: 0 });
+  }, 120_000);
 });
