@@ -153,7 +153,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
       if (!port) return;
       const snapshot = variables && repl.snapshot ? await repl.snapshot().catch(() => null) : null;
       // The trace first: a run resumed from this checkpoint must not find its recorded steps missing.
-      await ports.recorder.flush().catch(() => {});
+      await ports.recorder.sync?.().catch(() => {});
       last = {
         version: 1,
         turn,

@@ -154,8 +154,10 @@ export interface RunRecorder {
   started(run: StartedRun): void;
   step(runId: string, step: RecordedStep): void;
   ended(runId: string, outcome: RunOutcome): void;
-  /** Resolves once everything recorded so far is stored. */
+  /** Resolves once everything recorded so far is stored; the run's end (observers may close what is open). */
   flush(): Promise<void>;
+  /** Resolves once the steps recorded so far are stored, closing nothing: a checkpoint never runs ahead of them. */
+  sync?(): Promise<void>;
 }
 
 export interface RecordedStep {

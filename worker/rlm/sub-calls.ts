@@ -70,6 +70,7 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
             model,
             purpose: "llm_query_batched",
             batch: { id: batchId, index, size: prompts.length },
+            callId,
           });
           actual.tokens += reply.usage.promptTokens + reply.usage.completionTokens;
           actual.costUsd += reply.costUsd;

@@ -132,6 +132,9 @@ export function dbRecorder(options: DbRecorderOptions): RunRecorder {
       void write();
       options.observer?.ended?.(runId, outcome);
     },
+    async sync() {
+      await write();
+    },
     async flush() {
       await write();
       await options.observer?.flush?.();

@@ -300,7 +300,8 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
     emit(
       run,
       {
-        spanId: spanIdFor("llm", runId, String(run.calls++)),
+        // A call's stable id (a resumed run's calls continue its trace without reusing an id), else its order.
+        spanId: callSpanId(runId, step.data, run.calls++),
         parentSpanId,
         name: `chat ${requestModel ?? "unknown"}`,
         kind: "client",
@@ -490,4 +491,10 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
       }
     },
   };
+}
+
+function callSpanId(runId: string, data: Record<string, unknown>, order: number): string {
+  const callId = str(data.callId);
+  if (!callId) return spanIdFor("llm", runId, String(order));
+  return spanIdFor("llm", runId, callId, typeof data.batchIndex === "number" ? String(data.batchIndex) : "");
 }
