@@ -8,7 +8,8 @@ import { env } from "cloudflare:workers";
 import { and, eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getBudgetStub } from "../../worker/budget";
-import { runSteps } from "../../worker/db/schema";
+import { repos } from "../../worker/db/repos";
+import { runSteps, runs } from "../../worker/db/schema";
 import { getTaskStub } from "../../worker/durable/task-stub";
 import { daytonaProvider, daytonaSettings } from "../../worker/sandbox";
 import { call, expectJson, newTenant, until, useTestDb } from "./harness";
@@ -220,4 +221,52 @@ describe("a run whose host restarts", () => {
     expect(tree.children).toEqual([expect.objectContaining({ id: child, status: "completed" })]);
     expect(await budgetUsed(id)).toMatchObject({ used: { llmCalls: 4 }, reserved: { llmCalls: 0 }, sandboxes: 0 });
   }, 120_000);
+
+  describe("that cannot resume", () => {
+    /** A task object holding a running run its engine lost, as a restart leaves it; returns the run's row after. */
+    async function orphan(launch: Record<string, unknown>, resumes: number) {
+      const { tenant } = await newTenant(handle, "orphan");
+      const runId = crypto.randomUUID();
+      await repos.runs.insert(handle.db, tenant.id, {
+        id: runId,
+        rootRunId: runId,
+        kind: "rlm",
+        status: "running",
+        query: "q",
+      });
+      const stub = getTaskStub(env, runId);
+      await runInDurableObject(stub, async (_instance, state) => {
+        state.storage.sql.exec(
+          "INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')",
+          JSON.stringify({ ...launch, runId, taskId: runId, tenantId: tenant.id, oneShot: true }),
+        );
+        state.storage.sql.exec("INSERT INTO meta (key, value) VALUES ('resumes', ?)", String(resumes));
+        await state.storage.setAlarm(Date.now() + 60_000);
+      });
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      const [row] = await handle.db.select().from(runs).where(eq(runs.id, runId));
+      return row;
+    }
+    const base = {
+      query: "q",
+      context: { kind: "none" },
+      budget: {},
+      models: {},
+      maxIterations: 3,
+      maxDepth: 1,
+      subCallConcurrency: 4,
+    };
+
+    it("fails an agent task with the reason: its loop keeps no checkpoint", async () => {
+      const row = await orphan({ ...base, mode: "agent" }, 0);
+      expect(row).toMatchObject({ status: "failed", endReason: "internal" });
+      expect(row?.error?.message).toMatch(/cannot resume: an agent task keeps no checkpoint/);
+    });
+
+    it("fails a run that was interrupted too often, so a poison run cannot resume forever", async () => {
+      const row = await orphan({ ...base, mode: "rlm" }, 3);
+      expect(row).toMatchObject({ status: "failed" });
+      expect(row?.error?.message).toMatch(/cannot resume: it was interrupted 3 times already/);
+    });
+  });
 });
