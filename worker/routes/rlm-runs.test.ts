@@ -99,7 +99,18 @@ describe("RLM runs over HTTP", () => {
       status: "running",
       query: "q",
     });
-    const launch = { runId, tenantId: tenant.id, query: "q", contextKey: "none", contextFormat: "text" };
+    const launch = {
+      runId,
+      tenantId: tenant.id,
+      query: "q",
+      contextKey: "none",
+      contextFormat: "text",
+      budget: {},
+      models: { planner: "solver" },
+      maxIterations: 3,
+      maxDepth: 1,
+      subCallConcurrency: 4,
+    };
     const stub = getTaskStub(env, runId);
     await runInDurableObject(stub, async (_instance, state) => {
       state.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(launch));
