@@ -4,7 +4,7 @@
  * malformed requests are refused whole, as a strict collector refuses them.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunOutcome } from "../worker/rlm/ports";
+import type { RunOutcome } from "../worker/rlm";
 import { otlpExporter } from "../worker/trace/exporter";
 import type { OtlpProtocol } from "../worker/trace/otlp";
 import type { SpanRecord } from "../worker/trace/span";

@@ -2,7 +2,6 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { withDb } from "./db/middleware";
 import { renderApiReference } from "./docs/render";
 import { DOCS_STYLESHEET, DOCS_STYLESHEET_PATH } from "./docs/styles";
 import { AppError } from "./errors";
@@ -24,6 +23,7 @@ import { traceRoutes } from "./routes/traces";
 import { usageRoutes } from "./routes/usage";
 import { refuseInvalidOrNul } from "./routes/validation";
 import { webhookRoutes } from "./routes/webhooks";
+import { withDb } from "./routes/with-db";
 import { securityHeaders } from "./security/headers";
 
 /** One MiB: JSON bodies larger than this are mistakes; documents have their own streamed route. */

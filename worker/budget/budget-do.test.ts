@@ -9,6 +9,7 @@ import { mulberry32 } from "../../dev/llm/faults";
 import { isAppError } from "../errors";
 import { type BudgetSnapshot, getBudgetStub, ROOT_SCOPE } from ".";
 import { snapshotViolations } from "./invariants";
+import { BUDGET_SCHEMA_VERSION } from "./sql-store";
 
 /** A fresh budget per test: nothing leaks between cases. */
 function freshBudget(label: string) {
@@ -159,7 +160,7 @@ describe("BudgetDO state", () => {
     const version = await runInDurableObject(budget, (_instance, state) =>
       state.storage.sql.exec<{ version: number }>("SELECT version FROM budget_schema").one(),
     );
-    expect(version.version).toBe(1);
+    expect(version.version).toBe(BUDGET_SCHEMA_VERSION);
   });
 
   it("cancels the whole tree, and rejects bad calls with a typed error", async () => {

@@ -61,6 +61,7 @@ import {
   type InitResult,
   LeaseRequest,
   type LeaseResult,
+  type RecoverResult,
   type Refused,
   type ReleaseResult,
   type RemainingResult,
@@ -73,6 +74,13 @@ import {
   SettleRequest,
   type SettleResult,
 } from "./types";
+
+/** Reservations made under a call id are named by it, so a repeat finds them; generated ids never start so. */
+const CALL_PREFIX = "call:";
+
+function callReservationId(callId: string): string {
+  return `${CALL_PREFIX}${callId}`;
+}
 
 /** A cancel reason is shown to models and people; a paragraph is plenty. */
 const MAX_CANCEL_REASON = 500;
@@ -99,6 +107,7 @@ export class BudgetLedger {
   #meta: MetaRecord | null = null;
   readonly #scopes = new Map<string, Scope>();
   readonly #reservations = new Map<string, ReservationRecord>();
+  readonly #finishedCalls = new Set<string>();
   #sandboxes = 0;
 
   private constructor(store: LedgerStore, now: () => number) {
@@ -149,6 +158,13 @@ export class BudgetLedger {
     const meta = this.#requireMeta();
     const req = parse(ReserveRequest, request, "reservation");
     const target = this.#scope(scope);
+    const keyed = req.callId === undefined ? null : callReservationId(req.callId);
+    if (keyed && this.#reservations.has(keyed)) {
+      return { status: "granted", reservationId: keyed, scope, remaining: this.#remaining(target), repeat: "open" };
+    }
+    if (keyed && this.#finishedCalls.has(keyed)) {
+      return { status: "granted", reservationId: keyed, scope, remaining: this.#remaining(target), repeat: "settled" };
+    }
     const gate = this.#gate(target);
     if (gate) return gate;
     const amount: Units = { calls: req.llmCalls, tokens: req.tokens, nanoUsd: toNano(req.costUsd, Math.ceil) };
@@ -160,7 +176,7 @@ export class BudgetLedger {
     for (const [i, dim] of DIMS.entries()) apply(ripples[i] ?? [], dim);
     addUnits(target.reserved, amount, 1);
     target.reservations += 1;
-    const reservation: ReservationRecord = { id: `r${meta.nextReservation}`, scope: target.record.id, amount };
+    const reservation: ReservationRecord = { id: keyed ?? `r${meta.nextReservation}`, scope: target.record.id, amount };
     meta.nextReservation += 1;
     this.#reservations.set(reservation.id, reservation);
     this.#store.putMeta(meta);
@@ -185,6 +201,11 @@ export class BudgetLedger {
       nanoUsd: toNano(act.costUsd, Math.round),
     };
     const target = this.#finish(reservation, charged);
+    // A settled call is spent: a repeat of it (re-issued after a restart) is granted without charging again.
+    if (reservation.id.startsWith(CALL_PREFIX)) {
+      this.#finishedCalls.add(reservation.id);
+      this.#store.putFinishedCall(reservation.id);
+    }
     return {
       status: "settled",
       reservationId,
@@ -306,6 +327,25 @@ export class BudgetLedger {
     return { status: "released", scope, active: this.#sandboxes };
   }
 
+  /**
+   * After the host that held this tree's reservations and sandboxes restarted: releases every open reservation (no
+   * one can settle them now; a re-issued call reserves again under its call id) and forgets the sandboxes counted,
+   * so the resumed run counts the ones it holds again. Limits, usage and finished call ids stay.
+   */
+  recover(): RecoverResult {
+    this.#requireMeta();
+    const open = [...this.#reservations.values()];
+    for (const reservation of open) this.#finish(reservation, zero());
+    const sandboxes = this.#sandboxes;
+    for (const s of this.#scopes.values()) {
+      if (s.record.sandboxes === 0) continue;
+      s.record.sandboxes = 0;
+      this.#store.putScope(s.record);
+    }
+    this.#sandboxes = 0;
+    return { status: "recovered", released: open.length, sandboxes };
+  }
+
   /** Cancels the whole tree: every later reservation, lease and sandbox is refused. The first reason wins. */
   cancel(reason: string): CancelResult {
     const meta = this.#requireMeta();
@@ -390,6 +430,7 @@ export class BudgetLedger {
       target.reservations += 1;
       this.#reservations.set(reservation.id, reservation);
     }
+    for (const id of stored.finishedCalls) this.#finishedCalls.add(id);
     // Deepest first: each scope's committed amount is complete before it is added to its parent's.
     for (const s of postOrder(this.#root())) {
       addUnits(s.committed, s.record.used, 1);
@@ -428,6 +469,7 @@ export class BudgetLedger {
     target.reservations -= 1;
     this.#reservations.delete(reservation.id);
     this.#store.deleteReservation(reservation.id);
+
     this.#store.putScope(target.record);
     return target;
   }

@@ -474,3 +474,55 @@ interface Sum {
   tokens: number;
   nano: number;
 }
+
+describe("call ids (a run resumed after its host restarted)", () => {
+  it("reuses an open reservation and never charges a settled call twice, across a restart of the ledger", () => {
+    const { ledger, store } = ledgerWith({ llmCalls: 3, tokens: 1_000 });
+    const first = granted(ledger.reserve(ROOT_SCOPE, { tokens: 400, callId: "run:0:root" }));
+    const again = ledger.reserve(ROOT_SCOPE, { tokens: 400, callId: "run:0:root" });
+    expect(again).toMatchObject({ status: "granted", reservationId: first, repeat: "open" });
+    expect(scopeOf(ledger, ROOT_SCOPE).reserved).toEqual({ llmCalls: 1, tokens: 400, costUsd: 0 });
+    ledger.settle(first, { tokens: 300, costUsd: 0.5 });
+
+    const reopened = BudgetLedger.open(store);
+    const repeat = reopened.reserve(ROOT_SCOPE, { tokens: 400, callId: "run:0:root" });
+    expect(repeat).toMatchObject({ status: "granted", repeat: "settled" });
+    expect(reopened.settle(granted(repeat), { tokens: 300, costUsd: 0.5 }).status).toBe("unknown_reservation");
+    expect(reopened.snapshot().totals.used).toEqual({ llmCalls: 1, tokens: 300, costUsd: 0.5 });
+    expect(snapshotViolations(reopened.snapshot())).toEqual([]);
+  });
+
+  it("grants a settled call's repeat even when the budget is spent, and refuses a new call", () => {
+    const { ledger } = ledgerWith({ llmCalls: 1 });
+    ledger.settle(granted(ledger.reserve(ROOT_SCOPE, { callId: "a" })), { tokens: 1 });
+    expect(ledger.reserve(ROOT_SCOPE, { callId: "a" })).toMatchObject({ status: "granted", repeat: "settled" });
+    expect(ledger.reserve(ROOT_SCOPE, { callId: "b" }).status).toBe("refused");
+  });
+
+  it("lets a released call be reserved again: it never happened", () => {
+    const { ledger } = ledgerWith({ llmCalls: 2 });
+    ledger.release(granted(ledger.reserve(ROOT_SCOPE, { callId: "a" })));
+    const again = ledger.reserve(ROOT_SCOPE, { callId: "a" });
+    expect(again.status === "granted" && again.repeat).toBe(undefined);
+    expect(scopeOf(ledger, ROOT_SCOPE).reserved.llmCalls).toBe(1);
+  });
+
+  it("recover releases what the lost host held and forgets its sandboxes; usage and limits stay", () => {
+    const { ledger } = ledgerWith({ llmCalls: 4, maxSandboxes: 1 });
+    ledger.settle(granted(ledger.reserve(ROOT_SCOPE, { callId: "done" })), { tokens: 10 });
+    granted(ledger.reserve(ROOT_SCOPE, { callId: "in-flight" }));
+    granted(ledger.reserve(ROOT_SCOPE, {}));
+    expect(ledger.acquireSandbox(ROOT_SCOPE).status).toBe("granted");
+    expect(ledger.acquireSandbox(ROOT_SCOPE).status).toBe("refused");
+
+    expect(ledger.recover()).toEqual({ status: "recovered", released: 2, sandboxes: 1 });
+    const totals = ledger.snapshot().totals;
+    expect(totals.used).toEqual({ llmCalls: 1, tokens: 10, costUsd: 0 });
+    expect(totals.reserved).toEqual({ llmCalls: 0, tokens: 0, costUsd: 0 });
+    expect(totals.sandboxes).toBe(0);
+    expect(ledger.acquireSandbox(ROOT_SCOPE).status).toBe("granted");
+    expect(ledger.reserve(ROOT_SCOPE, { callId: "in-flight" })).toMatchObject({ status: "granted" });
+    expect(ledger.reserve(ROOT_SCOPE, { callId: "done" })).toMatchObject({ repeat: "settled" });
+    expect(snapshotViolations(ledger.snapshot())).toEqual([]);
+  });
+});

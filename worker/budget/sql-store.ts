@@ -45,6 +45,9 @@ const MIGRATIONS: ReadonlyArray<(sql: Sql) => void> = [
       nano_usd INTEGER NOT NULL
     )`;
   },
+  (sql) => {
+    sql`CREATE TABLE IF NOT EXISTS budget_finished_calls (id TEXT PRIMARY KEY)`;
+  },
 ];
 
 /** The schema version this code writes. */
@@ -90,6 +93,9 @@ export function sqlLedgerStore(sql: Sql): LedgerStore {
     deleteReservation: (id: string) => {
       sql`DELETE FROM budget_reservations WHERE id = ${id}`;
     },
+    putFinishedCall: (callId: string) => {
+      sql`INSERT INTO budget_finished_calls (id) VALUES (${callId}) ON CONFLICT (id) DO NOTHING`;
+    },
   };
 }
 
@@ -121,6 +127,7 @@ function load(sql: Sql): StoredLedger | null {
       scope: text(row.scope),
       amount: { calls: int(row.calls), tokens: int(row.tokens), nanoUsd: int(row.nano_usd) },
     })),
+    finishedCalls: sql`SELECT id FROM budget_finished_calls`.map((row) => text(row.id)),
   };
 }
 

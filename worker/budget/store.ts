@@ -44,6 +44,8 @@ export interface StoredLedger {
   meta: MetaRecord;
   scopes: ScopeRecord[];
   reservations: ReservationRecord[];
+  /** Call ids whose reservation was settled or released: a repeat is not charged again. */
+  finishedCalls: string[];
 }
 
 /**
@@ -57,6 +59,7 @@ export interface LedgerStore {
   putScope(scope: ScopeRecord): void;
   putReservation(reservation: ReservationRecord): void;
   deleteReservation(id: string): void;
+  putFinishedCall(callId: string): void;
 }
 
 /**
@@ -67,9 +70,16 @@ export function memoryLedgerStore(): LedgerStore {
   let meta: MetaRecord | null = null;
   const scopes = new Map<string, ScopeRecord>();
   const reservations = new Map<string, ReservationRecord>();
+  const finishedCalls = new Set<string>();
   return {
     load: () =>
-      meta && structuredClone({ meta, scopes: [...scopes.values()], reservations: [...reservations.values()] }),
+      meta &&
+      structuredClone({
+        meta,
+        scopes: [...scopes.values()],
+        reservations: [...reservations.values()],
+        finishedCalls: [...finishedCalls],
+      }),
     putMeta: (value) => {
       meta = structuredClone(value);
     },
@@ -81,6 +91,9 @@ export function memoryLedgerStore(): LedgerStore {
     },
     deleteReservation: (id) => {
       reservations.delete(id);
+    },
+    putFinishedCall: (callId) => {
+      finishedCalls.add(callId);
     },
   };
 }

@@ -44,6 +44,11 @@ export const ReserveRequest = z.object({
   tokens: count.default(0),
   /** Upper bound of the call's cost in dollars. */
   costUsd: usd.default(0),
+  /**
+   * The call's stable id (run, iteration, block, callback). A call re-issued after its host restarted reuses its open
+   * reservation, and one already settled is granted without charging again, so no call is counted twice.
+   */
+  callId: z.string().min(1).max(300).optional(),
 });
 export type ReserveRequest = z.input<typeof ReserveRequest>;
 
@@ -108,7 +113,23 @@ export interface Refused {
   limit: number;
 }
 
-export type ReserveResult = { status: "granted"; reservationId: string; scope: string; remaining: Allowance } | Refused;
+export type ReserveResult =
+  | {
+      status: "granted";
+      reservationId: string;
+      scope: string;
+      remaining: Allowance;
+      /** Set when the call id was already reserved (`open`) or settled (`settled`: nothing more is charged). */
+      repeat?: "open" | "settled";
+    }
+  | Refused;
+
+/** What {@link BudgetLedger.recover} gave back after the host holding it restarted. */
+export interface RecoverResult {
+  status: "recovered";
+  released: number;
+  sandboxes: number;
+}
 
 /** `overshoot` is how far the actuals exceeded the estimate (0 when within it); it is charged regardless. */
 export type SettleResult =

@@ -8,6 +8,7 @@ import {
   type InitResult,
   type LeaseRequest,
   type LeaseResult,
+  type RecoverResult,
   type ReleaseResult,
   type RemainingResult,
   type ReserveRequest,
@@ -60,6 +61,11 @@ export class BudgetDO extends DurableObject<Env> {
   /** Refunds a reservation whose call never happened. */
   release(reservationId: string): ReleaseResult {
     return this.#use((ledger) => ledger.release(reservationId));
+  }
+
+  /** After the run's host restarted: releases its open reservations and forgets its sandboxes (see the ledger). */
+  recover(): RecoverResult {
+    return this.#use((ledger) => ledger.recover());
   }
 
   /** Carves a child scope's slice from `parentScope`'s remaining; refused past `maxDepth` or without room. */

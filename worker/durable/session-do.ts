@@ -10,12 +10,12 @@ import { finishTurn } from "../db/queries/sessions";
 import { repos } from "../db/repos";
 import { isAppError } from "../errors";
 import { releaseRun } from "../quotas";
+import { acceptTurn, runTurn, type TurnEnd } from "../runs";
 import { tenantSandboxProvider } from "../sandbox";
 import { EventLog, type NewFrame } from "../session/event-log";
 import { sessionSandbox, sessionVariables } from "../session/session-sandbox";
 import { SessionState } from "../session/session-state";
 import { ACCESS_CHECK_MS, FRAME_SCOPES, socketAccess } from "../session/socket-access";
-import { acceptTurn, runTurn, type TurnEnd } from "../session/turn";
 import { closeInterruptedTrace } from "../trace";
 import { SESSION_HEADERS } from "./session-stub";
 

@@ -3,15 +3,16 @@ import type { Sql } from "../budget";
 import type { Task } from "../contracts/tasks";
 import type { TaskEvent } from "../contracts/webhooks";
 import { openDb } from "../db/client";
+import { failUnfinished } from "../db/queries/runs";
 import { isAppError } from "../errors";
 import { releaseRun } from "../quotas";
-import { executeRun, type RunLaunch } from "../rlm/launch";
-import { failUnfinished } from "../rlm/run-rows";
+import type { CheckpointPort } from "../rlm";
+import { executeTask, oneShotTask, type RunLaunch, type TaskEnd, type TaskLaunch } from "../runs";
+import { migrateCheckpoints, sqlCheckpoints } from "../runs/checkpoints";
 import { EventLog, type NewFrame } from "../session";
 import { endEvent, enqueueTaskEvent, runDueDeliveries, type TaskProgress } from "../tasks/deliveries";
 import { DeliveryQueue } from "../tasks/delivery-queue";
 import { ProgressTracker } from "../tasks/progress";
-import { executeTask, type TaskEnd, type TaskLaunch } from "../tasks/run-task";
 import { resumePoint, sseComment, sseEvent } from "../tasks/sse";
 import { markTaskEnded, markTaskRunning, toTask } from "../tasks/task-row";
 import { closeInterruptedTrace } from "../trace";
@@ -19,21 +20,28 @@ import { closeInterruptedTrace } from "../trace";
 /** How often the watchdog looks at a running task; also how long an orphaned run can stay `running` at most. */
 const WATCHDOG_MS = 30_000;
 const SCHEMA_VERSION = 2;
+/**
+ * Restarts a run may resume from before it is failed: a run that kills its host each time (a poison input) must not
+ * resume forever, and three deploys or evictions in one run's life is already unusual.
+ */
+const MAX_RESUMES = 3;
 /** Frames per replay read when an SSE client resumes. */
 const REPLAY_BATCH = 1_000;
 
 type TaskStatus = "running" | "done";
-/** What the object hosts: a task (`/v1/tasks`, webhooks) or a one-shot run (`/v1/rlm/runs`). */
-type Hosted = ({ type: "task" } & TaskLaunch) | ({ type: "rlm-run" } & RunLaunch);
+/** What the object hosts: a task (`/v1/tasks`, webhooks), or a one-shot run (`/v1/rlm/runs`) as a task. */
+type Hosted = TaskLaunch;
 
 /**
- * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that fails a run orphaned by a
- * restart), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
- * the same alarm). The logic lives in `worker/tasks`, `worker/rlm` and `worker/session`; this class wires it up.
+ * One headless task or run. It owns its lifetime (start, cancel, a watchdog alarm that resumes a run orphaned by a
+ * restart from its last checkpoint, or fails it when it cannot), its event log (served as resumable Server-Sent Events), and its outbound webhook deliveries (retried by
+ * the same alarm). The logic lives in `worker/runs` and `worker/tasks`; this class wires it up.
  */
 export class TaskDO extends DurableObject<Env> {
   #log!: EventLog;
   #deliveries!: DeliveryQueue;
+  #checkpoints!: CheckpointPort;
+  #tag!: Sql;
   #active: { controller: AbortController; done: Promise<void> } | null = null;
   #streams = new Set<WritableStreamDefaultWriter<Uint8Array>>();
   /** The running task as `task.progress` reports it; null for runs and once the task has ended. */
@@ -50,6 +58,9 @@ export class TaskDO extends DurableObject<Env> {
       tag`CREATE TABLE IF NOT EXISTS task (id INTEGER PRIMARY KEY CHECK (id = 1), launch TEXT NOT NULL, status TEXT NOT NULL)`;
       this.#log = EventLog.open(tag);
       this.#deliveries = DeliveryQueue.open(tag);
+      migrateCheckpoints(tag);
+      this.#checkpoints = sqlCheckpoints(tag, (fn) => ctx.storage.transactionSync(fn));
+      this.#tag = tag;
       tag`INSERT INTO meta (key, value) VALUES ('schema', ${String(SCHEMA_VERSION)})
         ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
     });
@@ -57,12 +68,12 @@ export class TaskDO extends DurableObject<Env> {
 
   /** Starts a task once; a repeated call (a retried request) reports the existing state. */
   async start(launch: TaskLaunch): Promise<{ status: TaskStatus; started: boolean }> {
-    return this.#host({ type: "task", ...launch });
+    return this.#host(launch);
   }
 
-  /** Starts a one-shot RLM run once (`POST /v1/rlm/runs`). */
+  /** Starts a one-shot RLM run once (`POST /v1/rlm/runs`): a task underneath, with no task row. */
   async startRlm(launch: RunLaunch): Promise<{ status: TaskStatus; started: boolean }> {
-    return this.#host({ type: "rlm-run", ...launch });
+    return this.#host(oneShotTask(launch));
   }
 
   /** Cancels a running task; returns false when it had already ended. */
@@ -115,7 +126,13 @@ export class TaskDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const state = this.#state();
     if (state?.status === "running" && !this.#active) {
-      const message = "The run was interrupted when its host restarted; start it again";
+      const refusal = this.#cannotResume(state.launch);
+      if (refusal === null) {
+        this.#resume(state.launch);
+        await this.#armAlarm();
+        return;
+      }
+      const message = `The run was interrupted when its host restarted and cannot resume: ${refusal}`;
       const handle = openDb(this.env);
       try {
         // Before the rows are marked failed: the trace is rebuilt from the tree as it was left.
@@ -149,44 +166,69 @@ export class TaskDO extends DurableObject<Env> {
     if (existing) return { status: existing.status, started: false };
     this.ctx.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(hosted));
     await this.#armAlarm();
-    const controller = new AbortController();
-    const done = this.#run(hosted, controller.signal);
-    this.#active = { controller, done };
-    this.ctx.waitUntil(done);
+    this.#launch(hosted, false);
     return { status: "running", started: true };
   }
 
-  async #run(hosted: Hosted, signal: AbortSignal): Promise<void> {
+  #launch(hosted: Hosted, resume: boolean): void {
+    const controller = new AbortController();
+    const done = this.#run(hosted, controller.signal, resume);
+    this.#active = { controller, done };
+    this.ctx.waitUntil(done);
+  }
+
+  /** Why a run orphaned by a restart cannot resume, or null when it can. */
+  #cannotResume(hosted: Hosted): string | null {
+    // An agent task's loop keeps no checkpoint (only its delegated RLM runs would).
+    if (hosted.mode !== "rlm") return "an agent task keeps no checkpoint; start it again";
+    const resumes = Number(this.#tag`SELECT value FROM meta WHERE key = 'resumes'`[0]?.value ?? 0);
+    if (resumes >= MAX_RESUMES) return `it was interrupted ${resumes} times already; start it again`;
+    return null;
+  }
+
+  /** Continues a run from its last checkpoint (from the start when it had saved none), as a host restart left it. */
+  #resume(hosted: Hosted): void {
+    this.#tag`INSERT INTO meta (key, value) VALUES ('resumes', '1')
+      ON CONFLICT (key) DO UPDATE SET value = CAST(value AS INTEGER) + 1`;
+    this.#emit({
+      kind: "warning",
+      runId: hosted.runId,
+      depth: 0,
+      data: { code: "resumed", message: "The run's host restarted; the run continues from its last checkpoint" },
+    });
+    this.#launch(hosted, true);
+  }
+
+  async #run(hosted: Hosted, signal: AbortSignal, resume = false): Promise<void> {
     try {
-      if (hosted.type === "rlm-run") {
-        await executeRun(this.env, hosted, signal);
-        // The engine records its own ending; this only closes rows a lost trace write left open.
-        await this.#finish(hosted, {
-          status: "failed",
-          error: { code: "internal", message: "The run ended without recording its outcome" },
-          usage: { llmCalls: 0, promptTokens: 0, completionTokens: 0, cachedTokens: 0, costUsd: 0 },
-        });
-        return;
-      }
-      const handle = openDb(this.env);
       let started: Task | null = null;
-      try {
-        const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
-        started = row && toTask(row);
-      } finally {
-        await handle.close();
+      if (!hosted.oneShot && !resume) {
+        const handle = openDb(this.env);
+        try {
+          const row = await markTaskRunning(handle.db, hosted.tenantId, hosted.taskId);
+          started = row && toTask(row);
+        } finally {
+          await handle.close();
+        }
       }
       if (started) {
         this.#progress = { tenantId: hosted.tenantId, task: started, tracker: new ProgressTracker(Date.now()) };
         this.#publish(hosted.tenantId, "task.started", { task: started });
       }
-      this.#emit({
-        kind: "turn_started",
-        runId: hosted.runId,
-        depth: 0,
-        data: { taskId: hosted.taskId, mode: hosted.mode },
+      if (!resume) {
+        this.#emit({
+          kind: "turn_started",
+          runId: hosted.runId,
+          depth: 0,
+          data: { taskId: hosted.taskId, mode: hosted.mode },
+        });
+      }
+      const end = await executeTask(this.env, hosted, {
+        emit: (event) => this.#emit(event),
+        signal,
+        checkpoints: this.#checkpoints,
+        resume,
       });
-      const end = await executeTask(this.env, hosted, { emit: (event) => this.#emit(event), signal });
       await this.#finish(hosted, end);
     } catch (err) {
       // Failures before anything could be recorded (no LLM configured, context missing) end here.
@@ -207,36 +249,34 @@ export class TaskDO extends DurableObject<Env> {
   /** Records the ending once: run rows, the task row, the final event, and the outbound deliveries it triggers. */
   async #finish(hosted: Hosted, end: TaskEnd): Promise<void> {
     // The slot goes back before the end is recorded: a client that starts its next task on seeing it is admitted.
-    await releaseRun(this.env, hosted.tenantId, hosted.type === "task" ? hosted.taskId : hosted.runId);
+    await releaseRun(this.env, hosted.tenantId, hosted.taskId);
     const handle = openDb(this.env);
     try {
       const error = end.status === "failed" ? end.error : { code: end.status, message: `The run was ${end.status}` };
       await failUnfinished(handle.db, hosted.tenantId, hosted.runId, error);
-      if (hosted.type === "task") {
-        this.#progress = null;
-        await this.#publishing;
-        const row = await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
-        this.#emit(
-          end.status === "completed"
-            ? { kind: "turn_completed", runId: hosted.runId, depth: 0, data: { answer: end.answer, usage: end.usage } }
-            : end.status === "cancelled"
-              ? { kind: "cancelled", runId: hosted.runId, depth: 0, data: { usage: end.usage } }
-              : {
-                  kind: "error",
-                  runId: hosted.runId,
-                  depth: 0,
-                  data: { ...end.error, terminal: true, usage: end.usage },
-                },
-        );
-        if (row) {
-          const task = toTask(row);
-          await enqueueTaskEvent(this.env, handle.db, this.#deliveries, {
-            tenantId: hosted.tenantId,
-            event: endEvent(task),
-            data: { task },
-            callbackUrl: row.callbackUrl,
-          });
-        }
+      this.#progress = null;
+      await this.#publishing;
+      const row = hosted.oneShot ? null : await markTaskEnded(handle.db, hosted.tenantId, hosted.taskId, end);
+      this.#emit(
+        end.status === "completed"
+          ? { kind: "turn_completed", runId: hosted.runId, depth: 0, data: { answer: end.answer, usage: end.usage } }
+          : end.status === "cancelled"
+            ? { kind: "cancelled", runId: hosted.runId, depth: 0, data: { usage: end.usage } }
+            : {
+                kind: "error",
+                runId: hosted.runId,
+                depth: 0,
+                data: { ...end.error, terminal: true, usage: end.usage },
+              },
+      );
+      if (row) {
+        const task = toTask(row);
+        await enqueueTaskEvent(this.env, handle.db, this.#deliveries, {
+          tenantId: hosted.tenantId,
+          event: endEvent(task),
+          data: { task },
+          callbackUrl: row.callbackUrl,
+        });
       }
       this.ctx.storage.sql.exec("UPDATE task SET status = 'done' WHERE id = 1");
     } finally {
@@ -292,9 +332,10 @@ export class TaskDO extends DurableObject<Env> {
       .exec<{ launch: string; status: string }>("SELECT launch, status FROM task")
       .toArray()[0];
     if (!row) return null;
-    const parsed = JSON.parse(row.launch) as Partial<Hosted>;
-    // Objects created before tasks existed stored a bare run launch.
-    const launch = (parsed.type ? parsed : { type: "rlm-run", ...parsed }) as Hosted;
+    // SAFETY: the object wrote this row itself, from a launch it was given.
+    const parsed = JSON.parse(row.launch) as (TaskLaunch & { type?: "task" }) | (RunLaunch & { type?: "rlm-run" });
+    // Objects created before one-shot runs were tasks stored a run launch (bare, or typed "rlm-run").
+    const launch = "taskId" in parsed ? parsed : oneShotTask(parsed);
     return { launch, status: row.status as TaskStatus };
   }
 }

@@ -11,9 +11,8 @@ import { llmRequests, scriptReplies } from "../../test/worker/scripted-llm";
 import { type BudgetLimits, getBudgetStub, ROOT_SCOPE } from "../budget";
 import { runSteps, runs } from "../db/schema";
 import { createLlmGateway } from "../llm";
+import { budgetPort, dbRecorder } from "../runs";
 import { daytonaProvider, daytonaSettings, replSandboxes } from "../sandbox";
-import { budgetPort } from "./budget-port";
-import { dbRecorder } from "./db-recorder";
 import { type RlmContext, type RlmSettings, runRlm } from "./engine";
 
 const handle = useTestDb();

@@ -13,9 +13,12 @@ import { extractReplBlocks, findFinal, unwrapForcedAnswer } from "./parse";
 import type {
   BudgetPort,
   ChatMessage,
+  CheckpointPort,
   ExecPosition,
   LlmPort,
+  OpenedSandbox,
   ReplPort,
+  RunCheckpoint,
   RunOutcome,
   RunRecorder,
   SandboxPort,
@@ -28,6 +31,7 @@ import {
   rootSystemPrompt,
   turnPrompt,
 } from "./prompts";
+import { stableUuid } from "./stable-id";
 import { subCallHandler } from "./sub-calls";
 
 export interface RlmSettings {
@@ -82,6 +86,8 @@ export interface RlmPorts {
   budget: BudgetPort;
   sandboxes: SandboxPort;
   recorder: RunRecorder;
+  /** Where the run checkpoints after each iteration, and resumes from when a checkpoint is there already. */
+  checkpoints?: CheckpointPort;
   signal?: AbortSignal;
   settings?: Partial<RlmSettings>;
 }
@@ -89,8 +95,14 @@ export interface RlmPorts {
 /** Runs one RLM to an outcome. Never throws for expected endings (budget, cancel, provider or sandbox failure). */
 export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> {
   const settings = { ...DEFAULT_RLM_SETTINGS, ...ports.settings };
-  const started = Date.now();
-  const usage = emptyUsage();
+  const saved = (await ports.checkpoints?.load(run.runId)) ?? null;
+  if (saved?.checkpoint.outcome) {
+    // A child that had finished before the restart, asked for again by its resumed parent.
+    await discardContext(run.context);
+    return saved.checkpoint.outcome;
+  }
+  const started = saved?.checkpoint.startedAt ?? Date.now();
+  const usage = saved ? { ...saved.checkpoint.usage } : emptyUsage();
   const meter: Meter = {
     llm: ports.llm,
     budget: ports.budget,
@@ -102,10 +114,13 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
   };
   const { signal } = ports;
   ports.recorder.started(run);
-  let iterations = 0;
+  let iterations = saved?.checkpoint.turn ?? 0;
+  let last: RunCheckpoint | null = saved?.checkpoint ?? null;
+  let ended: RunOutcome | null = null;
   const end = (outcome: Omit<RunOutcome, "usage" | "wallMs" | "iterations">): RunOutcome => {
     const result = { ...outcome, iterations, usage, wallMs: Date.now() - started };
     ports.recorder.ended(run.runId, result);
+    ended = result;
     return result;
   };
 
@@ -113,55 +128,119 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
   if (slot.status === "refused") {
     return end({ status: "failed", answer: null, forced: false, endReason: `budget:${slot.reason}`, error: null });
   }
-  let sandbox: { repl: ReplPort; dispose(): Promise<void> } | null = null;
+  let sandbox: OpenedSandbox | null = null;
   try {
-    sandbox = await ports.sandboxes.open({ run: run.runId, depth: run.depth });
+    const resumed = saved ? await resumeSandbox(run, ports, saved) : null;
+    sandbox = resumed ?? (await ports.sandboxes.open({ run: run.runId, depth: run.depth }));
     const { repl } = sandbox;
-    const info = await loadContext(repl, run.context);
     const spawnChild = childSpawner(run, ports, usage, () => meter.exec ?? undefined);
     const onCallback = subCallHandler(meter, { ...settings, depth: run.depth }, spawnChild, signal);
-    const history: RootHistory = {
-      head: [
-        {
-          role: "system",
-          content: rootSystemPrompt({
-            canRecurse: run.depth + 1 <= settings.maxDepth,
-            subCallChars: settings.subCallChars,
-          }),
-        },
-        { role: "user", content: contextMetadata(info) },
-      ],
-      summary: null,
-      turns: [],
-    };
+    let history: RootHistory;
+    if (saved) {
+      history = structuredClone(saved.checkpoint.history);
+      if (!resumed) await loadContext(repl, run.context);
+      else await discardContext(run.context);
+      const restored = !resumed && saved.variables && repl.restore ? await repl.restore(saved.variables) : null;
+      ports.recorder.step(run.runId, {
+        kind: "observation",
+        data: { event: "resumed", turn: saved.checkpoint.turn, sandbox: resumed ? "reattached" : "new", restored },
+      });
+    } else {
+      const info = await loadContext(repl, run.context);
+      history = {
+        head: [
+          {
+            role: "system",
+            content: rootSystemPrompt({
+              canRecurse: run.depth + 1 <= settings.maxDepth,
+              subCallChars: settings.subCallChars,
+            }),
+          },
+          { role: "user", content: contextMetadata(info) },
+        ],
+        summary: null,
+        turns: [],
+      };
+    }
     const windowTokens = settings.contextWindowTokens ?? contextWindowFor(ports.llm.modelFor?.("planner"));
     // What every root call sends again before its new turn prompt (head, summary, earlier turns): the hidden cost of a
     // long run, reported per iteration.
-    let resentTotal = 0;
+    let resentTotal = saved?.checkpoint.resentTotal ?? 0;
+    /** Saves where the run is; with `variables`, the REPL's namespace too (only between iterations). */
+    const checkpoint = async (turn: number, pending: RunCheckpoint["pending"], variables: boolean) => {
+      const port = ports.checkpoints;
+      if (!port) return;
+      const snapshot = variables && repl.snapshot ? await repl.snapshot().catch(() => null) : null;
+      // The trace first: a run resumed from this checkpoint must not find its recorded steps missing.
+      await ports.recorder.sync?.().catch(() => {});
+      last = {
+        version: 1,
+        turn,
+        history,
+        resentTotal,
+        usage,
+        pending,
+        sandbox: sandbox?.saved ?? null,
+        variables: snapshot !== null || (last?.variables ?? false),
+        outcome: null,
+        startedAt: started,
+      };
+      await port.save(run.runId, last, snapshot?.data);
+    };
+    if (!saved) await checkpoint(0, null, false);
 
-    for (let turn = 0; turn < settings.maxIterations; turn++) {
+    const firstTurn = saved?.checkpoint.turn ?? 0;
+    for (let turn = firstTurn; turn < settings.maxIterations; turn++) {
       if (signal?.aborted) return end(cancelled());
       const turnStarted = Date.now();
-      const prompt: ChatMessage = { role: "user", content: turnPrompt(turn, settings.maxIterations, run.query) };
-      const compacted = await compactHistory(meter, history, prompt, {
-        query: run.query,
-        windowTokens,
-        replyTokens: REPLY_TOKENS,
-        keepTurns: settings.keepTurns,
-        signal,
-      });
-      if (compacted.status === "refused") return end(budgetEnd(compacted.reason, compacted.message));
-      const earlier = historyMessages(history);
-      const resentTokens = estimateTokens(earlier);
-      resentTotal += resentTokens;
-      const root = await meteredComplete(meter, "planner", [...earlier, prompt], { signal, purpose: "root" });
-      if (root.status === "refused") return end(budgetEnd(root.reason, root.message));
-      const rootCallMs = Date.now() - turnStarted;
+      // A root call made before the restart is not made again: its response was checkpointed with its turn.
+      let pending = turn === firstTurn ? (saved?.checkpoint.pending ?? null) : null;
+      let current: HistoryTurn;
+      if (pending) {
+        current = history.turns.find((t) => t.turn === turn) ?? { turn, messages: [] };
+        // Blocks run again under their exec ids: what they printed before the restart is added again.
+        current.messages.splice(1);
+      } else {
+        const prompt: ChatMessage = { role: "user", content: turnPrompt(turn, settings.maxIterations, run.query) };
+        const compacted = await compactHistory(meter, history, prompt, {
+          query: run.query,
+          windowTokens,
+          replyTokens: REPLY_TOKENS,
+          keepTurns: settings.keepTurns,
+          signal,
+        });
+        if (compacted.status === "refused") return end(budgetEnd(compacted.reason, compacted.message));
+        const earlier = historyMessages(history);
+        const resentTokens = estimateTokens(earlier);
+        resentTotal += resentTokens;
+        const callId = `${run.runId}:${turn}:root`;
+        const root = await meteredComplete(meter, "planner", [...earlier, prompt], {
+          signal,
+          purpose: "root",
+          callId,
+        });
+        if (root.status === "refused") return end(budgetEnd(root.reason, root.message));
+        current = { turn, messages: [{ role: "assistant", content: root.reply.content }] };
+        history.turns.push(current);
+        pending = {
+          response: root.reply.content,
+          rootCallMs: Date.now() - turnStarted,
+          modelMs: root.reply.latencyMs,
+          // What the root call re-read (estimated) against what the provider counted, and where the window stands.
+          context: {
+            resentTokens,
+            resentTokensTotal: resentTotal,
+            promptTokens: root.reply.usage.promptTokens,
+            cachedTokens: root.reply.usage.cachedTokens,
+            windowTokens,
+          },
+          compaction: compacted.status === "compacted" ? compacted.record : null,
+        };
+        await checkpoint(turn, pending, false);
+      }
+      const { response, rootCallMs, modelMs } = pending;
       let execWallMs = 0;
       iterations = turn + 1;
-      const response = root.reply.content;
-      const current: HistoryTurn = { turn, messages: [{ role: "assistant", content: response }] };
-      history.turns.push(current);
 
       let final: string | null = null;
       const blocks = extractReplBlocks(response);
@@ -184,6 +263,8 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
             maxOutputChars: OUTPUT_CAP_CHARS,
             onCallback,
             signal,
+            // Stable, so a host that restarted during this block re-attaches to it rather than running it again.
+            execId: `${run.runId}:${turn}:${block}`,
           })
           .finally(() => {
             meter.exec = null;
@@ -231,21 +312,15 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
           response,
           blocks: outputs,
           final,
-          timings: { rootCallMs, modelMs: root.reply.latencyMs, execWallMs },
-          // What the root call re-read (estimated) against what the provider counted, and where the window stands.
-          context: {
-            resentTokens,
-            resentTokensTotal: resentTotal,
-            promptTokens: root.reply.usage.promptTokens,
-            cachedTokens: root.reply.usage.cachedTokens,
-            windowTokens,
-          },
-          ...(compacted.status === "compacted" ? { compaction: compacted.record } : {}),
+          timings: { rootCallMs, modelMs, execWallMs },
+          context: pending.context,
+          ...(pending.compaction ? { compaction: pending.compaction } : {}),
         },
         latencyMs: Date.now() - turnStarted,
       });
       if (final !== null)
         return end({ status: "completed", answer: final, forced: false, endReason: null, error: null });
+      await checkpoint(turn + 1, null, true);
     }
 
     const forced = await meteredComplete(
@@ -255,6 +330,7 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
       {
         signal,
         purpose: "forced_answer",
+        callId: `${run.runId}:forced`,
       },
     );
     if (forced.status === "refused") return end(budgetEnd(forced.reason, forced.message));
@@ -274,9 +350,36 @@ export async function runRlm(run: RlmRun, ports: RlmPorts): Promise<RunOutcome> 
     return end({ status: "failed", answer: null, forced: false, endReason: error.code, error });
   } finally {
     await settled(meter);
+    // The ending is kept too: a resumed parent asking for this child again gets its answer, not a second run.
+    const final: RunOutcome | null = ended;
+    if (final && last && ports.checkpoints) {
+      await ports.checkpoints.save(run.runId, { ...last, outcome: final }).catch(() => {});
+    }
     await sandbox?.dispose().catch(() => {});
     await ports.budget.releaseSandbox().catch(() => {});
   }
+}
+
+/**
+ * The sandbox a checkpoint names, when it survived the restart with its REPL (and namespace) alive; null when a new
+ * one is needed.
+ */
+async function resumeSandbox(
+  run: RlmRun,
+  ports: RlmPorts,
+  saved: { checkpoint: RunCheckpoint },
+): Promise<OpenedSandbox | null> {
+  const named = saved.checkpoint.sandbox;
+  if (!named || !ports.sandboxes.reopen) return null;
+  return ports.sandboxes.reopen(named).catch((err: unknown) => {
+    console.error(JSON.stringify({ level: "warn", runId: run.runId, msg: "sandbox reopen failed", err: String(err) }));
+    return null;
+  });
+}
+
+/** A streamed context that will not be read (the sandbox still has it) is cancelled, so its source is released. */
+async function discardContext(context: RlmContext): Promise<void> {
+  if (context.kind === "stream") await context.stream.cancel().catch(() => {});
 }
 
 function cancelled(): Omit<RunOutcome, "usage" | "wallMs" | "iterations"> {
@@ -315,8 +418,9 @@ function childSpawner(
   parentUsage: RunOutcome["usage"],
   parentExec: () => ExecPosition | undefined,
 ) {
-  return async (prompt: string, context: unknown, signal?: AbortSignal): Promise<string> => {
-    const runId = crypto.randomUUID();
+  return async (prompt: string, context: unknown, signal?: AbortSignal, callId?: string): Promise<string> => {
+    // Named by the call, so a resumed parent's repeated call resumes (or answers from) the same child.
+    const runId = callId ? await stableUuid(callId) : crypto.randomUUID();
     const lease = await ports.budget.lease(runId, parent.depth + 1);
     if (lease.status === "refused") return `Error: ${lease.message}`;
     try {

@@ -97,11 +97,14 @@ export async function recordedComplete(
     purpose: string;
     /** The `llm_query_batched` call this one belongs to, and its place in it, so a trace can group a batch. */
     batch?: { id: string; index: number; size: number };
+    /** The call's stable id (see `BudgetPort.reserve`), so its span keeps one id across a resumed run. */
+    callId?: string;
   },
 ): Promise<LlmReply> {
   const data = {
     role,
     purpose: options.purpose,
+    ...(options.callId ? { callId: options.callId } : {}),
     requestModel: options.model ?? meter.llm.modelFor?.(role),
     ...(meter.exec ? { exec: { ...meter.exec } } : {}),
     ...(options.batch
@@ -140,9 +143,9 @@ export async function meteredComplete(
   meter: Meter,
   role: "planner" | "delegate",
   messages: ChatMessage[],
-  options: { signal?: AbortSignal; model?: string; purpose: string },
+  options: { signal?: AbortSignal; model?: string; purpose: string; callId?: string },
 ): Promise<MeteredReply> {
-  const reservation = await meter.budget.reserve(callEstimate(meter, role, messages));
+  const reservation = await meter.budget.reserve({ ...callEstimate(meter, role, messages), callId: options.callId });
   if (reservation.status === "refused") return reservation;
   let reply: LlmReply;
   try {

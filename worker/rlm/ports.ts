@@ -4,6 +4,8 @@
  */
 import type { ContextInfo, ExecDone, VarReply } from "../contracts/repl";
 import type { CallbackHandler } from "../sandbox/repl-session";
+import type { CompactionRecord } from "./compact";
+import type { RootHistory } from "./compaction";
 
 export interface ChatMessage {
   role: "system" | "user" | "assistant";
@@ -54,7 +56,8 @@ export interface BudgetRemaining {
 
 /** One scope of the shared budget (the root run's, or a child's lease). */
 export interface BudgetPort {
-  reserve(amount: { llmCalls: number; tokens: number; costUsd: number }): Promise<Reservation>;
+  /** `callId` makes the reservation idempotent: a call re-issued after a restart is never counted twice. */
+  reserve(amount: { llmCalls: number; tokens: number; costUsd: number; callId?: string }): Promise<Reservation>;
   settle(id: string, actual: { tokens: number; costUsd: number }): Promise<void>;
   release(id: string): Promise<void>;
   /** Carves a slice for a child run at `depth`; refused when over the depth limit or out of room. */
@@ -78,14 +81,85 @@ export interface ReplPort {
   ): Promise<ContextInfo>;
   exec(
     code: string,
-    options: { timeoutMs?: number; maxOutputChars?: number; onCallback?: CallbackHandler; signal?: AbortSignal },
+    options: {
+      timeoutMs?: number;
+      maxOutputChars?: number;
+      onCallback?: CallbackHandler;
+      signal?: AbortSignal;
+      /** A stable id: the REPL re-attaches to an exec it already has by this id instead of running it twice. */
+      execId?: string;
+    },
   ): Promise<ExecDone>;
   readVariable(name: string): Promise<VarReply>;
+  /** The variables that pickle, for a checkpoint (between execs only). */
+  snapshot?(): Promise<{ data: Uint8Array<ArrayBuffer> }>;
+  /** Loads variables saved by {@link snapshot}. */
+  restore?(data: Uint8Array<ArrayBuffer>): Promise<unknown>;
+}
+
+/** A run's sandbox as a checkpoint names it, so a host that restarted can find it again. */
+export interface SavedSandbox {
+  sandboxId: string;
+  /** The REPL's secret; stays in host storage, never in a trace or a response. */
+  secret: string;
+}
+
+export interface OpenedSandbox {
+  repl: ReplPort;
+  dispose(): Promise<void>;
+  /** How to re-attach to it after a restart; absent when it cannot be. */
+  saved?: SavedSandbox;
 }
 
 export interface SandboxPort {
   /** Creates a sandbox with a running REPL for one run; `dispose` deletes it. */
-  open(labels: { run: string; depth: number }): Promise<{ repl: ReplPort; dispose(): Promise<void> }>;
+  open(labels: { run: string; depth: number }): Promise<OpenedSandbox>;
+  /** Re-attaches to a sandbox a checkpoint names, with its REPL still alive; null when it is gone or lost its REPL. */
+  reopen?(saved: SavedSandbox): Promise<OpenedSandbox | null>;
+}
+
+/**
+ * A run's state after an iteration (or after a root call, before its blocks ran): enough for a host that restarted
+ * to continue the run where it was, rather than start it again.
+ */
+export interface RunCheckpoint {
+  version: 1;
+  /** The iteration to run next (or whose blocks were running, with `pending`). */
+  turn: number;
+  history: RootHistory;
+  /** Root-history tokens re-sent so far (the hidden cost of a long run). */
+  resentTotal: number;
+  usage: RunUsage;
+  /** The root response of `turn` whose blocks had started; they run again under the same exec ids. */
+  pending: PendingTurn | null;
+  sandbox: SavedSandbox | null;
+  /** Whether the saved variables (kept beside the checkpoint) can restore a new sandbox. */
+  variables: boolean;
+  /** The ending, once there is one: a finished child asked for again answers at once. */
+  outcome: RunOutcome | null;
+  startedAt: number;
+}
+
+/** A turn whose root call answered: what its iteration record needs beyond the blocks. */
+export interface PendingTurn {
+  response: string;
+  rootCallMs: number;
+  modelMs: number;
+  context: {
+    resentTokens: number;
+    resentTokensTotal: number;
+    promptTokens: number;
+    cachedTokens: number;
+    windowTokens: number;
+  };
+  compaction: CompactionRecord | null;
+}
+
+/** Where a run's checkpoints live: its host object's storage. */
+export interface CheckpointPort {
+  load(runId: string): Promise<{ checkpoint: RunCheckpoint; variables: Uint8Array<ArrayBuffer> | null } | null>;
+  /** Saves the checkpoint; `variables` replaces the kept variables when given. */
+  save(runId: string, checkpoint: RunCheckpoint, variables?: Uint8Array<ArrayBuffer>): Promise<void>;
 }
 
 /** Which code block of a run's iteration is executing: `turn` is the iteration, `block` the block within it. */
@@ -110,8 +184,10 @@ export interface RunRecorder {
   started(run: StartedRun): void;
   step(runId: string, step: RecordedStep): void;
   ended(runId: string, outcome: RunOutcome): void;
-  /** Resolves once everything recorded so far is stored. */
+  /** Resolves once everything recorded so far is stored; the run's end (observers may close what is open). */
   flush(): Promise<void>;
+  /** Resolves once the steps recorded so far are stored, closing nothing: a checkpoint never runs ahead of them. */
+  sync?(): Promise<void>;
 }
 
 export interface RecordedStep {

@@ -22,8 +22,11 @@ export interface SubCallSettings {
   maxDepth: number;
 }
 
-/** Starts a child RLM on `prompt` with `context` (the prompt itself when none is given); returns its answer. */
-export type SpawnChild = (prompt: string, context: unknown, signal?: AbortSignal) => Promise<string>;
+/**
+ * Starts a child RLM on `prompt` with `context` (the prompt itself when none is given); returns its answer. `callId`
+ * names the call stably, so the child a resumed parent asks for again is the same run.
+ */
+export type SpawnChild = (prompt: string, context: unknown, signal?: AbortSignal, callId?: string) => Promise<string>;
 
 /** Builds the callback handler of one run. */
 export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChild: SpawnChild, signal?: AbortSignal) {
@@ -31,11 +34,12 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
     { role: "system", content: SUB_CALL_SYSTEM_PROMPT },
     { role: "user", content: prompt },
   ];
-  const llmQuery = async (prompt: string, model?: string): Promise<string> => {
+  const llmQuery = async (prompt: string, model: string | undefined, callId: string): Promise<string> => {
     const result = await meteredComplete(meter, "delegate", messagesFor(prompt), {
       signal,
       model,
       purpose: "llm_query",
+      callId,
     });
     if (result.status === "refused") throw new HostCallFailure("budget_exhausted", result.message);
     return result.reply.content;
@@ -46,15 +50,16 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
    * round trips per prompt (which serialise on the budget object and cap fan-out throughput). When the budget cannot
    * cover the whole batch, prompts are reserved one by one so the ones that fit still run.
    */
-  const llmQueryBatched = async (prompts: string[], model?: string): Promise<string[]> => {
+  const llmQueryBatched = async (prompts: string[], model: string | undefined, callId: string): Promise<string[]> => {
     const estimates = prompts.map((prompt) => callEstimate(meter, "delegate", messagesFor(prompt)));
     const grant = await meter.budget.reserve({
       llmCalls: prompts.length,
       tokens: estimates.reduce((n, e) => n + e.tokens, 0),
       costUsd: estimates.reduce((n, e) => n + e.costUsd, 0),
+      callId,
     });
     if (grant.status === "refused") {
-      return batch(prompts, settings.llmConcurrency, (prompt) => llmQuery(prompt, model));
+      return batch(prompts, settings.llmConcurrency, (prompt, i) => llmQuery(prompt, model, `${callId}:${i}`));
     }
     const actual = { tokens: 0, costUsd: 0 };
     const batchId = crypto.randomUUID();
@@ -66,6 +71,7 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
             model,
             purpose: "llm_query_batched",
             batch: { id: batchId, index, size: prompts.length },
+            callId,
           });
           actual.tokens += reply.usage.promptTokens + reply.usage.completionTokens;
           actual.costUsd += reply.costUsd;
@@ -79,21 +85,25 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
     }
   };
 
-  const rlmQuery = async (prompt: string, context: unknown): Promise<string> => {
+  const rlmQuery = async (prompt: string, context: unknown, callId: string): Promise<string> => {
     // At the depth limit a child RLM degrades to a plain sub-call, as in the reference implementation.
     if (settings.depth + 1 > settings.maxDepth) {
       const text = context === undefined || context === null ? prompt : `${prompt}\n\n${stringify(context)}`;
-      return llmQuery(text);
+      return llmQuery(text, undefined, callId);
     }
-    return spawnChild(prompt, context ?? prompt, signal);
+    return spawnChild(prompt, context ?? prompt, signal, callId);
   };
 
   /** Runs a batch; returns `[ERROR]` strings for failures, or raises when the budget refused every prompt. */
-  const batch = async <T>(items: T[], limit: number, one: (item: T) => Promise<string>): Promise<string[]> => {
+  const batch = async <T>(
+    items: T[],
+    limit: number,
+    one: (item: T, index: number) => Promise<string>,
+  ): Promise<string[]> => {
     let refusal: HostCallFailure | null = null;
-    const answers = await mapWithConcurrency(items, limit, async (item) => {
+    const answers = await mapWithConcurrency(items, limit, async (item, index) => {
       try {
-        return await one(item);
+        return await one(item, index);
       } catch (err) {
         if (err instanceof HostCallFailure && err.type === "budget_exhausted") refusal = err;
         return `[ERROR] ${errorText(err)}`;
@@ -121,20 +131,23 @@ export function subCallHandler(meter: Meter, settings: SubCallSettings, spawnChi
   return async (call: CallbackCall): Promise<unknown> => {
     const [first, second] = call.args;
     const model = typeof call.kwargs.model === "string" ? call.kwargs.model : undefined;
+    // Stable across a restart: the REPL names a callback the same when the host re-attaches to its exec.
+    const exec = meter.exec;
+    const callId = `${meter.runId}:${exec ? `${exec.turn}:${exec.block}` : "-"}:${call.id}`;
     switch (call.fn) {
       case "llm_query":
-        return llmQuery(String(first), model ?? (typeof second === "string" ? second : undefined));
+        return llmQuery(String(first), model ?? (typeof second === "string" ? second : undefined), callId);
       case "llm_query_batched":
-        return llmQueryBatched(asList(first).map(String), model);
+        return llmQueryBatched(asList(first).map(String), model, callId);
       case "rlm_query":
-        return rlmQuery(String(first), call.kwargs.context ?? second);
+        return rlmQuery(String(first), call.kwargs.context ?? second, callId);
       case "rlm_query_batched": {
         const prompts = asList(first);
         const contexts = asList(call.kwargs.contexts ?? second ?? []);
         return batch(
           prompts.map((prompt, i) => ({ prompt, context: contexts[i] })),
           settings.rlmConcurrency,
-          (item) => rlmQuery(String(item.prompt), item.context),
+          (item, i) => rlmQuery(String(item.prompt), item.context, `${callId}:${i}`),
         );
       }
       case "budget":

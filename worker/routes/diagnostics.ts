@@ -13,7 +13,7 @@ import {
 } from "../contracts/diagnostics";
 import { getSandboxPoolStub } from "../durable/sandbox-pool-stub";
 import { configurationFailure, llmSmoke } from "../llm";
-import { resolveLlm } from "../rlm/launch";
+import { resolveLlm } from "../runs";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { firstBlockSmoke, type StartMode, sandboxSmoke } from "../sandbox/smoke";
 import { poolSettings } from "../sandbox/warm-config";

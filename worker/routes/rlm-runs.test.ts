@@ -88,7 +88,7 @@ describe("RLM runs over HTTP", () => {
     expect(((await cancelled.json()) as { status: string }).status).toBe("cancelled");
   }, 60_000);
 
-  it("fails a run orphaned by a restart instead of leaving it running", async () => {
+  it("fails a run orphaned by a restart that cannot resume, with the reason, instead of leaving it running", async () => {
     const { apiKey, tenant } = await newTenant(handle);
     // A task object that stored a running run but, after a restart, has no engine in memory.
     const runId = crypto.randomUUID();
@@ -99,16 +99,28 @@ describe("RLM runs over HTTP", () => {
       status: "running",
       query: "q",
     });
-    const launch = { runId, tenantId: tenant.id, query: "q", contextKey: "none", contextFormat: "text" };
+    const launch = {
+      runId,
+      tenantId: tenant.id,
+      query: "q",
+      contextKey: "none",
+      contextFormat: "text",
+      budget: {},
+      models: { planner: "solver" },
+      maxIterations: 3,
+      maxDepth: 1,
+      subCallConcurrency: 4,
+    };
     const stub = getTaskStub(env, runId);
     await runInDurableObject(stub, async (_instance, state) => {
       state.storage.sql.exec("INSERT INTO task (id, launch, status) VALUES (1, ?, 'running')", JSON.stringify(launch));
       await state.storage.setAlarm(Date.now() + 60_000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    const run = (await (await call(`/v1/rlm/runs/${runId}`, { key: apiKey.secret })).json()) as RunBody;
+    // The watchdog resumes it, and the resumed run finds its context gone from storage.
+    const run = await waitForEnd(runId, apiKey.secret);
     expect(run.status).toBe("failed");
-    expect(run.error?.message).toMatch(/interrupted/);
+    expect(run.error).toEqual({ code: "not_found", message: "The task's context is missing from storage" });
   });
 
   it("rejects bad input naming the fields, and stores nothing", async () => {

@@ -3,13 +3,13 @@ import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
 import { CreateRlmRunRequest, RlmRun, RlmRunAccepted } from "../contracts/rlm";
+import { countSteps, loadRunTree, runSummary } from "../db/queries/runs";
 import { repos } from "../db/repos";
+import { inlineContextKey } from "../documents/context-key";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { admitRun, releaseRun } from "../quotas";
-import { inlineContextKey } from "../rlm/context-key";
-import { DEFAULT_RUN_LIMITS, type RunLaunch, resolveRunLlm } from "../rlm/launch";
-import { countSteps, loadRunTree, runSummary } from "../rlm/run-rows";
+import { DEFAULT_RUN_LIMITS, type RunLaunch, resolveRunLlm } from "../runs";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 

@@ -1,4 +1,5 @@
 /** Opens sandboxes that come with a running REPL, for runs that need one each (RLM runs and their children). */
+import { isAppError } from "../errors";
 import type { SandboxProvider, SandboxSpec } from "./provider";
 import { ReplSession } from "./repl-session";
 import type { SandboxSlots, SlotWait } from "./slots";
@@ -6,9 +7,18 @@ import type { WarmSandbox } from "./warm-pool";
 
 export interface ReplSandbox {
   repl: ReplSession;
-  /** How the sandbox was had: `warm` from the pool, `cold` created for this run. */
-  start: "warm" | "cold";
+  /** How the sandbox was had: `warm` from the pool, `cold` created for this run, `reopened` after a restart. */
+  start: "warm" | "cold" | "reopened";
   dispose(): Promise<void>;
+  /** What a checkpoint keeps to re-attach after a restart (the secret stays in host storage). */
+  saved: SavedSandbox;
+}
+
+/** A run's sandbox as its checkpoint names it; `holder` is its admission slot, when admission is on. */
+export interface SavedSandbox {
+  sandboxId: string;
+  secret: string;
+  holder?: string;
 }
 
 /** Where ready sandboxes come from (the deployment's warm pool); `null` when it has none to give. */
@@ -45,6 +55,7 @@ export function replSandboxes(
         const opened = await openOne(labels);
         return {
           ...opened,
+          saved: { ...opened.saved, holder: slots ? holder : undefined },
           async dispose() {
             try {
               await opened.dispose();
@@ -58,6 +69,45 @@ export function replSandboxes(
         throw err;
       }
     },
+
+    /**
+     * The sandbox a checkpoint names, when it still exists with its REPL alive (its namespace intact); null when it
+     * is gone, or was stopped (its processes, the REPL's variables included, did not survive: it is deleted).
+     */
+    async reopen(saved: SavedSandbox): Promise<ReplSandbox | null> {
+      let sandbox: Awaited<ReturnType<SandboxProvider["get"]>>;
+      try {
+        sandbox = await provider.get(saved.sandboxId);
+      } catch (err) {
+        if (isAppError(err) && err.code === "not_found") return null;
+        throw err;
+      }
+      const repl = await ReplSession.attach(sandbox, saved.secret);
+      const alive =
+        !sandbox.revived &&
+        (await repl.health().then(
+          () => true,
+          () => false,
+        ));
+      const giveBack = () => (saved.holder ? options.slots?.release(saved.holder).catch(() => {}) : undefined);
+      if (!alive) {
+        await sandbox.delete().catch(() => {});
+        await giveBack();
+        return null;
+      }
+      return {
+        repl,
+        start: "reopened",
+        saved,
+        async dispose() {
+          try {
+            await sandbox.delete();
+          } finally {
+            await giveBack();
+          }
+        },
+      };
+    },
   };
 
   async function openOne(labels: { run: string; depth: number }): Promise<ReplSandbox> {
@@ -67,7 +117,12 @@ export function replSandboxes(
     const sandbox = await provider.create({ ...base, labels: runLabels, autoStopMinutes: 15, autoDeleteMinutes: 0 });
     try {
       const repl = await ReplSession.start(sandbox, { preinstalled: options.preinstalled });
-      return { repl, start: "cold", dispose: () => sandbox.delete() };
+      return {
+        repl,
+        start: "cold",
+        dispose: () => sandbox.delete(),
+        saved: { sandboxId: sandbox.id, secret: repl.credentials },
+      };
     } catch (err) {
       await sandbox.delete().catch(() => {});
       throw err;
@@ -93,7 +148,12 @@ async function fromPool(
     await sandbox.setLabels(labels);
     const repl = await ReplSession.attach(sandbox, entry.secret);
     await repl.health();
-    return { repl, start: "warm", dispose: () => sandbox.delete() };
+    return {
+      repl,
+      start: "warm",
+      dispose: () => sandbox.delete(),
+      saved: { sandboxId: sandbox.id, secret: entry.secret },
+    };
   } catch {
     await provider.remove(entry.id).catch(() => {});
     return undefined;

@@ -42,6 +42,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** The longest one poll is held, {@link POLL_BOUND_MS} unless set (tests shorten it). */
   pollMs?: number;
+  /**
+   * A stable id for the exec (a run's iteration and block): a host that restarted mid-block sends it again and the
+   * REPL re-attaches to the running or recently finished exec instead of running it twice. Random when absent.
+   */
+  execId?: string;
 }
 
 /**
@@ -162,7 +167,7 @@ export class ReplSession {
     if (signal?.aborted) onAbort();
     else signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const execId = crypto.randomUUID();
+      const execId = options.execId ?? crypto.randomUUID();
       const body = {
         code,
         timeoutMs: options.timeoutMs ?? 60_000,

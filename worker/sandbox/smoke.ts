@@ -137,7 +137,7 @@ export async function firstBlockSmoke(
     const readyMs = performance.now() - started;
     const done = await opened.repl.exec("x = 1");
     if (done.error) throw new Error(`${done.error.type}: ${done.error.message}`);
-    return { start: opened.start, readyMs, firstBlockMs: performance.now() - started };
+    return { start: opened.start === "warm" ? "warm" : "cold", readyMs, firstBlockMs: performance.now() - started };
   } finally {
     await opened.dispose().catch(() => {});
   }

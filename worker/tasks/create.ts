@@ -14,9 +14,9 @@ import { documentStore } from "../documents/store";
 import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { admitRun, releaseRun } from "../quotas";
-import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
+import type { TaskLaunch } from "../runs";
+import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../runs";
 import { checkOutboundUrl, checkResolvedUrl, outboundResolver } from "../webhooks";
-import type { TaskLaunch } from "./run-task";
 import { markTaskEnded, type TaskRow } from "./task-row";
 
 export interface TaskOrigin {

@@ -3,7 +3,7 @@ import { and, eq } from "drizzle-orm";
 import type { Task } from "../contracts/tasks";
 import type { Db } from "../db/client";
 import { tasks } from "../db/schema";
-import type { TaskEnd } from "./run-task";
+import type { TaskEnd } from "../runs";
 
 export type TaskRow = typeof tasks.$inferSelect;
 

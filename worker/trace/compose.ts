@@ -1,5 +1,5 @@
 /** Fans one recorder's callbacks out to several observers, e.g. live trace frames and the OTLP export. */
-import type { RunRecorder } from "../rlm/ports";
+import type { RunRecorder } from "../rlm";
 
 /**
  * One observer that tells each of `observers` (absent ones skipped) everything, in order; `flush` waits for all.

@@ -5,7 +5,7 @@
 import type { ContextReference, FeedbackDatasetRow } from "../contracts/trace";
 import { type DbEnv, type DbHandle, openDb } from "../db/client";
 import { type AnnotatedRun, annotatedRunsPage } from "../db/queries/feedback";
-import { inlineContextKey } from "../rlm/context-key";
+import { inlineContextKey } from "../documents/context-key";
 
 /** Rows per database round trip: small enough to start streaming at once, large enough to keep trips few. */
 const PAGE_ROWS = 200;

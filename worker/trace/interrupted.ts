@@ -8,7 +8,7 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Db } from "../db/client";
 import { runSteps, runs } from "../db/schema";
-import type { RecordedStep, RunOutcome, RunStatus } from "../rlm/ports";
+import type { RecordedStep, RunOutcome, RunStatus } from "../rlm";
 import { configuredExporter, type OtelEnv } from "./observer";
 import { type SpanBuilder, spanBuilder } from "./span-builder";
 

@@ -3,7 +3,7 @@
  * `./exporter.ts` to `OTEL_EXPORTER_OTLP_ENDPOINT`. Absent when no endpoint is configured, so nothing is built then.
  * Tracing must never break a run: a failure inside it is logged once and tracing stops for that tree.
  */
-import type { RunRecorder } from "../rlm/ports";
+import type { RunRecorder } from "../rlm";
 import { otlpExporter, type SpanExporter } from "./exporter";
 import { otlpProtocol, parseOtlpHeaders, tracesUrl } from "./otlp";
 import { type SpanBuilder, type SpanBuilderOptions, spanBuilder } from "./span-builder";

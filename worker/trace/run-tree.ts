@@ -2,8 +2,8 @@
 import { and, asc, eq, inArray } from "drizzle-orm";
 import type { RunTrace, RunTraceNode } from "../contracts/trace";
 import type { Db } from "../db/client";
+import { loadRunTree, runSummary } from "../db/queries/runs";
 import { runSteps, type runs } from "../db/schema";
-import { loadRunTree, runSummary } from "../rlm/run-rows";
 import { traceIdFor } from "./ids";
 import { spanIds } from "./span-builder";
 

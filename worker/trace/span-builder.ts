@@ -14,7 +14,7 @@
  * LLM spans follow the OpenTelemetry GenAI semantic conventions. Prompts, answers and code are tenant data and never
  * leave as span attributes (the conventions make content capture opt-in); sizes and counts do.
  */
-import type { ExecPosition, RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
+import type { ExecPosition, RecordedStep, RunOutcome, RunRecorder } from "../rlm";
 import type { SpanAttributes } from "./attributes";
 import { spanIdFor, traceIdFor } from "./ids";
 import { type LlmEndpoint, llmEndpoint } from "./llm-endpoint";
@@ -316,7 +316,8 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
     emit(
       run,
       {
-        spanId: spanIdFor("llm", runId, String(run.calls++)),
+        // A call's stable id (a resumed run's calls continue its trace without reusing an id), else its order.
+        spanId: callSpanId(runId, step.data, run.calls++),
         parentSpanId,
         name: `chat ${requestModel ?? "unknown"}`,
         kind: "client",
@@ -506,4 +507,10 @@ export function spanBuilder(options: SpanBuilderOptions): SpanBuilder {
       }
     },
   };
+}
+
+function callSpanId(runId: string, data: Record<string, unknown>, order: number): string {
+  const callId = str(data.callId);
+  if (!callId) return spanIdFor("llm", runId, String(order));
+  return spanIdFor("llm", runId, callId, typeof data.batchIndex === "number" ? String(data.batchIndex) : "");
 }

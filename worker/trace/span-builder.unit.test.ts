@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { RunOutcome } from "../rlm/ports";
+import type { RunOutcome } from "../rlm";
 import { spanIdFor, traceIdFor } from "./ids";
 import type { SpanRecord } from "./span";
 import { spanBuilder, spanIds } from "./span-builder";

@@ -1,7 +1,7 @@
 /** Opens the database for a request as `c.var.db` and closes it once the response is done. */
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../routes/app-env";
-import { openDb } from "./client";
+import { openDb } from "../db/client";
+import type { AppEnv } from "./app-env";
 
 export function withDb() {
   return createMiddleware<AppEnv>(async function withDb(c, next) {

@@ -5,9 +5,8 @@
 import type { DelegationResult, Delegator } from "../agent/tools/delegation";
 import { documentsContext } from "../documents/context";
 import type { DocumentStore } from "../documents/store";
-import { type RlmContext, type RlmSettings, runRlm } from "../rlm/engine";
-import { addUsage } from "../rlm/metered-llm";
-import type { BudgetPort, LlmPort, RunRecorder, RunUsage, SandboxPort } from "../rlm/ports";
+import type { BudgetPort, LlmPort, RunRecorder, RunUsage, SandboxPort } from "../rlm";
+import { addUsage, type RlmContext, type RlmSettings, runRlm } from "../rlm";
 
 export interface RlmDelegatorDeps {
   llm: LlmPort;

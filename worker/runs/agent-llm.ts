@@ -6,8 +6,8 @@ import { estimateMessageTokens } from "../agent/context-window";
 import type { Emit } from "../agent/tool";
 import { AppError } from "../errors";
 import type { LlmCompletion, LlmGateway, LlmRequest } from "../llm";
-import { addUsage, llmFailure } from "../rlm/metered-llm";
-import type { BudgetPort, RunRecorder, RunUsage } from "../rlm/ports";
+import type { BudgetPort, RunRecorder, RunUsage } from "../rlm";
+import { addUsage, llmFailure } from "../rlm";
 
 /** Completion tokens reserved per agent call: a long answer fits; the actual count replaces it at settlement. */
 const RESERVED_COMPLETION_TOKENS = 4_096;

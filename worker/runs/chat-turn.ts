@@ -11,7 +11,6 @@ import { codeTools, type SessionRepl } from "../agent/tools/code";
 import { delegationTools } from "../agent/tools/delegation";
 import { documentTools } from "../agent/tools/documents";
 import { type MemoryStore, memoryTools } from "../agent/tools/memory";
-import { getBudgetStub, ROOT_SCOPE } from "../budget";
 import type { MessageFrame } from "../contracts/session";
 import { openDb } from "../db/client";
 import { getTenant } from "../db/queries/identity";
@@ -19,16 +18,14 @@ import { finishTurn, recentHistory, startTurn } from "../db/queries/sessions";
 import { type DocumentInfo, documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
 import { admitRun } from "../quotas";
-import { budgetPort } from "../rlm/budget-port";
-import { dbRecorder } from "../rlm/db-recorder";
-import { resolveRunLlm } from "../rlm/launch";
-import { emptyUsage } from "../rlm/metered-llm";
-import type { RunOutcome } from "../rlm/ports";
+import { emptyUsage, type RunOutcome } from "../rlm";
 import { tenantReplSandboxes } from "../sandbox";
 import { composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
+import { resolveRunLlm } from "./resolve-llm";
 import { rlmDelegator } from "./rlm-delegator";
+import { openRunScope } from "./run-scope";
 import { traceFrames } from "./trace-frames";
 
 /** Limits of a turn whose message names none: room for a few delegations with fan-out, and a finite bill. */
@@ -116,8 +113,6 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
   const { frame, runId, turnId } = turn;
   const started = Date.now();
   const usage = emptyUsage();
-  const budgetStub = getBudgetStub(env, runId);
-  const budget = budgetPort(budgetStub, ROOT_SCOPE);
   let lastBudgetEvent = 0;
   const publishBudget = async (force = false): Promise<void> => {
     if (!force && Date.now() - lastBudgetEvent < BUDGET_EVENT_MS) return;
@@ -138,8 +133,10 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       () => {},
     );
   };
-  const recorder = dbRecorder({
-    env,
+  const scope = openRunScope(env, {
+    runId,
+    signal: deps.signal,
+    cancelReason: "the turn was cancelled",
     tenantId,
     sessionId,
     turnId,
@@ -148,21 +145,12 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       otelObserver(env, { tenantId, agentRunId: runId, conversationId: sessionId }),
     ),
   });
-  const onAbort = () => void budgetStub.cancel("the turn was cancelled").catch(() => {});
-  deps.signal.addEventListener("abort", onAbort, { once: true });
-  const handle = openDb(env);
+  const { budgetStub, budget, recorder, handle } = scope;
   let end: TurnEnd;
   try {
     await startTurn(handle.db, { tenantId, sessionId, turnId, runId, userMessage: frame.text });
     const history = await recentHistory(handle.db, tenantId, sessionId);
-    await budgetStub.init({
-      llmCalls: frame.budget.llmCalls ?? DEFAULT_TURN_LIMITS.llmCalls,
-      tokens: frame.budget.tokens,
-      costUsd: frame.budget.costUsd,
-      deadline: started + (frame.budget.timeoutSeconds ?? DEFAULT_TURN_LIMITS.timeoutSeconds) * 1000,
-      maxDepth: 1,
-      maxSandboxes: frame.budget.maxSandboxes ?? DEFAULT_TURN_LIMITS.maxSandboxes,
-    });
+    await scope.initBudget(frame.budget, 1, DEFAULT_TURN_LIMITS);
     await publishBudget(true);
     const gateway = await resolveRunLlm(env, handle.db, tenantId, frame.models);
     const documents = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
@@ -230,8 +218,6 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       end = { status: "failed", error };
     }
     recorder.ended(runId, runOutcome(end, 0, usage, started));
-  } finally {
-    deps.signal.removeEventListener("abort", onAbort);
   }
   try {
     await recorder.flush().catch(() => {});
@@ -242,7 +228,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       error: end.status === "failed" ? end.error : null,
     });
   } finally {
-    await handle.close().catch(() => {});
+    await scope.close();
   }
   await publishBudget(true);
   return end;

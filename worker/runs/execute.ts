@@ -8,40 +8,22 @@ import { agentSystemPrompt } from "../agent/prompts";
 import type { Emit } from "../agent/tool";
 import { delegationTools } from "../agent/tools/delegation";
 import { documentTools } from "../agent/tools/documents";
-import { getBudgetStub, ROOT_SCOPE } from "../budget";
-import type { RunBudget } from "../contracts/rlm";
 import { openDb } from "../db/client";
+import { nextStepIndexes } from "../db/queries/runs";
 import { repos } from "../db/repos";
 import { documentsContext } from "../documents/context";
 import { documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
-import { budgetPort } from "../rlm/budget-port";
-import { dbRecorder } from "../rlm/db-recorder";
-import { type RlmContext, runRlm } from "../rlm/engine";
-import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
-import { emptyUsage } from "../rlm/metered-llm";
-import type { RunUsage } from "../rlm/ports";
+import { type CheckpointPort, emptyUsage, type RlmContext, type RunUsage, runRlm } from "../rlm";
 import { tenantReplSandboxes } from "../sandbox";
-import { agentStepEmitter, meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
 import { composeObservers, otelObserver } from "../trace";
-
-/** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
-export interface TaskLaunch {
-  taskId: string;
-  tenantId: string;
-  runId: string;
-  mode: "rlm" | "agent";
-  query: string;
-  context:
-    | { kind: "stored"; key: string; format: "text" | "json" }
-    | { kind: "documents"; ids: string[] }
-    | { kind: "none" };
-  budget: RunBudget;
-  models: { planner?: string; delegate?: string };
-  maxIterations: number;
-  maxDepth: number;
-  subCallConcurrency: number;
-}
+import { meteredAgentLlm } from "./agent-llm";
+import { agentStepEmitter } from "./agent-steps";
+import type { TaskLaunch } from "./launch";
+import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "./resolve-llm";
+import { rlmDelegator } from "./rlm-delegator";
+import { openRunScope } from "./run-scope";
+import { traceFrames } from "./trace-frames";
 
 export type TaskEnd =
   | { status: "completed"; answer: string; usage: RunUsage }
@@ -68,34 +50,36 @@ async function rlmContext(env: Env, launch: TaskLaunch, store: ReturnType<typeof
 export async function executeTask(
   env: Env,
   launch: TaskLaunch,
-  deps: { emit: Emit; signal: AbortSignal },
+  deps: {
+    emit: Emit;
+    signal: AbortSignal;
+    /** Where an RLM task checkpoints (its host object's storage); with `resume`, it continues from there. */
+    checkpoints?: CheckpointPort;
+    /** The host restarted mid-run: recover the budget the lost host held and continue the recorded steps. */
+    resume?: boolean;
+  },
 ): Promise<TaskEnd> {
   const { tenantId, runId } = launch;
   const usage = emptyUsage();
-  const budgetStub = getBudgetStub(env, runId);
-  const onAbort = () => void budgetStub.cancel("the task was cancelled").catch(() => {});
-  deps.signal.addEventListener("abort", onAbort, { once: true });
-  const recorder = dbRecorder({
-    env,
+  const stepIndexes = deps.resume ? await resumeRecording(env, tenantId, runId) : undefined;
+  const scope = openRunScope(env, {
+    stepIndexes,
+    runId,
+    signal: deps.signal,
+    cancelReason: "the task was cancelled",
     tenantId,
     observer: composeObservers(
       traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
       otelObserver(env, { tenantId, agentRunId: launch.mode === "agent" ? runId : undefined }),
     ),
   });
-  const handle = openDb(env);
+  const { handle, recorder, budget } = scope;
   try {
-    await budgetStub.init({
-      llmCalls: launch.budget.llmCalls ?? DEFAULT_RUN_LIMITS.llmCalls,
-      tokens: launch.budget.tokens,
-      costUsd: launch.budget.costUsd,
-      deadline: Date.now() + (launch.budget.timeoutSeconds ?? DEFAULT_RUN_LIMITS.timeoutSeconds) * 1000,
-      maxDepth: launch.maxDepth,
-      maxSandboxes: launch.budget.maxSandboxes ?? DEFAULT_RUN_LIMITS.maxSandboxes,
-    });
+    await scope.initBudget(launch.budget, launch.maxDepth, DEFAULT_RUN_LIMITS);
+    // Nobody can settle what the lost host reserved; re-issued calls reserve again under their call ids.
+    if (deps.resume) await scope.budgetStub.recover();
     const llm = await resolveRunLlm(env, handle.db, tenantId, launch.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
-    const budget = budgetPort(budgetStub, ROOT_SCOPE);
     const sandboxes = tenantReplSandboxes(env, tenantId, { task: launch.taskId });
     const settings = {
       maxIterations: launch.maxIterations,
@@ -112,7 +96,7 @@ export async function executeTask(
           query: launch.query,
           context: await rlmContext(env, launch, store),
         },
-        { llm, budget, sandboxes, recorder, signal: deps.signal, settings },
+        { llm, budget, sandboxes, recorder, signal: deps.signal, settings, checkpoints: deps.checkpoints },
       );
       if (outcome.status === "completed" && outcome.answer !== null) {
         return { status: "completed", answer: outcome.answer, usage: outcome.usage };
@@ -199,8 +183,16 @@ export async function executeTask(
       : { code: "internal", message: "The task failed unexpectedly" };
     return { status: "failed", error, usage };
   } finally {
-    deps.signal.removeEventListener("abort", onAbort);
-    await recorder.flush().catch(() => {});
+    await scope.close();
+  }
+}
+
+/** Where the steps of a resumed run's tree continue, read before anything new is recorded. */
+async function resumeRecording(env: Env, tenantId: string, rootRunId: string): Promise<Map<string, number>> {
+  const handle = openDb(env);
+  try {
+    return await nextStepIndexes(handle.db, tenantId, rootRunId);
+  } finally {
     await handle.close().catch(() => {});
   }
 }

@@ -1,7 +1,7 @@
 /** Reads and closes RLM run rows for the API and for the task object's watchdog. */
-import { and, eq, inArray, or } from "drizzle-orm";
-import type { Db } from "../db/client";
-import { runSteps, runs } from "../db/schema";
+import { and, eq, inArray, max, or } from "drizzle-orm";
+import type { Db } from "../client";
+import { runSteps, runs } from "../schema";
 
 type RunRow = typeof runs.$inferSelect;
 
@@ -43,6 +43,20 @@ export async function countSteps(db: Db, tenantId: string, runIds: string[]) {
     .from(runSteps)
     .where(and(eq(runSteps.tenantId, tenantId), inArray(runSteps.runId, runIds)));
   return rows;
+}
+
+/**
+ * The next step index of each run in a tree, for a recorder that continues a run resumed after its host restarted
+ * (steps are unique per run and index).
+ */
+export async function nextStepIndexes(db: Db, tenantId: string, rootRunId: string): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ runId: runSteps.runId, last: max(runSteps.index) })
+    .from(runSteps)
+    .innerJoin(runs, eq(runs.id, runSteps.runId))
+    .where(and(eq(runSteps.tenantId, tenantId), or(eq(runs.id, rootRunId), eq(runs.rootRunId, rootRunId))))
+    .groupBy(runSteps.runId);
+  return new Map(rows.map((r) => [r.runId, (r.last ?? -1) + 1]));
 }
 
 /**

@@ -1,12 +1,12 @@
-/** Adapts one scope of a run tree's `BudgetDO` to the engine's {@link BudgetPort}. */
-import type { BudgetDO } from "../durable/budget-do";
-import type { BudgetPort } from "./ports";
+/** Adapts one scope of a run tree's budget object to the engine's {@link BudgetPort}. */
+import type { BudgetStub } from "../budget";
+import type { BudgetPort } from "../rlm";
 
 /**
  * The port of `scope` in the budget behind `stub`. Leases create child scopes named by the child run's id, so the
  * trace and the ledger use the same names.
  */
-export function budgetPort(stub: DurableObjectStub<BudgetDO>, scope: string): BudgetPort {
+export function budgetPort(stub: BudgetStub, scope: string): BudgetPort {
   return {
     async reserve(amount) {
       const result = await stub.reserve(scope, amount);

@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import type { DbEnv, DbHandle } from "../db/client";
 import { openDb } from "../db/client";
 import { runSteps, runs } from "../db/schema";
-import type { RecordedStep, RunOutcome, RunRecorder } from "./ports";
+import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm";
 
 /** Steps buffered before a write is started without waiting for the timer. */
 const BATCH_STEPS = 64;
@@ -22,12 +22,14 @@ export interface DbRecorderOptions {
   turnId?: string | null;
   /** Also told about everything recorded, e.g. to stream live events. */
   observer?: Partial<RunRecorder>;
+  /** Where each run's steps continue (a run resumed after a restart); from 0 when absent. */
+  stepIndexes?: Map<string, number>;
 }
 
 export function dbRecorder(options: DbRecorderOptions): RunRecorder {
   const { tenantId } = options;
   const queue: Op[] = [];
-  const stepIndex = new Map<string, number>();
+  const stepIndex = new Map<string, number>(options.stepIndexes);
   let pendingSteps: Array<typeof runSteps.$inferInsert> = [];
   let writing: Promise<void> = Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -129,6 +131,9 @@ export function dbRecorder(options: DbRecorderOptions): RunRecorder {
       });
       void write();
       options.observer?.ended?.(runId, outcome);
+    },
+    async sync() {
+      await write();
     },
     async flush() {
       await write();

@@ -4,7 +4,7 @@
  * and a delegated RLM depth 1, and the delegated root's parent is the agent's run.
  */
 import type { Emit } from "../agent/tool";
-import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm/ports";
+import type { RecordedStep, RunOutcome, RunRecorder } from "../rlm";
 
 /** What the UI shows of one block's output inline; the full output is in the stored step. */
 const OUTPUT_EXCERPT_CHARS = 2_000;
