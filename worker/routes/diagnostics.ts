@@ -16,7 +16,7 @@ import { resolveLlm } from "../rlm/launch";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
 import { sandboxSmoke } from "../sandbox/smoke";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 const GUIDANCE: Record<string, string> = {
   create: "Check DAYTONA_API_URL and DAYTONA_API_KEY, and the provider's sandbox quota.",
@@ -31,9 +31,10 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/diagnostics/sandbox",
+      operationId: "runSandboxDiagnostics",
       tags: ["diagnostics"],
       summary: "Create a sandbox, time REPL round trips and context ingestion, delete it",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(SandboxDiagnosticsRequest) },
       responses: {
@@ -66,9 +67,10 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/diagnostics/llm",
+      operationId: "runLlmDiagnostics",
       tags: ["diagnostics"],
       summary: "Make one real call to the configured LLM (or a named model): latency, model, usage, or what failed",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(LlmDiagnosticsRequest) },
       responses: {
