@@ -122,10 +122,17 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
       request: {
         params: IdParam,
         query: z.object({ after: z.coerce.number().int().nonnegative().optional() }),
+        headers: z.object({
+          "last-event-id": z
+            .string()
+            .optional()
+            .openapi({ description: "The last `id` received; the stream resumes after it (wins over `after`)" }),
+        }),
       },
       responses: {
         200: {
-          description: "`text/event-stream`: one event per frame; `id` is its seq, `event` its kind",
+          description:
+            "`text/event-stream`: one event per frame, its `data` a `SessionEvent` (JSON), `id` its seq and `event` its kind; the stream ends when the task does",
           content: { "text/event-stream": { schema: z.string() } },
         },
         ...errorResponses(400, 401, 403, 404),
