@@ -14,24 +14,18 @@ import { execFile, execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
+import { type components, orThrow } from "../client/src/index";
 import { startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
 
 const EXECS = Number(process.env.BENCH_EXECS ?? 200);
 const run = promisify(execFile);
 
-interface Diagnostics {
-  ok: boolean;
-  error?: { message: string };
-  exec?: { medianMs: number; p95Ms: number; samplesMs: number[] };
-  ingest?: { bytes: number; ms: number; mbPerSecond: number };
-}
-
 async function main() {
   const stack = await startBenchStack();
   try {
-    const diagnose = async (execs: number, contextMb: number): Promise<Diagnostics> => {
-      const body = await stack.api<Diagnostics>("/v1/diagnostics/sandbox", { execs, contextMb });
+    const diagnose = async (execs: number, contextMb: number) => {
+      const body = orThrow(await stack.client.POST("/v1/diagnostics/sandbox", { body: { execs, contextMb } }));
       if (!body.ok) throw new Error(`diagnostics failed: ${JSON.stringify(body)}`);
       return body;
     };
@@ -70,7 +64,7 @@ async function main() {
     console.log(
       `\nWorker round trip = ${ratio(workerMedian, target)} of the target (goal ≤ 5.00x); ${ratio(spawnMs, workerMedian)} faster than spawning python per exec\n`,
     );
-    const mbps = (d: Diagnostics) => d.ingest?.mbPerSecond ?? 0;
+    const mbps = (d: components["schemas"]["SandboxDiagnostics"]) => d.ingest?.mbPerSecond ?? 0;
     console.log(
       formatTable(
         ["context ingestion (Worker → sandbox → REPL `str`)", "MB", "ms", "MB/s", "vs 100 MB/s goal"],

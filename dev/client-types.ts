@@ -13,7 +13,8 @@ export const CLIENT_TYPES_PATH = resolve(import.meta.dirname, "..", "client", "s
 
 /** The client's types for the given API description (YAML or JSON text). */
 export async function renderClientTypes(openapiYaml: string): Promise<string> {
-  const ast = await openapiTS(openapiYaml);
+  // A field with a default is optional to send: openapi-typescript would otherwise type it as required.
+  const ast = await openapiTS(openapiYaml, { defaultNonNullable: false });
   return `${COMMENT_HEADER.replace("openapi-typescript", "openapi-typescript from openapi.yaml (`npm run client:types`)")}${astToString(ast)}`;
 }
 

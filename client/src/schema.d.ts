@@ -847,7 +847,7 @@ export interface components {
              * @description Tenant slug; created on first use (local development only)
              * @default dev
              */
-            tenant: string;
+            tenant?: string;
         };
         /** @description Single-use; valid for 60 seconds */
         WsTicket: {
@@ -888,7 +888,7 @@ export interface components {
              *       "documents:write"
              *     ]
              */
-            scopes: ("admin" | "sessions:read" | "sessions:write" | "tasks:read" | "tasks:write" | "documents:read" | "documents:write")[];
+            scopes?: ("admin" | "sessions:read" | "sessions:write" | "tasks:read" | "tasks:write" | "documents:read" | "documents:write")[];
             expiresInDays?: number;
         };
         ApiKeyList: {
@@ -923,17 +923,17 @@ export interface components {
              * @description Trivial statements to time
              * @default 5
              */
-            execs: number;
+            execs?: number;
             /**
              * @description MiB of generated context to stream in
              * @default 0
              */
-            contextMb: number;
+            contextMb?: number;
             /**
              * @description Idle time before each timed statement. A run's blocks follow a model call, with the sandbox idle meanwhile; a pause of a few milliseconds times a round trip as a run sees it, 0 times them back to back
              * @default 0
              */
-            pauseMs: number;
+            pauseMs?: number;
         };
         LlmDiagnostics: {
             ok: boolean;
@@ -968,7 +968,7 @@ export interface components {
              * @description One attempt, no retries, at most this long
              * @default 30000
              */
-            timeoutMs: number;
+            timeoutMs?: number;
         };
         RlmRunAccepted: {
             id: string;
@@ -986,17 +986,17 @@ export interface components {
             budget?: components["schemas"]["RunBudget"];
             models?: components["schemas"]["RunModels"];
             /** @default 20 */
-            maxIterations: number;
+            maxIterations?: number;
             /**
              * @description Sub-calls of one llm_query_batched in flight at once
              * @default 16
              */
-            subCallConcurrency: number;
+            subCallConcurrency?: number;
             /**
              * @description 1: sub-calls are plain LLM calls (the paper's setting); 2+: rlm_query starts child RLMs
              * @default 1
              */
-            maxDepth: number;
+            maxDepth?: number;
         };
         /**
          * @description Limits shared by the whole recursive tree; absent means the default
@@ -1171,11 +1171,11 @@ export interface components {
             budget?: components["schemas"]["RunBudget"];
             models?: components["schemas"]["RunModels"];
             /** @default 20 */
-            maxIterations: number;
+            maxIterations?: number;
             /** @default 1 */
-            maxDepth: number;
+            maxDepth?: number;
             /** @default 16 */
-            subCallConcurrency: number;
+            subCallConcurrency?: number;
             /**
              * Format: uri
              * @description Receives the result as a signed webhook (Standard Webhooks) when the task ends
@@ -1343,7 +1343,7 @@ export interface components {
              * @description How long the old secret stays valid
              * @default 86400
              */
-            overlapSeconds: number;
+            overlapSeconds?: number;
         };
         WebhookDeliveryList: {
             deliveries: components["schemas"]["WebhookDelivery"][];
@@ -1416,7 +1416,7 @@ export interface components {
              * @description Runs use the default profile unless told otherwise
              * @default false
              */
-            isDefault: boolean;
+            isDefault?: boolean;
         };
         LlmProfileList: {
             items: components["schemas"]["LlmProfile"][];
@@ -1443,12 +1443,12 @@ export interface components {
              * @default planner
              * @enum {string}
              */
-            role: "planner" | "delegate";
+            role?: "planner" | "delegate";
             /**
              * @description One attempt, no retries, at most this long
              * @default 30000
              */
-            timeoutMs: number;
+            timeoutMs?: number;
         };
         UsageReport: {
             /**
