@@ -1,5 +1,6 @@
-import { describe, expect, it } from "vitest";
-import { readSse, type SseMessage } from "./task-events";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { createFleetClient } from "./client";
+import { followTask, readSse, type SseMessage } from "./task-events";
 
 /** A stream that delivers `text` cut into the given pieces, to test events split across chunks. */
 function chunked(...pieces: string[]): ReadableStream<Uint8Array> {
@@ -45,5 +46,50 @@ describe("readSse", () => {
       },
     });
     expect(await collect(stream)).toEqual([{ id: undefined, event: undefined, data: "é" }]);
+  });
+});
+
+/** A fake API: each events request answers the next stream script; task reads answer the next status. */
+function fakeApi(streams: string[], statuses: string[]) {
+  const eventRequests: string[] = [];
+  const fetch: typeof globalThis.fetch = async (input) => {
+    const url = new URL((input as Request).url);
+    if (url.pathname.endsWith("/events")) {
+      eventRequests.push(url.search);
+      return new Response(streams.shift() ?? "", { headers: { "content-type": "text/event-stream" } });
+    }
+    const status = statuses.shift() ?? "running";
+    return Response.json({ id: "t1", status, answer: status === "completed" ? "42" : null });
+  };
+  return { client: createFleetClient({ baseUrl: "http://api.test", fetch }), eventRequests };
+}
+
+const frame = (seq: number) => `id: ${seq}\nevent: budget\ndata: {"seq":${seq},"ts":0,"kind":"budget","data":{}}\n\n`;
+
+describe("followTask", () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("resumes after the last event when the stream ends before the task, and returns the ended task", async () => {
+    const { client, eventRequests } = fakeApi([frame(1) + frame(2), frame(2) + frame(3)], ["running", "completed"]);
+    const seen: number[] = [];
+    const done = followTask(client, "t1", { onEvent: (e) => seen.push(e.seq ?? 0) });
+    await vi.runAllTimersAsync();
+    expect(await done).toMatchObject({ status: "completed", answer: "42" });
+    expect(seen).toEqual([1, 2, 3]);
+    expect(eventRequests).toEqual(["", "?after=2"]);
+  });
+
+  it("gives up when the stream keeps closing with no news while the task claims to run", async () => {
+    const { client, eventRequests } = fakeApi([], []);
+    const failed = followTask(client, "t1").catch((e: unknown) => e);
+    await vi.runAllTimersAsync();
+    expect(await failed).toMatchObject({ code: "stream_stalled" });
+    // The first connection and five reconnections that brought nothing.
+    expect(eventRequests.length).toBe(6);
   });
 });
