@@ -45,7 +45,7 @@ describe("the API description", () => {
       components: { securitySchemes: {} },
     });
     expect(findings).toEqual([
-      'GET /a: operationId "tasksList" is not camelCase verbNoun',
+      'GET /a: operationId "tasksList" is not camelCase verbNoun (verbs: OPERATION_VERBS in dev/openapi-lint.ts)',
       `GET /c: operationId "listTasks" is also GET /b's`,
       'GET /d: security names undefined scheme "key"',
     ]);

@@ -44,13 +44,11 @@ export async function redoclyFindings(source?: string): Promise<LintFinding[]> {
  */
 const OPERATION_VERBS = [
   "archive",
-  "call",
   "cancel",
   "create",
   "delete",
   "export",
   "get",
-  "handle",
   "list",
   "open",
   "receive",
@@ -58,8 +56,6 @@ const OPERATION_VERBS = [
   "revoke",
   "rotate",
   "run",
-  "search",
-  "send",
   "sign",
   "stream",
   "test",
@@ -91,8 +87,9 @@ export function operationFindings(document: Document): string[] {
       const name = `${method.toUpperCase()} ${path}`;
       const id = op.operationId;
       if (!id) findings.push(`${name}: no operationId`);
-      else if (!OPERATION_ID.test(id)) findings.push(`${name}: operationId "${id}" is not camelCase verbNoun`);
-      else if (seen.has(id)) findings.push(`${name}: operationId "${id}" is also ${seen.get(id)}'s`);
+      else if (!OPERATION_ID.test(id)) {
+        findings.push(`${name}: operationId "${id}" is not camelCase verbNoun (verbs: OPERATION_VERBS in dev/openapi-lint.ts)`);
+      } else if (seen.has(id)) findings.push(`${name}: operationId "${id}" is also ${seen.get(id)}'s`);
       if (id) seen.set(id, name);
       if (!op.summary?.trim()) findings.push(`${name}: no summary`);
       if (!Array.isArray(op.security)) findings.push(`${name}: no security (public routes say \`security: []\`)`);
