@@ -7,7 +7,10 @@
  * - the same round trip from Node straight to the preview URL (no Worker);
  * - baselines: a bare `python3 -c pass` subprocess, an in-process Python `exec` loop, and one loopback HTTP hop
  *   (Node fetch → Node echo server);
- * - context ingestion (MB/s) for 10 MB and 100 MB streamed through the Worker into the REPL.
+ * - context ingestion (MB/s) for 10 MB and 100 MB streamed through the Worker into the REPL;
+ * - then, on a second stack whose dev sandbox server adds Daytona-like latency (`CLOUD_LATENCY`): the time from a run
+ *   asking for its sandbox to its first block's result, with a sandbox created cold, from the REPL snapshot, or taken
+ *   from the warm pool; and the exec round trip as a ratio to the configured per-request proxy latency.
  * Target (issue #4): round trip within 5× of (in-process exec + one loopback hop); ingestion ≥ 100 MB/s.
  */
 import { execFile, execFileSync } from "node:child_process";
@@ -15,6 +18,8 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import { type components, orThrow } from "../client/src/index";
+import { CLOUD_LATENCY } from "../dev/sandbox-server/index";
+import { replSnapshot } from "../dev/snapshot/fleet-repl";
 import { startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
 
@@ -64,7 +69,7 @@ async function main() {
     console.log(
       `\nWorker round trip = ${ratio(workerMedian, target)} of the target (goal ≤ 5.00x); ${ratio(spawnMs, workerMedian)} faster than spawning python per exec\n`,
     );
-    const mbps = (d: components["schemas"]["SandboxDiagnostics"]) => d.ingest?.mbPerSecond ?? 0;
+    const mbps = (d: SandboxDiagnostics) => d.ingest?.mbPerSecond ?? 0;
     console.log(
       formatTable(
         ["context ingestion (Worker → sandbox → REPL `str`)", "MB", "ms", "MB/s", "vs 100 MB/s goal"],
@@ -73,6 +78,87 @@ async function main() {
           ["streamed generated text", 100, ingest100.ingest?.ms ?? 0, mbps(ingest100), ratio(mbps(ingest100), 100)],
         ],
       ),
+    );
+  } finally {
+    await stack.stop();
+  }
+  await startLatency();
+}
+
+const START_SAMPLES = Number(process.env.BENCH_START_SAMPLES ?? 5);
+
+type SandboxDiagnostics = components["schemas"]["SandboxDiagnostics"];
+type FirstBlock = NonNullable<SandboxDiagnostics["firstBlock"]>;
+
+/** Run start → first block, cold vs snapshot vs warm pool, and the exec round trip, with Daytona-like latency. */
+async function startLatency() {
+  const latency = CLOUD_LATENCY;
+  const stack = await startBenchStack({
+    sandboxLatency: latency,
+    vars: { SANDBOX_WARM_POOL: "1", DAYTONA_SNAPSHOT: replSnapshot().name },
+  });
+  try {
+    const firstBlock = async (start: "cold" | "snapshot" | "warm") => {
+      const body = orThrow(await stack.client.POST("/v1/diagnostics/sandbox", { body: { start } }));
+      if (!body.firstBlock) throw new Error(`diagnostics failed: ${JSON.stringify(body)}`);
+      return body.firstBlock;
+    };
+    const sample = async (start: "cold" | "snapshot" | "warm") => {
+      const samples: FirstBlock[] = [];
+      for (let i = 0; i < START_SAMPLES; i++) {
+        // Long enough for the pool to replace the sandbox the last sample took (a create plus a REPL start).
+        if (start === "warm") await new Promise((r) => setTimeout(r, latency.createMs + 2_000));
+        samples.push(await firstBlock(start));
+      }
+      return samples;
+    };
+    process.stdout.write(`measuring run start → first block with Daytona-like latency (${START_SAMPLES} each) … `);
+    await firstBlock("warm"); // wakes the pool
+    const modes = { cold: await sample("cold"), snapshot: await sample("snapshot"), warm: await sample("warm") };
+    const execs = orThrow(
+      await stack.client.POST("/v1/diagnostics/sandbox", { body: { execs: 50, contextMb: 0, pauseMs: 5 } }),
+    );
+    console.log("done\n");
+    const coldMedian = median(modes.cold.map((s) => s.firstBlockMs));
+    console.log(
+      formatTable(
+        [
+          `run start → first block (create ${latency.createMs} ms, ${latency.requestMs} ms per request)`,
+          "ready median ms",
+          "first block median ms",
+          "vs cold",
+        ],
+        [
+          ...Object.entries(modes).map(([mode, samples]) => {
+            const warmHits = samples.filter((s) => s.start === "warm").length;
+            const label = mode === "warm" ? `warm pool (${warmHits}/${samples.length} from the pool)` : mode;
+            const first = median(samples.map((s) => s.firstBlockMs));
+            return [label, median(samples.map((s) => s.readyMs)), first, ratio(first, coldMedian)];
+          }),
+          [
+            "floor: the configured create latency alone",
+            latency.createMs,
+            latency.createMs,
+            ratio(latency.createMs, coldMedian),
+          ],
+          ["floor: one request's latency", latency.requestMs, latency.requestMs, ratio(latency.requestMs, coldMedian)],
+        ],
+      ),
+    );
+    const execMedian = execs.exec?.medianMs ?? Number.NaN;
+    console.log(
+      `\n${formatTable(
+        ["exec round trip (`x = 1`) with proxy latency", "median ms", "p95 ms", "vs configured latency"],
+        [
+          [
+            "Worker → SDK/preview → dev server (+latency) → REPL",
+            execMedian,
+            execs.exec?.p95Ms ?? 0,
+            ratio(execMedian, latency.requestMs),
+          ],
+          ["floor: the configured per-request latency", latency.requestMs, latency.requestMs, "1.00x"],
+        ],
+      )}`,
     );
   } finally {
     await stack.stop();

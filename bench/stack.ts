@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { eq } from "drizzle-orm";
 import { createFleetClient, type FleetClient } from "../client/src/index";
 import { configureNeonForNode } from "../dev/db/migrate";
-import { NO_LATENCY } from "../dev/sandbox-server/index";
+import { type Latency, NO_LATENCY } from "../dev/sandbox-server/index";
 import { startLocalStack } from "../dev/stack";
 import { startWorkerProcess } from "../dev/worker-process";
 import { bootstrapTenant } from "../worker/auth/bootstrap";
@@ -61,6 +61,8 @@ export interface BenchStackOptions {
   plan?: "free" | "team" | "enterprise";
   /** Extra Worker settings, e.g. `{ LLM_RELAY: "off" }` to measure calls made straight from the run's object. */
   vars?: Record<string, string>;
+  /** Latency the dev sandbox server adds (default none; `CLOUD_LATENCY` is Daytona-like). */
+  sandboxLatency?: Latency;
 }
 
 /**
@@ -78,8 +80,8 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     OPENAI_BASE_URL: options.llm?.baseUrl,
     OPENAI_MODEL: options.llm?.model,
   };
-  // DESIGN §6's bars are for the local stack: no cloud-like latency added to the sandboxes.
-  const stack = await startLocalStack({ dataDir, env, sandboxLatency: NO_LATENCY });
+  // DESIGN §6's bars are for the local stack: no cloud-like latency added to the sandboxes unless asked for.
+  const stack = await startLocalStack({ dataDir, env, sandboxLatency: options.sandboxLatency ?? NO_LATENCY });
   const port = 18_000 + Math.floor(Math.random() * 1000);
   // Read by wrangler from its environment, which the Worker processes inherit. The second skips downloading
   // `request.cf` data, which a benchmark never reads (and this machine may be offline).

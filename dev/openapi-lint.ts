@@ -88,7 +88,9 @@ export function operationFindings(document: Document): string[] {
       const id = op.operationId;
       if (!id) findings.push(`${name}: no operationId`);
       else if (!OPERATION_ID.test(id)) {
-        findings.push(`${name}: operationId "${id}" is not camelCase verbNoun (verbs: OPERATION_VERBS in dev/openapi-lint.ts)`);
+        findings.push(
+          `${name}: operationId "${id}" is not camelCase verbNoun (verbs: OPERATION_VERBS in dev/openapi-lint.ts)`,
+        );
       } else if (seen.has(id)) findings.push(`${name}: operationId "${id}" is also ${seen.get(id)}'s`);
       if (id) seen.set(id, name);
       if (!op.summary?.trim()) findings.push(`${name}: no summary`);

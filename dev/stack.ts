@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { startLocalDatabase } from "./database";
 import { startScriptedLlm } from "./llm/index";
 import { chooseSandboxRoot, type Latency, startSandboxServer } from "./sandbox-server/index";
+import { replSnapshot } from "./snapshot/fleet-repl";
 import { settingsFromEnv } from "./worker-settings";
 
 export interface LocalStack {
@@ -62,7 +63,14 @@ export async function startLocalStack({ dataDir, env, sandboxLatency }: LocalSta
     } else {
       const sandboxRoot = await chooseSandboxRoot(join(dataDir, "sandboxes"));
       const apiKey = settings.DAYTONA_API_KEY ?? secrets.daytonaApiKey;
-      const sandboxes = await startSandboxServer({ root: sandboxRoot.root, apiKey, latency: sandboxLatency });
+      // Offers the REPL snapshot `npm run snapshot:build` makes on Daytona, so DAYTONA_SNAPSHOT can be tried here.
+      const repl = replSnapshot();
+      const sandboxes = await startSandboxServer({
+        root: sandboxRoot.root,
+        apiKey,
+        latency: sandboxLatency,
+        snapshots: { [repl.name]: repl.files },
+      });
       stops.push(() => sandboxes.stop());
       vars.DAYTONA_API_URL = sandboxes.apiUrl;
       describe.push(

@@ -86,8 +86,14 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
   });
   // Written to only by closing it; a supervisor that already exited must not turn that into an uncaught EPIPE.
   child.stdin?.on("error", () => {});
-  child.stdout?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stdout"));
-  child.stderr?.on("data", (chunk: Buffer) => options.onOutput?.(chunk.toString(), "stderr"));
+  // The last of its output, so a wrangler that exits before it is ready says why.
+  let tail = "";
+  const record = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4_000);
+    options.onOutput?.(chunk.toString(), stream);
+  };
+  child.stdout?.on("data", record("stdout"));
+  child.stderr?.on("data", record("stderr"));
   const url = `http://127.0.0.1:${options.port}`;
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null && child.pid) {
@@ -101,7 +107,7 @@ export async function spawnWorkerProcess(options: WorkerProcessOptions): Promise
   const waitReady = async () => {
     const deadline = Date.now() + (options.readyTimeoutMs ?? 90_000);
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}`);
+      if (child.exitCode !== null) throw new Error(`wrangler dev exited with ${child.exitCode}:\n${tail}`);
       try {
         const res = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(2_000) });
         await res.body?.cancel();

@@ -22,6 +22,8 @@ export const WORKER_SETTINGS: readonly WorkerSetting[] = [
   { name: "NEON_WS_PROXY", secret: false, dev: "stack" },
   { name: "DAYTONA_API_URL", secret: false, dev: "env" },
   { name: "DAYTONA_API_KEY", secret: true, dev: "env" },
+  { name: "DAYTONA_SNAPSHOT", secret: false, dev: "env" },
+  { name: "SANDBOX_WARM_POOL", secret: false, dev: "env" },
   { name: "OPENAI_API_KEY", secret: true, dev: "env" },
   { name: "OPENAI_BASE_URL", secret: false, dev: "env" },
   { name: "OPENAI_MODEL", secret: false, dev: "env" },

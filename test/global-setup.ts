@@ -12,6 +12,7 @@ import { startRealPostgres } from "../dev/db/real-postgres";
 import { startScriptedLlm } from "../dev/llm/index";
 import { startOtlpReceiver } from "../dev/otlp-receiver";
 import { NO_LATENCY, startSandboxServer } from "../dev/sandbox-server/index";
+import { replSnapshot } from "../dev/snapshot/fleet-repl";
 import { startWebhookReceiver } from "../dev/webhook-receiver";
 
 export interface TestDatabase {
@@ -28,7 +29,8 @@ declare module "vitest" {
      */
     burstDatabase: TestDatabase;
     postgresDatabase: TestDatabase | null;
-    sandboxApi: { apiUrl: string; apiKey: string; isolation: string };
+    /** `snapshot`: the name the REPL snapshot (`dev/snapshot/fleet-repl.ts`) is offered under; `staleSnapshot` holds another server version. */
+    sandboxApi: { apiUrl: string; apiKey: string; isolation: string; snapshot: string; staleSnapshot: string };
     /** The scripted OpenAI-compatible server: `url` ends in `/v1`; `origin` serves `/__admin/*`. */
     llmApi: { url: string; origin: string; apiKey: string };
     /** A local webhook receiver that records deliveries and fails on request. */
@@ -73,12 +75,29 @@ export default async function setup(project: TestProject) {
   await chmod(sandboxRoot, 0o755);
   const apiKey = `test-${crypto.randomUUID()}`;
   // Generous: suites run in parallel, and every session that ran `execute_code` keeps its sandbox (no auto-delete here).
-  const sandboxes = await startSandboxServer({ root: sandboxRoot, apiKey, maxSandboxes: 256, latency: NO_LATENCY });
+  const repl = replSnapshot();
+  const staleSnapshot = "fleet-repl-stale";
+  const sandboxes = await startSandboxServer({
+    root: sandboxRoot,
+    apiKey,
+    maxSandboxes: 256,
+    latency: NO_LATENCY,
+    snapshots: {
+      [repl.name]: repl.files,
+      [staleSnapshot]: Object.fromEntries(Object.keys(repl.files).map((p) => [p, "raise SystemExit('old server')\n"])),
+    },
+  });
   stops.unshift(async () => {
     await sandboxes.stop();
     await rm(sandboxRoot, { recursive: true, force: true });
   });
-  project.provide("sandboxApi", { apiUrl: sandboxes.apiUrl, apiKey, isolation: sandboxes.isolation });
+  project.provide("sandboxApi", {
+    apiUrl: sandboxes.apiUrl,
+    apiKey,
+    isolation: sandboxes.isolation,
+    snapshot: repl.name,
+    staleSnapshot,
+  });
 
   const llmKey = `sk-test-${crypto.randomUUID()}`;
   const llm = await startScriptedLlm({ apiKey: llmKey, mode: "solver", acceptAnyModel: true });

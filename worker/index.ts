@@ -3,10 +3,13 @@ import openapiYaml from "../openapi.yaml";
 import { createApp } from "./app";
 import { openDb } from "./db/client";
 import { sweepStaleUploads } from "./documents/sweep";
+import { getSandboxPoolStub } from "./durable/sandbox-pool-stub";
+import { poolSettings } from "./sandbox/warm-config";
 import { sweepOrphanContexts } from "./tasks/orphan-contexts";
 
 export { BudgetDO } from "./durable/budget-do";
 export { LlmRelayDO } from "./durable/llm-relay-do";
+export { SandboxPoolDO } from "./durable/sandbox-pool-do";
 export { SessionDO } from "./durable/session-do";
 export { TaskDO } from "./durable/task-do";
 export { TenantDO } from "./durable/tenant-do";
@@ -19,9 +22,10 @@ export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   /**
    * The maintenance cron (`[triggers]` in wrangler.toml): removes uploads whose request died mid-way, and inline
-   * contexts whose task or run was never recorded.
+   * contexts whose task or run was never recorded; and wakes the warm pool, so it is full before the first run asks.
    */
   async scheduled(_controller, env) {
+    if (poolSettings(env).target > 0) await getSandboxPoolStub(env).fill();
     const handle = openDb(env);
     try {
       const removed = await sweepStaleUploads(handle.db, env.DOCUMENTS);

@@ -4,6 +4,10 @@ interface FleetSecrets {
   /** `development` enables dev login and the demo model; anything else (or unset) is production. */
   ENVIRONMENT?: string;
   DAYTONA_API_URL?: string;
+  /** Daytona snapshot with the REPL server installed (`npm run snapshot:build`); unset creates from the default image. */
+  DAYTONA_SNAPSHOT?: string;
+  /** Started sandboxes with a running REPL kept ready for RLM runs (default 0: off). */
+  SANDBOX_WARM_POOL?: string;
   MAX_BODY_BYTES?: string;
   DEMO_LLM_BASE_URL?: string;
   /** Set by the test harness: how the dev sandbox server isolates sandboxes (`bwrap` or `none`). */

@@ -150,7 +150,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a sandbox, time REPL round trips and context ingestion, delete it */
+        /** Create a sandbox, time REPL round trips and context ingestion (or a run's start), delete it */
         post: operations["runSandboxDiagnostics"];
         delete?: never;
         options?: never;
@@ -917,6 +917,17 @@ export interface components {
                 mbPerSecond: number;
             };
             deleteMs?: number;
+            firstBlock?: {
+                /**
+                 * @description How the sandbox was had
+                 * @enum {string}
+                 */
+                start: "cold" | "warm";
+                /** @description Asking for a sandbox → a REPL that answers */
+                readyMs: number;
+                /** @description Asking for a sandbox → the first block's result */
+                firstBlockMs: number;
+            };
         };
         SandboxDiagnosticsRequest: {
             /**
@@ -934,6 +945,11 @@ export interface components {
              * @default 0
              */
             pauseMs?: number;
+            /**
+             * @description Also time a run's start to its first block, with a sandbox created from the default image (`cold`), from `DAYTONA_SNAPSHOT` (`snapshot`), or taken from the warm pool (`warm`; `cold` when the pool is empty)
+             * @enum {string}
+             */
+            start?: "cold" | "snapshot" | "warm";
         };
         LlmDiagnostics: {
             ok: boolean;

@@ -4,6 +4,7 @@ import { checkCreate, desiredState, type FaultBoard, quotaExceeded, rateLimited 
 import { ApiError, readJson, sendJson } from "./http-util";
 import type { SandboxLimits } from "./isolation";
 import type { Sandbox, SandboxStore } from "./sandbox-store";
+import type { SnapshotFiles } from "./snapshot-layer";
 
 /** What the routes need from the server around them. */
 export interface RouteContext {
@@ -12,8 +13,8 @@ export interface RouteContext {
   baseUrl: () => string;
   limits: SandboxLimits;
   faults: FaultBoard;
-  /** Snapshot names a create may name; any other is a 400. */
-  snapshots: ReadonlySet<string>;
+  /** Snapshots a create may name, with the files each adds; any other name is a 400. */
+  snapshots: ReadonlyMap<string, SnapshotFiles>;
 }
 
 const Labels = z.record(z.string(), z.string());
@@ -97,6 +98,7 @@ const routes: Array<[string, RegExp, Handler]> = [
   ["POST", /^\/api\/sandbox\/([^/]+)\/archive\/?$/, archiveSandbox],
   ["GET", /^\/api\/sandbox\/([^/]+)\/ports\/(\d+)\/preview-url\/?$/, previewUrl],
   ["GET", /^\/api\/sandbox\/([^/]+)\/toolbox-proxy-url\/?$/, toolboxProxyUrl],
+  ["PUT", /^\/api\/sandbox\/([^/]+)\/labels\/?$/, replaceLabels],
 ];
 
 /** Dispatches a main-API request (path starting with `/api/`). Throws {@link ApiError} for 404/405. */
@@ -117,28 +119,32 @@ async function createSandbox(ctx: RouteContext, req: IncomingMessage, res: Serve
   const parsed = CreateSandbox.safeParse(await readJson(req));
   if (!parsed.success) throw new ApiError(400, validationMessage(parsed.error));
   const b = parsed.data;
-  checkCreate(b, ctx.snapshots);
+  checkCreate(b, new Set(ctx.snapshots.keys()));
   const refusal = ctx.faults.for(undefined, b.labels ?? {}).refuseCreate;
   if (refusal?.kind === "rate") throw rateLimited(refusal.retryAfterSec ?? 10);
   if (refusal) throw quotaExceeded(refusal.kind, refusal.max ?? 0);
-  const sb = await ctx.store.create({
-    name: b.name ?? "",
-    labels: b.labels ?? {},
-    env: b.env ?? {},
-    cpu: b.cpu ?? 1,
-    gpu: b.gpu ?? 0,
-    memory: b.memory ?? 1,
-    disk: b.disk ?? 3,
-    public: b.public ?? false,
-    // Daytona's default is open egress (sandbox.entity.ts); the record says only what was asked for.
-    networkBlockAll: b.networkBlockAll ?? false,
-    networkAllowList: b.networkAllowList || undefined,
-    domainAllowList: b.domainAllowList || undefined,
-    target: b.target ?? "local",
-    snapshot: b.snapshot,
-    autoStopInterval: b.autoStopInterval ?? 15,
-    autoDeleteInterval: b.autoDeleteInterval ?? -1,
-  });
+  const layer = b.snapshot ? ctx.snapshots.get(b.snapshot) : undefined;
+  const sb = await ctx.store.create(
+    {
+      name: b.name ?? "",
+      labels: b.labels ?? {},
+      env: b.env ?? {},
+      cpu: b.cpu ?? 1,
+      gpu: b.gpu ?? 0,
+      memory: b.memory ?? 1,
+      disk: b.disk ?? 3,
+      public: b.public ?? false,
+      // Daytona's default is open egress (sandbox.entity.ts); the record says only what was asked for.
+      networkBlockAll: b.networkBlockAll ?? false,
+      networkAllowList: b.networkAllowList || undefined,
+      domainAllowList: b.domainAllowList || undefined,
+      target: b.target ?? "local",
+      snapshot: b.snapshot,
+      autoStopInterval: b.autoStopInterval ?? 15,
+      autoDeleteInterval: b.autoDeleteInterval ?? -1,
+    },
+    layer,
+  );
   sendJson(res, 200, sandboxDto(sb, ctx.baseUrl()));
 }
 
@@ -216,4 +222,13 @@ async function previewUrl(ctx: RouteContext, _req: IncomingMessage, res: ServerR
 async function toolboxProxyUrl(ctx: RouteContext, _req: IncomingMessage, res: ServerResponse, [id]: string[]) {
   ctx.store.get(id ?? "");
   sendJson(res, 200, { url: `${ctx.baseUrl()}/toolbox` });
+}
+
+/** sandbox.controller.ts `replaceLabels`: the body's labels replace all of them; the answer is `{ labels }`. */
+async function replaceLabels(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, [id]: string[]) {
+  const sb = ctx.store.get(id ?? "");
+  const parsed = z.object({ labels: Labels }).safeParse(await readJson(req));
+  if (!parsed.success) throw new ApiError(400, validationMessage(parsed.error));
+  await ctx.store.setLabels(sb, parsed.data.labels);
+  sendJson(res, 200, { labels: sb.meta.labels });
 }

@@ -30,7 +30,13 @@ const portOf = (s: Server) => (s.address() as AddressInfo).port;
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "sbx-behaviour-"));
-  server = await startSandboxServer({ apiKey: API_KEY, root, latency: NO_LATENCY, quota: { cpu: 4, disk: 9 } });
+  server = await startSandboxServer({
+    apiKey: API_KEY,
+    root,
+    latency: NO_LATENCY,
+    quota: { cpu: 4, disk: 9 },
+    snapshots: { "with-tool": { "/home/daytona/.tool/tool.py": "print('from the image')\n" } },
+  });
   daytona = new Daytona({ apiKey: API_KEY, apiUrl: server.apiUrl, useDeprecatedPolling: true });
   hostService = await listen("127.0.0.1");
   otherService = await listen("127.0.0.2");
@@ -195,6 +201,42 @@ describe("create requests, as sandbox.controller.ts checks them", () => {
       status: 400,
       body: { message: "Snapshot no-such-snapshot not found. Did you add it through the Daytona Dashboard?" },
     });
+  });
+
+  it("boots a sandbox created from a snapshot with the snapshot's files in place", async () => {
+    const sandbox = await daytona.create({ snapshot: "with-tool" });
+    try {
+      expect(sandbox.snapshot).toBe("with-tool");
+      const run = await sandbox.process.executeCommand("python3 /home/daytona/.tool/tool.py");
+      expect(run).toMatchObject({ exitCode: 0, result: "from the image\n" });
+      const plain = await daytona.create({});
+      const missing = await plain.process.executeCommand("test -e /home/daytona/.tool/tool.py");
+      expect(missing.exitCode).not.toBe(0);
+      await plain.delete();
+    } finally {
+      await sandbox.delete();
+    }
+  });
+});
+
+describe("labels, as sandbox.controller.ts replaces them", () => {
+  it("replaces every label, and the sandbox is then found by its new ones only", async () => {
+    const sandbox = await daytona.create({ labels: { pool: "warm" } });
+    try {
+      expect(await sandbox.setLabels({ tenant: "t1", run: "r1" })).toEqual({ tenant: "t1", run: "r1" });
+      const ids = async (labels: Record<string, string>) => {
+        const found: string[] = [];
+        for await (const s of daytona.list({ labels })) found.push(s.id);
+        return found;
+      };
+      expect(await ids({ run: "r1" })).toEqual([sandbox.id]);
+      expect(await ids({ pool: "warm" })).not.toContain(sandbox.id);
+      expect(await api("PUT", `/api/sandbox/${sandbox.id}/labels`, { labels: { run: 7 } })).toMatchObject({
+        status: 400,
+      });
+    } finally {
+      await sandbox.delete();
+    }
   });
 });
 

@@ -24,6 +24,7 @@ import { ApiError, requireBearer, sendError } from "./http-util";
 import { DEFAULT_LIMITS, probeBwrap, resolvePython, type SandboxLimits } from "./isolation";
 import { PreviewProxy } from "./preview-proxy";
 import { SandboxStore } from "./sandbox-store";
+import type { SnapshotFiles } from "./snapshot-layer";
 import { handleToolbox } from "./toolbox-routes";
 
 export {
@@ -36,6 +37,7 @@ export {
 } from "./daytona-behaviour";
 export { DEFAULT_LIMITS, type SandboxLimits } from "./isolation";
 export { chooseSandboxRoot } from "./sandbox-dirs";
+export type { SnapshotFiles } from "./snapshot-layer";
 
 /** Options of {@link startSandboxServer}. */
 export interface SandboxServerOptions {
@@ -66,8 +68,11 @@ export interface SandboxServerOptions {
   latency?: Partial<Latency>;
   /** Organisation totals (vCPU, GiB) refused with Daytona's 400; unlimited unless given (e.g. `TIER1_QUOTA`). */
   quota?: OrgQuota;
-  /** Snapshot names a create may name (default none: naming one is Daytona's 400 "Snapshot … not found"). */
-  snapshots?: string[];
+  /**
+   * Snapshots a create may name, each with the files its image adds (default none: naming one is Daytona's 400
+   * "Snapshot … not found").
+   */
+  snapshots?: Record<string, SnapshotFiles>;
 }
 
 /** A running dev sandbox server. */
@@ -121,7 +126,13 @@ export async function startSandboxServer(opts: SandboxServerOptions): Promise<Sa
   await store.init();
   let baseUrl = "";
   const preview = new PreviewProxy(store, faults, () => baseUrl);
-  const ctx: RouteContext = { store, baseUrl: () => baseUrl, limits, faults, snapshots: new Set(opts.snapshots) };
+  const ctx: RouteContext = {
+    store,
+    baseUrl: () => baseUrl,
+    limits,
+    faults,
+    snapshots: new Map(Object.entries(opts.snapshots ?? {})),
+  };
 
   const server = createServer((req, res) => {
     void route(ctx, preview, opts.apiKey, latency, req, res).catch((e) => sendError(req, res, e));

@@ -85,7 +85,12 @@ export function connectUnixNoFollow(socketPath: string, callback: (err: Error | 
     return;
   }
   const socket = connect({ path: `/proc/self/fd/${fd}` });
-  const release = () => closeSync(fd);
+  // Once: a socket can fail after it connected, and a second close could hit an fd number already reused.
+  let open = true;
+  const release = () => {
+    if (open) closeSync(fd);
+    open = false;
+  };
   socket.once("connect", release);
   socket.once("error", release);
   callback(null, socket);

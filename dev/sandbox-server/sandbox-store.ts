@@ -22,6 +22,7 @@ import { ApiError } from "./http-util";
 import type { NetworkPlan, PythonInfo, SandboxLimits } from "./isolation";
 import { ensureTraversable, prepareSandboxDir } from "./sandbox-dirs";
 import { SandboxProcess } from "./sandbox-process";
+import { applySnapshotLayer, type SnapshotFiles } from "./snapshot-layer";
 
 /** Persisted facts about one sandbox (`<root>/<id>/sandbox.json`); the process itself is not persisted. */
 export interface SandboxMeta {
@@ -166,7 +167,11 @@ export class SandboxStore {
    * Creates a sandbox and waits until it is `started`, as Daytona's create does (≤30 s): it is `creating` meanwhile.
    * Refused with Daytona's 400 when an org quota would be passed, and with a 429 once `maxSandboxes` exist.
    */
-  async create(init: Omit<SandboxMeta, "id" | "state" | "errorReason" | "createdAt" | "updatedAt" | "uid">) {
+  /** Creates and launches a sandbox; `layer` holds the files of the snapshot it was created from. */
+  async create(
+    init: Omit<SandboxMeta, "id" | "state" | "errorReason" | "createdAt" | "updatedAt" | "uid">,
+    layer?: SnapshotFiles,
+  ) {
     const live = [...this.byId.values()].filter((s) => s.meta.state !== "destroying").length;
     if (live >= this.opts.maxSandboxes) {
       throw new ApiError(
@@ -199,6 +204,7 @@ export class SandboxStore {
     this.byId.set(id, sb);
     try {
       await this.prepareDirs(sb);
+      if (layer) await applySnapshotLayer(sb.files.homeDir, layer, sb.files.owner);
       await sleep(this.opts.latency.createMs);
       await this.launch(sb);
     } catch (e) {
@@ -328,6 +334,12 @@ export class SandboxStore {
     sb.cgroup = undefined;
     sb.oomSeen = 0;
     await cgroup?.remove().catch((e) => console.warn(`[sandbox-server] cannot remove ${cgroup.dir}:`, e));
+  }
+
+  setLabels(sb: Sandbox, labels: Record<string, string>): Promise<void> {
+    sb.meta.labels = labels;
+    sb.meta.updatedAt = new Date().toISOString();
+    return this.save(sb);
   }
 
   private setState(sb: Sandbox, state: SandboxMeta["state"], errorReason?: string): Promise<void> {

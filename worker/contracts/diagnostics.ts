@@ -16,6 +16,14 @@ export const SandboxDiagnosticsRequest = z
           "Idle time before each timed statement. A run's blocks follow a model call, with the sandbox idle meanwhile; " +
           "a pause of a few milliseconds times a round trip as a run sees it, 0 times them back to back",
       }),
+    start: z
+      .enum(["cold", "snapshot", "warm"])
+      .optional()
+      .openapi({
+        description:
+          "Also time a run's start to its first block, with a sandbox created from the default image (`cold`), from " +
+          "`DAYTONA_SNAPSHOT` (`snapshot`), or taken from the warm pool (`warm`; `cold` when the pool is empty)",
+      }),
   })
   .openapi("SandboxDiagnosticsRequest");
 
@@ -34,6 +42,13 @@ export const SandboxDiagnostics = z
       .optional(),
     ingest: z.object({ bytes: z.number(), ms: z.number(), mbPerSecond: z.number() }).optional(),
     deleteMs: z.number().optional(),
+    firstBlock: z
+      .object({
+        start: z.enum(["cold", "warm"]).openapi({ description: "How the sandbox was had" }),
+        readyMs: z.number().openapi({ description: "Asking for a sandbox → a REPL that answers" }),
+        firstBlockMs: z.number().openapi({ description: "Asking for a sandbox → the first block's result" }),
+      })
+      .optional(),
   })
   .openapi("SandboxDiagnostics");
 export type SandboxDiagnostics = z.infer<typeof SandboxDiagnostics>;

@@ -9,7 +9,7 @@ import { AppError } from "../errors";
 import type { LlmGateway, LlmGatewayConfig } from "../llm";
 import { resolveTenantLlm } from "../llm/profiles";
 import { appGateway } from "../llm/relay";
-import { replSandboxes, tenantSandboxProvider } from "../sandbox";
+import { tenantReplSandboxes } from "../sandbox";
 import { otelObserver } from "../trace";
 import { budgetPort } from "./budget-port";
 import { dbRecorder } from "./db-recorder";
@@ -116,7 +116,7 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
       {
         llm,
         budget: budgetPort(budget, ROOT_SCOPE),
-        sandboxes: replSandboxes(tenantSandboxProvider(env, launch.tenantId), { labels: { tenant: launch.tenantId } }),
+        sandboxes: tenantReplSandboxes(env, launch.tenantId, {}),
         recorder,
         signal,
         settings: {

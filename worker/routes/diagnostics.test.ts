@@ -74,3 +74,23 @@ it("rejects bad input naming the field, and non-admin keys", async () => {
   const denied = await call("/v1/diagnostics/sandbox", { method: "POST", key: reader.apiKey.secret, json: {} });
   expect(denied.status).toBe(403);
 });
+
+it("times a run's start to its first block, and refuses a start this deployment is not configured for", async () => {
+  const { apiKey } = await newTenant(handle);
+  const cold = await call("/v1/diagnostics/sandbox", { method: "POST", key: apiKey.secret, json: { start: "cold" } });
+  expect(cold.status).toBe(200);
+  const body = (await cold.json()) as {
+    ok: boolean;
+    firstBlock: { start: string; readyMs: number; firstBlockMs: number };
+  };
+  expect(body).toMatchObject({ ok: true, firstBlock: { start: "cold" } });
+  expect(body.firstBlock.firstBlockMs).toBeGreaterThan(body.firstBlock.readyMs);
+  // The test Worker has neither a snapshot nor a pool configured.
+  for (const start of ["snapshot", "warm"]) {
+    const res = await call("/v1/diagnostics/sandbox", { method: "POST", key: apiKey.secret, json: { start } });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: { code: "validation_failed", details: { issues: [{ field: "json.start" }] } },
+    });
+  }
+});

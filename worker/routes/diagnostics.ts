@@ -11,11 +11,14 @@ import {
   SandboxDiagnostics,
   SandboxDiagnosticsRequest,
 } from "../contracts/diagnostics";
+import { getSandboxPoolStub } from "../durable/sandbox-pool-stub";
 import { configurationFailure, llmSmoke } from "../llm";
 import { resolveLlm } from "../rlm/launch";
 import { daytonaProvider, daytonaSettings } from "../sandbox";
-import { sandboxSmoke } from "../sandbox/smoke";
+import { firstBlockSmoke, type StartMode, sandboxSmoke } from "../sandbox/smoke";
+import { poolSettings } from "../sandbox/warm-config";
 import type { AppEnv } from "./app-env";
+import { invalidFields } from "./errors";
 import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 const GUIDANCE: Record<string, string> = {
@@ -26,6 +29,20 @@ const GUIDANCE: Record<string, string> = {
   delete: "The sandbox could not be deleted: remove it by its labels in the provider's console.",
 };
 
+/** What a first-block smoke needs for `start`; a mode this deployment is not configured for is a 400 naming it. */
+function startOf(env: Env, start: StartMode) {
+  const refuse = (why: string) => invalidFields([{ field: "json.start", message: why }]);
+  if (start === "snapshot") {
+    if (!env.DAYTONA_SNAPSHOT) throw refuse("no snapshot is configured (DAYTONA_SNAPSHOT)");
+    return { snapshot: env.DAYTONA_SNAPSHOT };
+  }
+  if (start === "warm") {
+    if (poolSettings(env).target === 0) throw refuse("the warm pool is off (SANDBOX_WARM_POOL)");
+    return { warm: getSandboxPoolStub(env) };
+  }
+  return {};
+}
+
 export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
@@ -33,7 +50,7 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
       path: "/v1/diagnostics/sandbox",
       operationId: "runSandboxDiagnostics",
       tags: ["diagnostics"],
-      summary: "Create a sandbox, time REPL round trips and context ingestion, delete it",
+      summary: "Create a sandbox, time REPL round trips and context ingestion (or a run's start), delete it",
       security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(SandboxDiagnosticsRequest) },
@@ -45,6 +62,15 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
     async (c) => {
       const input = c.req.valid("json");
       const provider = daytonaProvider(daytonaSettings(c.env));
+      if (input.start) {
+        return c.json(
+          {
+            ok: true,
+            firstBlock: await firstBlockSmoke(provider, c.var.principal.tenantId, startOf(c.env, input.start)),
+          },
+          200,
+        );
+      }
       const report = await sandboxSmoke(provider, c.var.principal.tenantId, input);
       const samples = report.execMs ?? [];
       const sorted = [...samples].sort((a, b) => a - b);

@@ -67,10 +67,7 @@ export function daytonaProvider(settings: DaytonaSettings, deps: DaytonaDeps = {
   };
   return {
     async create(spec: SandboxSpec) {
-      const labels = Object.fromEntries(Object.entries(spec.labels).filter(([, v]) => v !== undefined)) as Record<
-        string,
-        string
-      >;
+      const labels = definedLabels(spec.labels);
       try {
         // Not retried: a create that timed out may still have produced a sandbox; the caller's labels find it.
         const sandbox = await daytona.create(
@@ -109,6 +106,10 @@ export function daytonaProvider(settings: DaytonaSettings, deps: DaytonaDeps = {
       }
     },
   };
+}
+
+function definedLabels(labels: SandboxSpec["labels"]): Record<string, string> {
+  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 interface Io {
@@ -243,6 +244,9 @@ function wrap(sandbox: Sandbox, settings: DaytonaSettings, io: Io): SandboxHandl
     async previewLink(port): Promise<PreviewLink> {
       const link = await withSandboxRetries("get the preview link", () => sandbox.getPreviewLink(port));
       return { url: link.url, token: link.token };
+    },
+    async setLabels(labels) {
+      await withSandboxRetries("label the sandbox", () => sandbox.setLabels(definedLabels(labels)));
     },
     start: () => withSandboxRetries("start the sandbox", () => sandbox.start(120)),
     stop: () => withSandboxRetries("stop the sandbox", () => sandbox.stop(60)),

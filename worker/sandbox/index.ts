@@ -4,4 +4,4 @@ export type { CommandResult, PreviewLink, SandboxHandle, SandboxProvider, Sandbo
 export { checkSandboxProvider } from "./readiness";
 export { replSandboxes } from "./repl-sandboxes";
 export { type CallbackHandler, type ExecOptions, HostCallFailure, ReplSession } from "./repl-session";
-export { tenantEgressHosts, tenantSandboxProvider } from "./tenant-provider";
+export { tenantEgressHosts, tenantReplSandboxes, tenantSandboxProvider } from "./tenant-provider";

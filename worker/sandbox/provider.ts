@@ -51,6 +51,8 @@ export interface SandboxHandle {
   /** Writes a file, streaming when given a stream; parent directories are created. */
   upload(path: string, body: ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer> | string): Promise<void>;
   previewLink(port: number): Promise<PreviewLink>;
+  /** Replaces every label (a warm-pool sandbox becomes a run's). */
+  setLabels(labels: SandboxSpec["labels"]): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
   delete(): Promise<void>;

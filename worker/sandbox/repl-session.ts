@@ -20,7 +20,7 @@ import {
   VarReply,
 } from "../contracts/repl";
 import { AppError, isAppError } from "../errors";
-import type { PreviewLink, SandboxHandle } from "./provider";
+import type { CommandResult, PreviewLink, SandboxHandle } from "./provider";
 
 /** Answers one host call from sandbox code; throw a {@link HostCallFailure} to raise a specific Python exception. */
 export type CallbackHandler = (call: CallbackCall) => Promise<unknown>;
@@ -59,6 +59,23 @@ const INTERRUPT_GRACE_MS = 5_000;
 /** Thirty seconds: a cold sandbox needs a moment for Python to import and bind. */
 const START_TIMEOUT_MS = 30_000;
 const SERVER_DIR = REPL_SERVER_PATH.slice(0, REPL_SERVER_PATH.lastIndexOf("/"));
+/** The launch's exit status when a snapshot's copy of the server is missing or another version. */
+const STALE_SERVER_EXIT = 3;
+
+let server: Promise<{ source: string; sha256: string }> | undefined;
+
+/**
+ * The REPL server's source and its SHA-256, loaded on first use so that tools which only need the route schemas (the
+ * OpenAPI generator) never load it.
+ */
+export function replServer(): Promise<{ source: string; sha256: string }> {
+  server ??= import("./python/repl_server.py").then(async ({ default: source }) => {
+    const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(source));
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    return { source, sha256 };
+  });
+  return server;
+}
 
 /** A running REPL server in one sandbox. */
 export class ReplSession {
@@ -68,14 +85,28 @@ export class ReplSession {
     private link: PreviewLink,
   ) {}
 
-  /** Uploads and starts the server with a fresh secret, and waits until it answers. */
-  static async start(sandbox: SandboxHandle, options: { startTimeoutMs?: number } = {}): Promise<ReplSession> {
+  /**
+   * Starts the server with a fresh secret and waits until it answers. With `preinstalled` (the sandbox came from a
+   * snapshot that may hold the server) the launch first checks that the installed copy is this exact version and
+   * uploads only when it is not, so a current snapshot saves the upload and a stale one still works.
+   */
+  static async start(
+    sandbox: SandboxHandle,
+    options: { startTimeoutMs?: number; preinstalled?: boolean } = {},
+  ): Promise<ReplSession> {
     const secret = randomSecret();
-    // Loaded on first use so that tools which only need the route schemas (the OpenAPI generator) never load it.
-    const { default: replServerSource } = await import("./python/repl_server.py");
-    await sandbox.upload(REPL_SERVER_PATH, replServerSource);
+    const server = await replServer();
     const launch = `cd ${SERVER_DIR} && FLEET_REPL_SECRET=${secret} nohup python3 ${REPL_SERVER_PATH} > ${SERVER_DIR}/repl.log 2>&1 &`;
-    const started = await sandbox.exec(`sh -c '${launch}'`, { timeoutSeconds: 30 });
+    let started: CommandResult | undefined;
+    if (options.preinstalled) {
+      const check = `echo "${server.sha256}  ${REPL_SERVER_PATH}" | sha256sum -c --status - || exit ${STALE_SERVER_EXIT}`;
+      started = await sandbox.exec(`sh -c '${check}; ${launch}'`, { timeoutSeconds: 30 });
+      if (started.exitCode === STALE_SERVER_EXIT) started = undefined;
+    }
+    if (!started) {
+      await sandbox.upload(REPL_SERVER_PATH, server.source);
+      started = await sandbox.exec(`sh -c '${launch}'`, { timeoutSeconds: 30 });
+    }
     if (started.exitCode !== 0) {
       throw new AppError("sandbox_failed", "Could not start the Python REPL in the sandbox", {
         internal: started.output.slice(0, 500),

@@ -4,6 +4,7 @@
  */
 import { isAppError } from "../errors";
 import type { SandboxProvider } from "./provider";
+import { replSandboxes, type WarmSource } from "./repl-sandboxes";
 import { ReplSession } from "./repl-session";
 
 export interface SmokeOptions {
@@ -101,4 +102,42 @@ export async function sandboxSmoke(
 function describe(err: unknown): { code: string; message: string } {
   if (isAppError(err)) return { code: err.code, message: err.message };
   return { code: "internal", message: err instanceof Error ? err.message : String(err) };
+}
+
+/** How a first-block smoke gets its sandbox: created from the default image, from a snapshot, or from the pool. */
+export type StartMode = "cold" | "snapshot" | "warm";
+
+export interface FirstBlockReport {
+  /** How the sandbox was actually had (`warm` falls back to `cold` when the pool is empty). */
+  start: "cold" | "warm";
+  /** From asking for a sandbox to a REPL that answers. */
+  readyMs: number;
+  /** From asking for a sandbox to the first block's result: what a run waits before its first block runs. */
+  firstBlockMs: number;
+}
+
+/**
+ * Times what a run pays before its first block runs, as a run gets its sandbox (`replSandboxes`), then deletes it.
+ * Throws the provider's error when it cannot get one.
+ */
+export async function firstBlockSmoke(
+  provider: SandboxProvider,
+  tenant: string,
+  options: { snapshot?: string; warm?: WarmSource },
+): Promise<FirstBlockReport> {
+  const started = performance.now();
+  const sandboxes = replSandboxes(
+    provider,
+    { labels: { tenant }, snapshot: options.snapshot },
+    { warm: options.warm, preinstalled: Boolean(options.snapshot) },
+  );
+  const opened = await sandboxes.open({ run: "diagnostics", depth: 0 });
+  try {
+    const readyMs = performance.now() - started;
+    const done = await opened.repl.exec("x = 1");
+    if (done.error) throw new Error(`${done.error.type}: ${done.error.message}`);
+    return { start: opened.start, readyMs, firstBlockMs: performance.now() - started };
+  } finally {
+    await opened.dispose().catch(() => {});
+  }
 }

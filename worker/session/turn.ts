@@ -24,7 +24,7 @@ import { dbRecorder } from "../rlm/db-recorder";
 import { resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunOutcome } from "../rlm/ports";
-import { replSandboxes, tenantSandboxProvider } from "../sandbox";
+import { tenantReplSandboxes } from "../sandbox";
 import { composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
@@ -169,9 +169,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     const delegator = rlmDelegator({
       llm: gateway,
       budget,
-      sandboxes: replSandboxes(tenantSandboxProvider(env, tenantId), {
-        labels: { tenant: tenantId, session: sessionId },
-      }),
+      sandboxes: tenantReplSandboxes(env, tenantId, { session: sessionId }),
       recorder,
       documents,
       defaultDocuments: frame.documents,

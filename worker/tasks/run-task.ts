@@ -21,7 +21,7 @@ import { type RlmContext, runRlm } from "../rlm/engine";
 import { DEFAULT_RUN_LIMITS, resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunUsage } from "../rlm/ports";
-import { replSandboxes, tenantSandboxProvider } from "../sandbox";
+import { tenantReplSandboxes } from "../sandbox";
 import { agentStepEmitter, meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
 import { composeObservers, otelObserver } from "../trace";
 
@@ -96,9 +96,7 @@ export async function executeTask(
     const llm = await resolveRunLlm(env, handle.db, tenantId, launch.models);
     const store = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const budget = budgetPort(budgetStub, ROOT_SCOPE);
-    const sandboxes = replSandboxes(tenantSandboxProvider(env, tenantId), {
-      labels: { tenant: tenantId, task: launch.taskId },
-    });
+    const sandboxes = tenantReplSandboxes(env, tenantId, { task: launch.taskId });
     const settings = {
       maxIterations: launch.maxIterations,
       maxDepth: launch.maxDepth,
