@@ -68,7 +68,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["dev/**/*.test.ts", "bench/**/*.test.ts", "test/stack/**/*.test.ts"],
+          include: ["dev/**/*.test.ts", "bench/**/*.test.ts", "client/**/*.test.ts", "test/stack/**/*.test.ts"],
           environment: "node",
           testTimeout: 60_000,
         },

@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { uploadDocument } from "../client/src/index";
 import { pdfText } from "../worker/documents/pdf";
 import { withWorkerdCpu } from "./cpu";
 import { debianCorpus } from "./pdf-corpus";
@@ -107,15 +108,7 @@ async function main() {
   const poppler = hasPdftotext();
   const rows: Array<Array<string | number>> = [];
   try {
-    const upload = async (name: string, body: Uint8Array) => {
-      const res = await fetch(`${stack.url}/v1/documents?name=${name}`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${stack.apiKey}` },
-        body: body as Uint8Array<ArrayBuffer>,
-      });
-      if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as { id: string; bytes: number };
-    };
+    const upload = (name: string, body: Uint8Array) => uploadDocument(stack.client, { name, body });
     for (const pages of sizes) {
       process.stderr.write(`printing ${pages} pages … `);
       const pdf = printPdf(dir, pages);

@@ -13,12 +13,15 @@
  *    CPU per call, not the engine's waiting, is what bounds throughput at high concurrency.
  */
 import { and, eq } from "drizzle-orm";
+import { type components, orThrow } from "../client/src/index";
 import type { DbHandle } from "../worker/db/client";
 import { runSteps, runs } from "../worker/db/schema";
 import { withWorkerdCpu } from "./cpu";
 import { startFanOutFloor } from "./fan-out-floor/index";
 import { type BenchStack, startBenchStack } from "./stack";
 import { formatTable, median, percentile, ratio } from "./table";
+
+type CreateRlmRunRequest = components["schemas"]["CreateRlmRunRequest"];
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 40);
 const FAN_OUT = 256;
@@ -30,8 +33,8 @@ const CONCURRENCY = [16, 64] as const;
 const POLL_MS = 100;
 
 /** Starts a run and waits for it to complete; returns its id. */
-async function runToEnd(stack: BenchStack, handle: DbHandle, body: unknown): Promise<string> {
-  const { id } = await stack.api<{ id: string }>("/v1/rlm/runs", body);
+async function runToEnd(stack: BenchStack, handle: DbHandle, body: CreateRlmRunRequest): Promise<string> {
+  const { id } = orThrow(await stack.client.POST("/v1/rlm/runs", { body }));
   for (;;) {
     const [run] = await handle.db
       .select({ status: runs.status, error: runs.error })
@@ -170,10 +173,12 @@ async function main() {
     const rootCalls = (await llmCallLatencies(stack, overheadRun, "planner")).slice(3, ITERATIONS);
     // Two baselines: round trips back to back, and each after an idle pause as long as the root call, which is what
     // a run's block follows (on this VM an idle process takes milliseconds to wake).
-    type Diag = { exec: { samplesMs: number[] } };
-    const hot = (await stack.api<Diag>("/v1/diagnostics/sandbox", { execs: 100 })).exec.samplesMs;
+    const diagnose = async (pauseMs?: number) =>
+      orThrow(await stack.client.POST("/v1/diagnostics/sandbox", { body: { execs: 100, pauseMs } })).exec?.samplesMs ??
+      [];
+    const hot = await diagnose();
     const pauseMs = Math.max(1, Math.round(median(rootCalls)));
-    const idle = (await stack.api<Diag>("/v1/diagnostics/sandbox", { execs: 100, pauseMs })).exec.samplesMs;
+    const idle = await diagnose(pauseMs);
     console.log("done");
 
     // 2. Fan-out efficiency: the engine as deployed (calls through relay objects), then the floor of this machine,

@@ -24,6 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
+import { type components, orThrow } from "../client/src/index";
 import { CLOUD_LATENCY } from "../dev/sandbox-server/index";
 import { replSnapshot } from "../dev/snapshot/fleet-repl";
 import { generatedText } from "../worker/sandbox/smoke";
@@ -105,8 +106,8 @@ function ingestionTable(runs: IngestRun[]): string {
 async function main() {
   const stack = await startBenchStack();
   try {
-    const diagnose = async (execs: number, contextMb: number): Promise<Diagnostics> => {
-      const body = await stack.api<Diagnostics>("/v1/diagnostics/sandbox", { execs, contextMb });
+    const diagnose = async (execs: number, contextMb: number) => {
+      const body = orThrow(await stack.client.POST("/v1/diagnostics/sandbox", { body: { execs, contextMb } }));
       if (!body.ok) throw new Error(`diagnostics failed: ${JSON.stringify(body)}`);
       return body;
     };
@@ -153,11 +154,8 @@ async function main() {
 
 const START_SAMPLES = Number(process.env.BENCH_START_SAMPLES ?? 5);
 
-interface FirstBlock {
-  start: "cold" | "warm";
-  readyMs: number;
-  firstBlockMs: number;
-}
+type SandboxDiagnostics = components["schemas"]["SandboxDiagnostics"];
+type FirstBlock = NonNullable<SandboxDiagnostics["firstBlock"]>;
 
 /** Run start → first block, cold vs snapshot vs warm pool, and the exec round trip, with Daytona-like latency. */
 async function startLatency() {
@@ -167,8 +165,11 @@ async function startLatency() {
     vars: { SANDBOX_WARM_POOL: "1", DAYTONA_SNAPSHOT: replSnapshot().name },
   });
   try {
-    const firstBlock = async (start: "cold" | "snapshot" | "warm") =>
-      (await stack.api<{ firstBlock: FirstBlock }>("/v1/diagnostics/sandbox", { start })).firstBlock;
+    const firstBlock = async (start: "cold" | "snapshot" | "warm") => {
+      const body = orThrow(await stack.client.POST("/v1/diagnostics/sandbox", { body: { start } }));
+      if (!body.firstBlock) throw new Error(`diagnostics failed: ${JSON.stringify(body)}`);
+      return body.firstBlock;
+    };
     const sample = async (start: "cold" | "snapshot" | "warm") => {
       const samples: FirstBlock[] = [];
       for (let i = 0; i < START_SAMPLES; i++) {
@@ -181,7 +182,9 @@ async function startLatency() {
     process.stdout.write(`measuring run start → first block with Daytona-like latency (${START_SAMPLES} each) … `);
     await firstBlock("warm"); // wakes the pool
     const modes = { cold: await sample("cold"), snapshot: await sample("snapshot"), warm: await sample("warm") };
-    const execs = await stack.api<Diagnostics>("/v1/diagnostics/sandbox", { execs: 50, contextMb: 0, pauseMs: 5 });
+    const execs = orThrow(
+      await stack.client.POST("/v1/diagnostics/sandbox", { body: { execs: 50, contextMb: 0, pauseMs: 5 } }),
+    );
     console.log("done\n");
     const coldMedian = median(modes.cold.map((s) => s.firstBlockMs));
     console.log(

@@ -15,6 +15,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { eq } from "drizzle-orm";
+import { createFleetClient, type FleetClient } from "../client/src/index";
 import { configureNeonForNode } from "../dev/db/migrate";
 import { type Latency, NO_LATENCY } from "../dev/sandbox-server/index";
 import { startLocalStack } from "../dev/stack";
@@ -31,8 +32,8 @@ export interface BenchStack {
   /** Origin of the scripted LLM's `/__admin` API; empty when the stack runs against an external endpoint. */
   llmAdmin: string;
   openDb(): DbHandle;
-  /** Authenticated JSON request to the Worker. */
-  api<T>(path: string, body?: unknown): Promise<T>;
+  /** The typed API client, authenticated with {@link BenchStack.apiKey}. */
+  client: FleetClient;
   stop(): Promise<void>;
 }
 
@@ -103,15 +104,7 @@ export async function startBenchStack(options: BenchStackOptions = {}): Promise<
     tenantId: tenant.id,
     llmAdmin: (stack.vars.DEMO_LLM_BASE_URL ?? "").replace(/\/v1$/, ""),
     openDb: () => openDb(dbEnv),
-    async api<T>(path: string, body?: unknown): Promise<T> {
-      const res = await fetch(`${worker.url}${path}`, {
-        method: body === undefined ? "GET" : "POST",
-        headers: { authorization: `Bearer ${apiKey.secret}`, "content-type": "application/json" },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-      return (await res.json()) as T;
-    },
+    client: createFleetClient({ baseUrl: worker.url, apiKey: apiKey.secret }),
     async stop() {
       await worker.stop();
       await stack.stop();

@@ -81,9 +81,9 @@ async function runSize(
     const label = `${megabytes} MB task ${i + 1}/${tasks}`;
     try {
       // A fresh upload per task: the upload is part of what a customer's task costs.
-      const uploaded = await uploadDocument(stack, `throughput-${megabytes}mb-${i}.txt`, doc.bytes);
+      const uploaded = await uploadDocument(stack.client, `throughput-${megabytes}mb-${i}.txt`, doc.bytes);
       const outcome = await runTask(
-        stack,
+        stack.client,
         `What are all the special magic numbers for ${KEY} mentioned in the provided text?`,
         uploaded.id,
         // One sub-call per 20,000 characters: 5,000 at 100 MB, beyond the default ceiling of 2,000 calls.

@@ -7,10 +7,13 @@
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 import { parseArgs } from "node:util";
+import { type components, createFleetClient, FleetApiError, orThrow } from "../client/src/index";
 import { bootstrapTenant } from "../worker/auth/bootstrap";
 import { openDb } from "../worker/db/client";
 import { configureNeonForNode } from "./db/migrate";
 import { openDatabaseTarget } from "./local-database";
+
+type RlmRun = components["schemas"]["RlmRun"];
 
 const { values } = parseArgs({
   options: {
@@ -35,14 +38,12 @@ if (!values.context || !values.query) {
 }
 
 const raw = await readFile(values.context, "utf8");
-const context: unknown = extname(values.context) === ".json" ? JSON.parse(raw) : raw;
-const key = values.key ?? (await localKey());
-const headers = { authorization: `Bearer ${key}`, "content-type": "application/json" };
+const context: components["schemas"]["CreateRlmRunRequest"]["context"] =
+  extname(values.context) === ".json" ? JSON.parse(raw) : raw;
+const api = createFleetClient({ baseUrl: values.url, apiKey: values.key ?? (await localKey()) });
 const started = Date.now();
-const created = await fetch(`${values.url}/v1/rlm/runs`, {
-  method: "POST",
-  headers,
-  body: JSON.stringify({
+const created = await api.POST("/v1/rlm/runs", {
+  body: {
     query: values.query,
     context,
     models: { planner: values.planner, delegate: values.delegate },
@@ -50,35 +51,19 @@ const created = await fetch(`${values.url}/v1/rlm/runs`, {
     maxIterations: Number(values["max-iterations"]),
     subCallConcurrency: Number(values.concurrency),
     budget: values["llm-calls"] ? { llmCalls: Number(values["llm-calls"]) } : {},
-  }),
+  },
 });
-if (created.status !== 202) {
-  console.error(`could not start the run (${created.status}): ${await created.text()}`);
+if (!created.data) {
+  const error = new FleetApiError(created.response.status, created.error);
+  console.error(`could not start the run (${error.status} ${error.code}): ${error.message}`);
   process.exit(1);
 }
-const { id } = (await created.json()) as { id: string };
+const { id } = created.data;
 process.stderr.write(`run ${id} `);
 
-interface Run {
-  status: string;
-  answer: string | null;
-  iterations: number;
-  subCalls: number;
-  endReason: string | null;
-  error: { code: string; message: string } | null;
-  usage: {
-    llmCalls: number;
-    promptTokens: number;
-    completionTokens: number;
-    cachedTokens: number;
-    costUsd: number;
-  } | null;
-  wallMs: number | null;
-  children: unknown[];
-}
-let run: Run;
+let run: RlmRun;
 for (;;) {
-  run = (await (await fetch(`${values.url}/v1/rlm/runs/${id}`, { headers })).json()) as Run;
+  run = orThrow(await api.GET("/v1/rlm/runs/{id}", { params: { path: { id } } }));
   if (run.status !== "queued" && run.status !== "running") break;
   process.stderr.write(".");
   await new Promise((r) => setTimeout(r, 500));

@@ -14,6 +14,7 @@ import { handleError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
+import { registerSecuritySchemes } from "./routes/openapi";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
 import { sessionRoutes } from "./routes/sessions";
@@ -36,14 +37,23 @@ const LARGE_BODY_ROUTES: Record<string, number> = { "/v1/rlm/runs": 32 * 1_048_5
 /** Routes that stream their body and enforce their own (plan-dependent) limit while streaming. */
 const STREAMED_BODY_ROUTES = new Set(["POST /v1/documents"]);
 
-export const OPENAPI_INFO = {
+export const OPENAPI_INFO: Parameters<OpenAPIHono["getOpenAPI31Document"]>[0] = {
   openapi: "3.1.0",
   info: {
     title: "fleet-rlm API",
     version: "0.1.0",
     description: "Recursive Language Model workspace: sessions, tasks, documents, webhooks.",
   },
-} as const;
+  servers: [
+    { url: "http://127.0.0.1:8787", description: "Local stack (`npm run dev`)" },
+    {
+      url: "https://{host}",
+      description: "A deployment: the Worker's own route or workers.dev name",
+      // A placeholder: every deployment serves the API at its own origin.
+      variables: { host: { default: "fleet-rlm.example.com", description: "Your deployment's host name" } },
+    },
+  ],
+};
 
 /** Creates the app. Kept a function so tests and the OpenAPI generator build fresh instances. */
 export function createApp() {
@@ -76,11 +86,7 @@ export function createApp() {
   app.route("/", llmProfileRoutes);
   app.route("/", usageRoutes);
   app.route("/", sandboxSettingsRoutes);
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
-    type: "http",
-    scheme: "bearer",
-    description: "An API key (frk_…) or a sign-in token",
-  });
+  registerSecuritySchemes(app.openAPIRegistry);
   app.doc31("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));
   app.get(DOCS_STYLESHEET_PATH, (c) => c.body(DOCS_STYLESHEET, 200, { "content-type": "text/css; charset=utf-8" }));

@@ -92,7 +92,7 @@ export async function runCapability(options: CapabilityOptions): Promise<Capabil
       const name = `${c.kind} ${formatLength(c.lengthTokens)} #${c.sample + 1}`;
       progress.status(`${name}: rlm task`);
       const rlm = await runThroughProduct(
-        stack,
+        stack.client,
         `${c.kind}-${formatLength(c.lengthTokens)}-${c.sample + 1}.txt`,
         c.context,
         c.query,

@@ -1,13 +1,9 @@
 /**
  * Runs one long-context question through the product's public API, as a customer would: upload the context as a
- * document (`POST /v1/documents`), start an `rlm` task over it (`POST /v1/tasks`), poll `GET /v1/tasks/{id}`.
+ * document (`POST /v1/documents`), start an `rlm` task over it (`POST /v1/tasks`), poll `GET /v1/tasks/{id}`, all
+ * through the typed client.
  */
-
-/** Where the Worker is and the key that may use it. */
-export interface ProductClient {
-  url: string;
-  apiKey: string;
-}
+import { type FleetClient, orThrow, uploadDocument as upload } from "../../client/src/index";
 
 /** Token and cost totals of a task's whole tree, as `GET /v1/tasks/{id}` reports them. */
 export interface TaskUsage {
@@ -39,66 +35,45 @@ export interface TaskSettings {
   pollMs: number;
 }
 
-interface TaskView {
-  status: "queued" | "running" | "completed" | "failed" | "cancelled";
-  answer: string | null;
-  usage: TaskUsage | null;
-  error: { code: string; message: string } | null;
-}
-
-async function call<T>(client: ProductClient, path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`${client.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${client.apiKey}`, ...init.headers },
-  });
-  if (!res.ok) throw new Error(`${init.method ?? "GET"} ${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
 /** Uploads `text` as a `.txt` document; returns its id and how long the upload took. */
 export async function uploadDocument(
-  client: ProductClient,
+  client: FleetClient,
   name: string,
   text: string | Uint8Array,
 ): Promise<{ id: string; ms: number }> {
   const started = performance.now();
-  const doc = await call<{ id: string }>(client, `/v1/documents?name=${encodeURIComponent(name)}`, {
-    method: "POST",
-    headers: { "content-type": "text/plain" },
-    // SAFETY: a Uint8Array is a valid fetch body; the DOM and Node typings disagree on its buffer type.
-    body: text as BodyInit,
-  });
+  const doc = await upload(client, { name, body: text, contentType: "text/plain" });
   return { id: doc.id, ms: performance.now() - started };
 }
 
 /** Starts an `rlm` task over an uploaded document and polls it to its end (or `settings.timeoutMs`). */
 export async function runTask(
-  client: ProductClient,
+  client: FleetClient,
   query: string,
   documentId: string,
   settings: TaskSettings,
 ): Promise<Omit<TaskOutcome, "uploadMs">> {
   const started = performance.now();
-  const { id } = await call<{ id: string }>(client, "/v1/tasks", {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      mode: "rlm",
-      query,
-      documents: [documentId],
-      models: settings.models ?? {},
-      budget: settings.budget ?? {},
+  const { id } = orThrow(
+    await client.POST("/v1/tasks", {
+      body: {
+        mode: "rlm",
+        query,
+        documents: [documentId],
+        models: settings.models ?? {},
+        budget: settings.budget ?? {},
+      },
     }),
-  });
+  );
   for (;;) {
     await new Promise((r) => setTimeout(r, settings.pollMs));
-    const task = await call<TaskView>(client, `/v1/tasks/${id}`);
+    const task = orThrow(await client.GET("/v1/tasks/{id}", { params: { path: { id } } }));
     const wallMs = performance.now() - started;
     if (task.status === "completed" || task.status === "failed" || task.status === "cancelled") {
       return { status: task.status, answer: task.answer, usage: task.usage, error: task.error, taskId: id, wallMs };
     }
     if (wallMs > settings.timeoutMs) {
-      await call(client, `/v1/tasks/${id}/cancel`, { method: "POST" }).catch(() => {});
+      await client.POST("/v1/tasks/{id}/cancel", { params: { path: { id } } }).catch(() => {});
       return {
         status: "timeout",
         answer: task.answer,
@@ -113,7 +88,7 @@ export async function runTask(
 
 /** Uploads `context` and runs `query` over it; a failed upload or start is an outcome, not an exception. */
 export async function runThroughProduct(
-  client: ProductClient,
+  client: FleetClient,
   name: string,
   context: string,
   query: string,

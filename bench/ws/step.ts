@@ -3,7 +3,7 @@
  * at the same moment; every frame's delivery latency is kept and every session's `seq`s are checked against the
  * server's log for gaps and duplicates.
  */
-import type { EventPage } from "../../worker/contracts/session";
+import { orThrow } from "../../client/src/index";
 import type { BenchStack } from "../stack";
 import { BenchSocket, nowMs } from "./client";
 
@@ -60,7 +60,7 @@ export interface StepResult {
 
 /** Creates a session and opens its socket, already receiving live frames (`resume` from 0). */
 export async function openSession(stack: BenchStack): Promise<{ id: string; socket: BenchSocket }> {
-  const { id } = await stack.api<{ id: string }>("/v1/sessions", {});
+  const { id } = orThrow(await stack.client.POST("/v1/sessions", { body: {} }));
   const socket = await BenchSocket.open(stack.url, id, stack.apiKey);
   socket.send({ type: "resume", after: 0 });
   return { id, socket };
@@ -124,7 +124,11 @@ export async function runStep(stack: BenchStack, n: number, chunks: number, time
     const seqs = logged.map((r) => r.frame.seq as number);
     const highest = Math.max(0, ...seqs);
     // The server's log is the truth: frames it stored after the last one this socket saw were lost in delivery.
-    const page = await stack.api<EventPage>(`/v1/sessions/${s.id}/events?after=${highest}&limit=1000`);
+    const page = orThrow(
+      await stack.client.GET("/v1/sessions/{id}/events", {
+        params: { path: { id: s.id }, query: { after: highest, limit: 1000 } },
+      }),
+    );
     const check = checkSeqs(seqs, page.events.at(-1)?.seq ?? highest);
     result.delivered += logged.length;
     result.lost += check.lost;

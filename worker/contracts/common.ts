@@ -16,7 +16,10 @@ export const IdParam = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "0190c2b6-8f7a-7cc1-9d0e-3c1f2a4b5c6d" }),
 });
 
-/** Standard error responses, to spread into a route's `responses`. */
+/**
+ * Standard error responses, to spread into a route's `responses`: the statuses the route's own checks answer, plus
+ * `default` for what any route may answer (500, a busy database's 503, a dependency's 502/504), all one shape.
+ */
 export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 413 | 429 | 503>) {
   const descriptions: Record<number, string> = {
     400: "Invalid input; `details.issues` names each field",
@@ -28,10 +31,12 @@ export function errorResponses(...statuses: Array<400 | 401 | 403 | 404 | 409 | 
     429: "Rate limited or over quota; see `retry-after`",
     503: "A dependency is unavailable",
   };
-  return Object.fromEntries(
-    statuses.map((status) => [
-      status,
-      { description: descriptions[status] ?? "Error", content: { "application/json": { schema: ErrorResponse } } },
-    ]),
-  ) as Record<number, { description: string; content: { "application/json": { schema: typeof ErrorResponse } } }>;
+  const response = (description: string) => ({
+    description,
+    content: { "application/json": { schema: ErrorResponse } },
+  });
+  return {
+    ...Object.fromEntries(statuses.map((status) => [status, response(descriptions[status] ?? "Error")])),
+    default: response("Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …)"),
+  } as Record<number | "default", ReturnType<typeof response>>;
 }

@@ -11,19 +11,18 @@ import { repos } from "../db/repos";
 import { apiKeys } from "../db/schema";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 const guard = [requireAuth(), requireScope("admin")];
-const security = [{ bearer: [] }];
-
 export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
       method: "post",
       path: "/v1/api-keys",
+      operationId: "createApiKey",
       tags: ["api-keys"],
       summary: "Create an API key; the secret is in this response only",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { body: jsonBody(CreateApiKeyRequest) },
       responses: { 201: jsonResponse(CreatedApiKey, "Created"), ...errorResponses(400, 401, 403) },
@@ -47,9 +46,10 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/api-keys",
+      operationId: "listApiKeys",
       tags: ["api-keys"],
       summary: "List live API keys (never their secrets)",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       responses: { 200: jsonResponse(ApiKeyList, "Keys"), ...errorResponses(401, 403) },
     }),
@@ -62,9 +62,10 @@ export const apiKeyRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "delete",
       path: "/v1/api-keys/{id}",
+      operationId: "revokeApiKey",
       tags: ["api-keys"],
       summary: "Revoke an API key; it stops working at once",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam },
       responses: { 200: jsonResponse(ApiKey, "Revoked"), ...errorResponses(401, 403, 404) },

@@ -14,7 +14,7 @@ import { issueWsTicket } from "../db/queries/ws-tickets";
 import { repos } from "../db/repos";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse, OPTIONALLY_AUTHENTICATED, PUBLIC } from "./openapi";
 
 /** True only when explicitly configured: dev login and the demo model exist nowhere else. */
 export function isDevelopment(env: Pick<Env, "ENVIRONMENT">): boolean {
@@ -26,8 +26,10 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/auth/dev-login",
+      operationId: "signInDev",
       tags: ["auth"],
       summary: "Sign in without an identity provider (local development only)",
+      security: PUBLIC,
       request: { body: jsonBody(DevLoginRequest) },
       responses: {
         200: jsonResponse(SignedIn, "Signed in; also sets the session cookie"),
@@ -69,8 +71,10 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/auth/logout",
+      operationId: "signOut",
       tags: ["auth"],
       summary: "Sign out: the sign-in token (cookie or bearer) stops working everywhere, and its sockets close",
+      security: OPTIONALLY_AUTHENTICATED,
       responses: { 204: { description: "Signed out" } },
     }),
     async (c) => {
@@ -90,9 +94,10 @@ export const identityRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/me",
+      operationId: "getMe",
       tags: ["auth"],
       summary: "Who the credential belongs to",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth()],
       responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(401) },
     }),
@@ -102,9 +107,10 @@ export const identityRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/ws-tickets",
+      operationId: "createWsTicket",
       tags: ["auth"],
       summary: "A single-use, 60-second ticket for opening a session's WebSocket",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("sessions:read")],
       request: { body: jsonBody(WsTicketRequest) },
       responses: { 201: jsonResponse(WsTicket, "Ticket issued"), ...errorResponses(400, 401, 403, 404) },

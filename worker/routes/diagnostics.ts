@@ -19,7 +19,7 @@ import { firstBlockSmoke, type StartMode, sandboxSmoke } from "../sandbox/smoke"
 import { poolSettings } from "../sandbox/warm-config";
 import type { AppEnv } from "./app-env";
 import { invalidFields } from "./errors";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 const GUIDANCE: Record<string, string> = {
   create: "Check DAYTONA_API_URL and DAYTONA_API_KEY, and the provider's sandbox quota.",
@@ -48,9 +48,10 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/diagnostics/sandbox",
+      operationId: "runSandboxDiagnostics",
       tags: ["diagnostics"],
       summary: "Create a sandbox, time REPL round trips and context ingestion (or a run's start), delete it",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(SandboxDiagnosticsRequest) },
       responses: {
@@ -92,9 +93,10 @@ export const diagnosticsRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/diagnostics/llm",
+      operationId: "runLlmDiagnostics",
       tags: ["diagnostics"],
       summary: "Make one real call to the configured LLM (or a named model): latency, model, usage, or what failed",
-      security: [{ bearer: [] }],
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(LlmDiagnosticsRequest) },
       responses: {

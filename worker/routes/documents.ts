@@ -15,7 +15,7 @@ import { detectFormat } from "../documents/formats";
 import { originalKey, storeUpload } from "../documents/upload";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
-import { jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonResponse } from "./openapi";
 
 /** Largest document per plan: a free workspace tries things out; paid ones hold real corpora. */
 export const PLAN_DOCUMENT_BYTES = {
@@ -24,7 +24,6 @@ export const PLAN_DOCUMENT_BYTES = {
   enterprise: 50 * 1_073_741_824,
 } as const;
 
-const security = [{ bearer: [] }];
 type Row = typeof documents.$inferSelect;
 
 function toDocument(row: Row): Document {
@@ -48,10 +47,11 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/documents",
+      operationId: "uploadDocument",
       tags: ["documents"],
       summary: "Upload a document (the raw file as the body, streamed to storage)",
       description: `Accepted: ${DOCUMENT_EXTENSIONS.join(", ")}. Size limit by plan: free 100 MiB, team 5 GiB, enterprise 50 GiB; a PDF at most 32 MiB. HTML and PDF are stored as their text (a PDF page by page, under \`--- page N ---\` lines).`,
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:write")],
       request: {
         query: UploadDocumentQuery,
@@ -130,9 +130,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/documents",
+      operationId: "listDocuments",
       tags: ["documents"],
       summary: "List documents, newest first",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:read")],
       request: { query: ListDocumentsQuery },
       responses: { 200: jsonResponse(DocumentPage, "A page of documents"), ...errorResponses(400, 401, 403) },
@@ -154,9 +155,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/documents/{id}",
+      operationId: "getDocument",
       tags: ["documents"],
       summary: "A document's metadata",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:read")],
       request: { params: IdParam },
       responses: { 200: jsonResponse(Document, "The document"), ...errorResponses(401, 403, 404) },
@@ -172,9 +174,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/documents/{id}/content",
+      operationId: "getDocumentContent",
       tags: ["documents"],
       summary: "A document's stored text; honours `Range: bytes=…`",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:read")],
       request: { params: IdParam },
       responses: {
@@ -217,11 +220,12 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/documents/{id}/original",
+      operationId: "getDocumentOriginal",
       tags: ["documents"],
       summary: "The file as it was uploaded (a download)",
       description:
         "For HTML and PDF, the uploaded file rather than its extracted text; for text formats, the same bytes as `/content`.",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:read")],
       request: { params: IdParam },
       responses: {
@@ -259,9 +263,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "delete",
       path: "/v1/documents/{id}",
+      operationId: "deleteDocument",
       tags: ["documents"],
       summary: "Delete a document and its stored bytes",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("documents:write")],
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },

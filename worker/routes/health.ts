@@ -1,10 +1,12 @@
 /** Liveness (`/health`) and readiness (`/ready`): the database, the sandbox provider and the LLM, each reported. */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
+import { errorResponses } from "../contracts/common";
 import { openDb } from "../db/client";
 import { checkSandboxProvider } from "../sandbox";
 import type { AppEnv } from "./app-env";
 import { isDevelopment } from "./auth";
+import { PUBLIC } from "./openapi";
 
 const Check = z.object({
   ok: z.boolean(),
@@ -27,12 +29,16 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/health",
+      operationId: "getHealth",
       tags: ["ops"],
+      summary: "Liveness: the Worker answers",
+      security: PUBLIC,
       responses: {
         200: {
           description: "The Worker is up",
           content: { "application/json": { schema: z.object({ ok: z.literal(true) }) } },
         },
+        ...errorResponses(),
       },
     }),
     (c) => c.json({ ok: true as const }, 200),
@@ -41,13 +47,17 @@ export const healthRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/ready",
+      operationId: "getReadiness",
       tags: ["ops"],
+      summary: "Readiness: the database, the sandbox provider and the LLM endpoint, each checked",
+      security: PUBLIC,
       responses: {
         200: { description: "Ready", content: { "application/json": { schema: Ready } } },
         503: {
           description: "Not ready: the database is unreachable",
           content: { "application/json": { schema: Ready } },
         },
+        ...errorResponses(),
       },
     }),
     async (c) => {

@@ -17,7 +17,7 @@ import { countRequest } from "../quotas";
 import { createTask } from "../tasks/create";
 import { mapPayload, verify } from "../webhooks";
 import type { AppEnv } from "./app-env";
-import { jsonResponse } from "./openapi";
+import { jsonResponse, PUBLIC } from "./openapi";
 import { refuseInvalid } from "./validation";
 
 const EndpointParam = z.object({
@@ -28,8 +28,10 @@ export const hookRoutes = new OpenAPIHono<AppEnv>().openapi(
   createRoute({
     method: "post",
     path: "/v1/hooks/{endpointId}",
+    operationId: "receiveWebhook",
     tags: ["webhooks"],
     summary: "Receive a signed webhook (Standard Webhooks) and start the task its endpoint maps it to",
+    security: PUBLIC,
     description:
       "Headers `webhook-id`, `webhook-timestamp` (within 5 minutes) and `webhook-signature` (`v1,<base64 HMAC-SHA256>`) are required.",
     request: {

@@ -27,9 +27,8 @@ import { repos } from "../db/repos";
 import { AppError } from "../errors";
 import { checkLlmBaseUrl, maskApiKey, testLlmProfile } from "../llm/profiles";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
-const security = [{ bearer: [] }];
 const writer = [requireAuth(), requireScope("admin")];
 const reader = [requireAuth(), requireScope("sessions:read")];
 
@@ -92,9 +91,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/llm-profiles",
+      operationId: "createLlmProfile",
       tags: ["llm-profiles"],
       summary: "Add an LLM endpoint with its key (stored encrypted, never returned) and models",
-      security,
+      security: AUTHENTICATED,
       middleware: writer,
       request: { body: jsonBody(CreateLlmProfileRequest) },
       responses: { 201: jsonResponse(LlmProfile, "Created"), ...errorResponses(400, 401, 403, 409) },
@@ -119,9 +119,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/llm-profiles",
+      operationId: "listLlmProfiles",
       tags: ["llm-profiles"],
       summary: "List LLM profiles, the default first (never their keys)",
-      security,
+      security: AUTHENTICATED,
       middleware: reader,
       responses: { 200: jsonResponse(LlmProfileList, "Profiles"), ...errorResponses(401, 403) },
     }),
@@ -134,9 +135,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/llm-profiles/{id}",
+      operationId: "getLlmProfile",
       tags: ["llm-profiles"],
       summary: "An LLM profile",
-      security,
+      security: AUTHENTICATED,
       middleware: reader,
       request: { params: IdParam },
       responses: { 200: jsonResponse(LlmProfile, "The profile"), ...errorResponses(401, 403, 404) },
@@ -152,9 +154,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "patch",
       path: "/v1/llm-profiles/{id}",
+      operationId: "updateLlmProfile",
       tags: ["llm-profiles"],
       summary: "Change a profile: rename, new URL or models, replace or remove the key, make it the default",
-      security,
+      security: AUTHENTICATED,
       middleware: writer,
       request: { params: IdParam, body: jsonBody(UpdateLlmProfileRequest) },
       responses: { 200: jsonResponse(LlmProfile, "Updated"), ...errorResponses(400, 401, 403, 404, 409) },
@@ -184,9 +187,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "delete",
       path: "/v1/llm-profiles/{id}",
+      operationId: "deleteLlmProfile",
       tags: ["llm-profiles"],
       summary: "Delete a profile and its stored key; runs then use another default or the server's endpoint",
-      security,
+      security: AUTHENTICATED,
       middleware: writer,
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
@@ -201,9 +205,10 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/llm-profiles/{id}/test",
+      operationId: "testLlmProfile",
       tags: ["llm-profiles"],
       summary: "Make one tiny real call through the profile: latency and model, or the exact error and what to check",
-      security,
+      security: AUTHENTICATED,
       middleware: writer,
       request: {
         params: IdParam,

@@ -11,18 +11,17 @@ import { AppError } from "../errors";
 import { admitRun, releaseRun } from "../quotas";
 import { DEFAULT_RUN_LIMITS, type RunLaunch, resolveRunLlm } from "../runs";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
-
-const security = [{ bearer: [] }];
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
       method: "post",
       path: "/v1/rlm/runs",
+      operationId: "createRlmRun",
       tags: ["rlm"],
       summary: "Start a Recursive Language Model run over an inline context",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: { body: jsonBody(CreateRlmRunRequest) },
       responses: { 202: jsonResponse(RlmRunAccepted, "Started"), ...errorResponses(400, 401, 403, 413, 429, 503) },
@@ -85,9 +84,10 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/rlm/runs/{id}",
+      operationId: "getRlmRun",
       tags: ["rlm"],
       summary: "A run with its answer, usage and child runs",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       request: { params: IdParam },
       responses: { 200: jsonResponse(RlmRun, "The run"), ...errorResponses(401, 403, 404) },
@@ -119,9 +119,10 @@ export const rlmRunRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/rlm/runs/{id}/cancel",
+      operationId: "cancelRlmRun",
       tags: ["rlm"],
       summary: "Cancel a running run and its children; the budget is settled",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: { params: IdParam },
       responses: {

@@ -6,18 +6,17 @@ import { errorResponses } from "../contracts/common";
 import { SandboxSettings } from "../contracts/sandbox-settings";
 import { tenants } from "../db/schema";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
-
-const security = [{ bearer: [] }];
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 export const sandboxSettingsRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
     createRoute({
       method: "get",
       path: "/v1/settings/sandbox",
+      operationId: "getSandboxSettings",
       tags: ["settings"],
       summary: "The hosts sandbox code may reach (none by default)",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("sessions:read")],
       responses: { 200: jsonResponse(SandboxSettings, "The setting"), ...errorResponses(401, 403) },
     }),
@@ -33,9 +32,10 @@ export const sandboxSettingsRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "put",
       path: "/v1/settings/sandbox",
+      operationId: "updateSandboxSettings",
       tags: ["settings"],
       summary: "Allow sandbox code to reach these hosts (admins); applies to sandboxes created from now on",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("admin")],
       request: { body: jsonBody(SandboxSettings) },
       responses: { 200: jsonResponse(SandboxSettings, "The new setting"), ...errorResponses(400, 401, 403) },

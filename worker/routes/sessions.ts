@@ -6,7 +6,7 @@ import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { formatCredential, type SocketOwner, ticketOwner } from "../auth/credential";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { hasScope } from "../auth/scopes";
-import { errorResponses, IdParam } from "../contracts/common";
+import { ErrorResponse, errorResponses, IdParam } from "../contracts/common";
 import {
   CreateSessionRequest,
   EventPage,
@@ -25,9 +25,8 @@ import { getSessionStub, SESSION_HEADERS } from "../durable/session-stub";
 import { AppError } from "../errors";
 import { transcriptFileName, transcriptMarkdown } from "../session";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
-const security = [{ bearer: [] }];
 const read = [requireAuth(), requireScope("sessions:read")];
 const write = [requireAuth(), requireScope("sessions:write")];
 
@@ -65,9 +64,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/sessions",
+      operationId: "createSession",
       tags: ["sessions"],
       summary: "Create a chat session",
-      security,
+      security: AUTHENTICATED,
       middleware: write,
       request: { body: jsonBody(CreateSessionRequest) },
       responses: { 201: jsonResponse(Session, "Created"), ...errorResponses(400, 401, 403) },
@@ -86,9 +86,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions",
+      operationId: "listSessions",
       tags: ["sessions"],
       summary: "List sessions, most recently active first",
-      security,
+      security: AUTHENTICATED,
       middleware: read,
       request: { query: ListSessionsQuery },
       responses: { 200: jsonResponse(SessionPage, "A page of sessions"), ...errorResponses(400, 401, 403) },
@@ -103,9 +104,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions/{id}",
+      operationId: "getSession",
       tags: ["sessions"],
       summary: "A session with its turns",
-      security,
+      security: AUTHENTICATED,
       middleware: read,
       request: { params: IdParam },
       responses: { 200: jsonResponse(SessionDetail, "The session"), ...errorResponses(401, 403, 404) },
@@ -123,9 +125,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions/{id}/turns",
+      operationId: "listSessionTurns",
       tags: ["sessions"],
       summary: "A session's turns, oldest first",
-      security,
+      security: AUTHENTICATED,
       middleware: read,
       request: { params: IdParam },
       responses: {
@@ -145,10 +148,11 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions/{id}/transcript",
+      operationId: "getSessionTranscript",
       tags: ["sessions"],
       summary: "The session as a Markdown transcript (a download)",
       description: "Each turn's message and answer — or how it ended — with its usage, oldest first.",
-      security,
+      security: AUTHENTICATED,
       middleware: read,
       request: { params: IdParam },
       responses: {
@@ -176,9 +180,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "patch",
       path: "/v1/sessions/{id}",
+      operationId: "updateSession",
       tags: ["sessions"],
       summary: "Rename a session, or reopen an archived one",
-      security,
+      security: AUTHENTICATED,
       middleware: write,
       request: { params: IdParam, body: jsonBody(UpdateSessionRequest) },
       responses: { 200: jsonResponse(Session, "Updated"), ...errorResponses(400, 401, 403, 404) },
@@ -198,11 +203,12 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "delete",
       path: "/v1/sessions/{id}",
+      operationId: "archiveSession",
       tags: ["sessions"],
       summary: "Archive a session (its history is kept; PATCH status=active reopens it)",
       description:
         "Stops a running turn and deletes the session's sandbox: reopened, the session's next `execute_code` starts with fresh variables.",
-      security,
+      security: AUTHENTICATED,
       middleware: write,
       request: { params: IdParam },
       responses: { 200: jsonResponse(Session, "Archived"), ...errorResponses(401, 403, 404) },
@@ -221,9 +227,10 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions/{id}/events",
+      operationId: "listSessionEvents",
       tags: ["sessions"],
       summary: "Page through a session's event log (the frames its WebSocket sent)",
-      security,
+      security: AUTHENTICATED,
       middleware: read,
       request: { params: IdParam, query: EventsQuery },
       responses: { 200: jsonResponse(EventPage, "Events after `after`"), ...errorResponses(400, 401, 403, 404) },
@@ -239,6 +246,7 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/sessions/{id}/ws",
+      operationId: "openSessionSocket",
       tags: ["sessions"],
       summary: "Open the session's WebSocket (chat protocol, resumable)",
       description:
@@ -246,13 +254,14 @@ export const sessionRoutes = new OpenAPIHono<AppEnv>()
         "The socket keeps the scopes of that credential: `resume` needs `sessions:read`; `message`, `cancel` and " +
         "`feedback` need `sessions:write`. It closes (code 4401 or 4403) within seconds of the credential being " +
         "revoked, the user signing out or the tenant being suspended.",
+      security: [...AUTHENTICATED, { wsTicket: [] }],
       request: {
         params: IdParam,
         query: z.object({ ticket: z.string().max(200).optional() }),
       },
       responses: {
         101: { description: "Switching protocols" },
-        426: { description: "Not a WebSocket upgrade" },
+        426: jsonResponse(ErrorResponse, "Not a WebSocket upgrade (`upgrade_required`)"),
         ...errorResponses(401, 403, 404, 409),
       },
     }),

@@ -12,9 +12,7 @@ import { AppError } from "../errors";
 import { createTask } from "../tasks/create";
 import { toTask } from "../tasks/task-row";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
-
-const security = [{ bearer: [] }];
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 function notFound(id: string): AppError {
   return new AppError("not_found", "Task not found", { details: { id } });
@@ -25,11 +23,12 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/tasks",
+      operationId: "createTask",
       tags: ["tasks"],
       summary: "Start a task: an RLM run or an agent turn over inline context or documents",
       description:
         "Send `Idempotency-Key` to make retries safe: the same key and body return the same task; the same key with another body is a 409.",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: {
         headers: z.object({ "idempotency-key": z.string().min(1).max(200).optional() }),
@@ -63,9 +62,10 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/tasks",
+      operationId: "listTasks",
       tags: ["tasks"],
       summary: "List tasks, newest first, with filters",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       request: { query: ListTasksQuery },
       responses: { 200: jsonResponse(TaskPage, "A page of tasks"), ...errorResponses(400, 401, 403) },
@@ -95,9 +95,10 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/tasks/{id}",
+      operationId: "getTask",
       tags: ["tasks"],
       summary: "A task's status, answer, usage and error",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       request: { params: IdParam },
       responses: { 200: jsonResponse(Task, "The task"), ...errorResponses(401, 403, 404) },
@@ -113,17 +114,25 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/tasks/{id}/events",
+      operationId: "streamTaskEvents",
       tags: ["tasks"],
       summary: "Follow a task as Server-Sent Events; resume with `Last-Event-ID` (or `?after=`)",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       request: {
         params: IdParam,
         query: z.object({ after: z.coerce.number().int().nonnegative().optional() }),
+        headers: z.object({
+          "last-event-id": z
+            .string()
+            .optional()
+            .openapi({ description: "The last `id` received; the stream resumes after it (wins over `after`)" }),
+        }),
       },
       responses: {
         200: {
-          description: "`text/event-stream`: one event per frame; `id` is its seq, `event` its kind",
+          description:
+            "`text/event-stream`: one event per frame, its `data` a `SessionEvent` (JSON), `id` its seq and `event` its kind; the stream ends when the task does",
           content: { "text/event-stream": { schema: z.string() } },
         },
         ...errorResponses(400, 401, 403, 404),
@@ -140,9 +149,10 @@ export const taskRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/tasks/{id}/cancel",
+      operationId: "cancelTask",
       tags: ["tasks"],
       summary: "Cancel a running task; its runs stop and the budget is settled",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: { params: IdParam },
       responses: { 200: jsonResponse(Task, "The task after cancellation"), ...errorResponses(401, 403, 404) },

@@ -11,9 +11,7 @@ import { isUuid } from "../db/scoped";
 import { AppError } from "../errors";
 import { feedbackDataset, loadRunTrace } from "../trace";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
-
-const security = [{ bearer: [] }];
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 /**
  * The dataset's response. Typed as a plain response config: the route types infer a JSON body for any media type
@@ -29,10 +27,11 @@ export const traceRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/runs/{id}/trace",
+      operationId: "getRunTrace",
       tags: ["traces"],
       summary: "A root run's trace: its runs nested by parent, each with its steps, usage and latency",
       description: "Works for agent (chat turn or task), RLM and task runs; child runs are read through their root.",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       request: { params: IdParam },
       responses: { 200: jsonResponse(RunTrace, "The run tree"), ...errorResponses(401, 403, 404) },
@@ -48,9 +47,10 @@ export const traceRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/feedback",
+      operationId: "createFeedback",
       tags: ["traces"],
       summary: "Score a run's answer (1 or -1), optionally with a comment and the expected answer",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:write")],
       request: { body: jsonBody(CreateFeedbackRequest) },
       responses: { 201: jsonResponse(Feedback, "Recorded"), ...errorResponses(400, 401, 403, 404) },
@@ -84,9 +84,10 @@ export const traceRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/datasets/feedback.jsonl",
+      operationId: "exportFeedbackDataset",
       tags: ["traces"],
       summary: "Every annotated run of the tenant as JSON Lines, for evaluation and fine-tuning datasets",
-      security,
+      security: AUTHENTICATED,
       middleware: [requireAuth(), requireScope("tasks:read")],
       responses: {
         200: JSONL_RESPONSE,

@@ -5,7 +5,7 @@ import { errorResponses } from "../contracts/common";
 import { type UsageDay, UsageQuery, UsageReport } from "../contracts/usage";
 import { dailyUsage, usageByModel } from "../db/queries/usage";
 import type { AppEnv } from "./app-env";
-import { jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonResponse } from "./openapi";
 
 const DAY_MS = 86_400_000;
 
@@ -21,9 +21,10 @@ export const usageRoutes = new OpenAPIHono<AppEnv>().openapi(
   createRoute({
     method: "get",
     path: "/v1/usage",
+    operationId: "getUsage",
     tags: ["usage"],
     summary: "LLM calls, tokens and cost per UTC day (chat turns, tasks and runs of this workspace)",
-    security: [{ bearer: [] }],
+    security: AUTHENTICATED,
     middleware: [requireAuth(), requireScope("sessions:read")],
     request: { query: UsageQuery },
     responses: { 200: jsonResponse(UsageReport, "Usage per day, oldest first"), ...errorResponses(400, 401, 403) },

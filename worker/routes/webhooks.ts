@@ -23,11 +23,9 @@ import { getTaskStub } from "../durable/task-stub";
 import { AppError } from "../errors";
 import { checkOutboundUrl, checkResolvedUrl, generateSecret, outboundResolver } from "../webhooks";
 import type { AppEnv } from "./app-env";
-import { jsonBody, jsonResponse } from "./openapi";
+import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
 const guard = [requireAuth(), requireScope("admin")];
-const security = [{ bearer: [] }];
-
 export function toEndpoint(row: EndpointRow): WebhookEndpoint {
   return {
     id: row.id,
@@ -74,9 +72,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/webhooks/endpoints",
+      operationId: "createWebhookEndpoint",
       tags: ["webhooks"],
       summary: "Create an inbound (starts tasks) or outbound (receives results) endpoint; the secret is shown here",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { body: jsonBody(CreateWebhookEndpointRequest) },
       responses: { 201: jsonResponse(CreatedWebhookEndpoint, "Created"), ...errorResponses(400, 401, 403) },
@@ -109,9 +108,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/webhooks/endpoints",
+      operationId: "listWebhookEndpoints",
       tags: ["webhooks"],
       summary: "List webhook endpoints",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       responses: {
         200: jsonResponse(
@@ -134,9 +134,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/webhooks/endpoints/{id}",
+      operationId: "getWebhookEndpoint",
       tags: ["webhooks"],
       summary: "A webhook endpoint",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam },
       responses: { 200: jsonResponse(WebhookEndpoint, "The endpoint"), ...errorResponses(401, 403, 404) },
@@ -152,9 +153,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/webhooks/endpoints/{id}/secret",
+      operationId: "getWebhookEndpointSecret",
       tags: ["webhooks"],
       summary: "Reveal an endpoint's current signing secret (admins only)",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam },
       responses: { 200: jsonResponse(WebhookSecret, "The secret"), ...errorResponses(401, 403, 404) },
@@ -170,9 +172,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/webhooks/endpoints/{id}/rotate",
+      operationId: "rotateWebhookEndpointSecret",
       tags: ["webhooks"],
       summary: "Rotate the signing secret; the old one stays valid for the overlap window",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam, body: jsonBody(RotateSecretRequest) },
       responses: {
@@ -200,9 +203,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "delete",
       path: "/v1/webhooks/endpoints/{id}",
+      operationId: "deleteWebhookEndpoint",
       tags: ["webhooks"],
       summary: "Delete an endpoint; its pending deliveries are dropped",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam },
       responses: { 204: { description: "Deleted" }, ...errorResponses(401, 403, 404) },
@@ -217,9 +221,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "get",
       path: "/v1/webhooks/endpoints/{id}/deliveries",
+      operationId: "listWebhookDeliveries",
       tags: ["webhooks"],
       summary: "An endpoint's delivery log, newest first",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: {
         params: IdParam,
@@ -246,9 +251,10 @@ export const webhookRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "post",
       path: "/v1/webhooks/deliveries/{id}/redeliver",
+      operationId: "redeliverWebhookDelivery",
       tags: ["webhooks"],
       summary: "Send an outbound delivery again now (also revives a dead-lettered one)",
-      security,
+      security: AUTHENTICATED,
       middleware: guard,
       request: { params: IdParam },
       responses: { 202: jsonResponse(WebhookDelivery, "Scheduled"), ...errorResponses(401, 403, 404, 409) },
