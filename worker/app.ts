@@ -15,6 +15,7 @@ import { handleError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
+import { openAiRoutes } from "./routes/openai";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
 import { sessionRoutes } from "./routes/sessions";
@@ -32,7 +33,10 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  * Routes whose bodies legitimately carry a long context inline. 32 MiB stays well inside a Worker's 128 MB of memory
  * while the body is parsed; anything larger belongs in a document.
  */
-const LARGE_BODY_ROUTES: Record<string, number> = { "/v1/rlm/runs": 32 * 1_048_576 };
+const LARGE_BODY_ROUTES: Record<string, number> = {
+  "/v1/rlm/runs": 32 * 1_048_576,
+  "/v1/chat/completions": 32 * 1_048_576,
+};
 /** Routes that stream their body and enforce their own (plan-dependent) limit while streaming. */
 const STREAMED_BODY_ROUTES = new Set(["POST /v1/documents"]);
 
@@ -76,6 +80,7 @@ export function createApp() {
   app.route("/", llmProfileRoutes);
   app.route("/", usageRoutes);
   app.route("/", sandboxSettingsRoutes);
+  app.route("/", openAiRoutes);
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
