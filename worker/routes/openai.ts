@@ -96,7 +96,12 @@ export const openAiRoutes = new OpenAPIHono<AppEnv>()
       const parsed = CreateTaskRequest.safeParse(toTaskInput(body));
       if (!parsed.success) throw validationError(parsed.error, "json");
       const principal = c.var.principal;
-      const { task } = await createTask({ env: c.env, db: c.var.db, principal }, parsed.data, { source: "api" });
+      const { task } = await createTask(
+        { env: c.env, db: c.var.db, principal },
+        parsed.data,
+        { source: "api" },
+        "json.fleet_rlm",
+      );
       const created = Math.floor(Date.now() / 1000);
       const origin = new URL(c.req.url).origin;
       const cancel = () => void getTaskStub(c.env, task.id).cancel().catch(() => {});
