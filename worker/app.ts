@@ -1,5 +1,6 @@
 /** Builds the Hono application: middleware, routes, the OpenAPI document and the error mapper. */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { withDb } from "./db/middleware";
@@ -15,6 +16,7 @@ import { handleError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
+import { mcpRoutes } from "./routes/mcp";
 import { openAiRoutes } from "./routes/openai";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
@@ -36,6 +38,7 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 const LARGE_BODY_ROUTES: Record<string, number> = {
   "/v1/rlm/runs": 32 * 1_048_576,
   "/v1/chat/completions": 32 * 1_048_576,
+  "/mcp": 32 * 1_048_576,
 };
 /** Routes that stream their body and enforce their own (plan-dependent) limit while streaming. */
 const STREAMED_BODY_ROUTES = new Set(["POST /v1/documents"]);
@@ -54,7 +57,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: refuseInvalidOrNul });
   app.use(securityHeaders());
   app.use(requestId());
-  app.use("/v1/*", async (c, next) => {
+  const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (STREAMED_BODY_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();
     const maxSize = LARGE_BODY_ROUTES[c.req.path] ?? (Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
     return bodyLimit({
@@ -63,8 +66,11 @@ export function createApp() {
         throw new AppError("payload_too_large", `Request body exceeds ${maxSize} bytes`, { details: { maxSize } });
       },
     })(c, next);
-  });
-  app.use("/v1/*", withDb());
+  };
+  for (const path of ["/v1/*", "/mcp"]) {
+    app.use(path, limitBody);
+    app.use(path, withDb());
+  }
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
   app.route("/", identityRoutes);
@@ -81,6 +87,7 @@ export function createApp() {
   app.route("/", usageRoutes);
   app.route("/", sandboxSettingsRoutes);
   app.route("/", openAiRoutes);
+  app.route("/", mcpRoutes(app));
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
     scheme: "bearer",
