@@ -45,7 +45,7 @@ async function tool(client: Client, name: string, args: Record<string, unknown>)
 async function upload(client: Client, name: string, content: string): Promise<string> {
   const result = await tool(client, "upload_document", { name, content });
   expect(result.isError, result.content[0]?.text).toBeFalsy();
-  return (result.structuredContent?.document as { id: string }).id;
+  return (result.structuredContent as { document: { id: string } }).document.id;
 }
 
 describe("MCP server", () => {
@@ -87,13 +87,17 @@ describe("MCP server", () => {
     expect(progress.length).toBeGreaterThan(1);
     expect(progress.map((p) => p.progress)).toEqual(progress.map((_, i) => i + 1));
     expect(progress.some((p) => p.message?.startsWith("iteration"))).toBe(true);
-    const task = await expectJson<{ status: string; answer: string }>(await call(`/v1/tasks/${data.taskId}`, { key }), 200);
+    const task = await expectJson<{ status: string; answer: string }>(
+      await call(`/v1/tasks/${data.taskId}`, { key }),
+      200,
+    );
     expect(task.status).toBe("completed");
 
     const got = await tool(client, "get_task", { id: data.taskId });
     expect(got.structuredContent).toMatchObject({ id: data.taskId, status: "completed" });
     const listed = await tool(client, "list_documents", {});
-    expect((listed.structuredContent?.documents as Array<{ id: string }>).map((d) => d.id)).toEqual([id]);
+    const docs = (listed.structuredContent?.documents ?? []) as Array<{ id: string }>;
+    expect(docs.map((d) => d.id)).toEqual([id]);
     const found = await tool(client, "search_document", { id, pattern: niah.key, context: 0 });
     expect(found.content[0]?.text).toContain(niah.value);
 

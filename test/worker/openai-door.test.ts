@@ -83,7 +83,11 @@ describe("OpenAI-compatible endpoint", () => {
     const raw = await call("/v1/chat/completions", {
       method: "POST",
       key: apiKey.secret,
-      json: { model: "fleet-rlm:solver", stream: true, messages: [{ role: "user", content: `${niah.context}\n\n${niah.question}` }] },
+      json: {
+        model: "fleet-rlm:solver",
+        stream: true,
+        messages: [{ role: "user", content: `${niah.context}\n\n${niah.question}` }],
+      },
     });
     expect(raw.headers.get("content-type")).toContain("text/event-stream");
     const wire = await raw.text();
@@ -124,12 +128,25 @@ describe("OpenAI-compatible endpoint", () => {
     await bad({ model: "fleet-rlm", messages: [{ role: "robot", content: "hi" }] }, "messages.0.role");
     await bad({ model: "fleet-rlm" }, "messages");
     await bad(
-      { model: "fleet-rlm", messages: [{ role: "user", content: "q" }, { role: "assistant", content: "a" }] },
+      {
+        model: "fleet-rlm",
+        messages: [
+          { role: "user", content: "q" },
+          { role: "assistant", content: "a" },
+        ],
+      },
       "messages.1.role",
     );
-    await bad({ model: "fleet-rlm", messages: [{ role: "user", content: "q" }], fleet_rlm: { documents: ["x"] } }, "fleet_rlm.documents.0");
+    await bad(
+      { model: "fleet-rlm", messages: [{ role: "user", content: "q" }], fleet_rlm: { documents: ["x"] } },
+      "fleet_rlm.documents.0",
+    );
     const unknown = await expectJson<{ error: { param: string; type: string } }>(
-      await call("/v1/chat/completions", { method: "POST", key, json: { model: "gpt-9", messages: [{ role: "user", content: "q" }] } }),
+      await call("/v1/chat/completions", {
+        method: "POST",
+        key,
+        json: { model: "gpt-9", messages: [{ role: "user", content: "q" }] },
+      }),
       404,
     );
     expect(unknown.error).toMatchObject({ param: "model", type: "not_found_error" });

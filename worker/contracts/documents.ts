@@ -39,7 +39,11 @@ export const DocumentPage = z
 export type DocumentPage = z.infer<typeof DocumentPage>;
 
 export const SearchDocumentQuery = z.object({
-  pattern: z.string().min(1).max(500).openapi({ description: "A regular expression (JavaScript syntax)", example: "magic number" }),
+  pattern: z
+    .string()
+    .min(1)
+    .max(500)
+    .openapi({ description: "A regular expression (JavaScript syntax)", example: "magic number" }),
   context: z.coerce.number().int().min(0).max(5).default(1).openapi({ description: "Lines shown either side" }),
   maxMatches: z.coerce.number().int().min(1).max(50).default(20),
   ignoreCase: z

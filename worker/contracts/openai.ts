@@ -11,12 +11,7 @@ export const DOOR_MODELS = ["fleet-rlm", "fleet-rlm-agent"] as const;
 /** Message text: a string or OpenAI's content parts, of which the text parts are read. */
 const MessageContent = z.union([
   z.string(),
-  z.array(
-    z.union([
-      z.object({ type: z.literal("text"), text: z.string() }),
-      z.object({ type: z.string() }).loose(),
-    ]),
-  ),
+  z.array(z.union([z.object({ type: z.literal("text"), text: z.string() }), z.object({ type: z.string() }).loose()])),
   z.null(),
 ]);
 
@@ -39,7 +34,9 @@ export const FleetRlmExtension = z
     maxDepth: z.number().int().min(1).max(4).optional(),
     subCallConcurrency: z.number().int().min(1).max(128).optional(),
   })
-  .openapi("FleetRlmExtension", { description: "fleet-rlm's own options (an extension field OpenAI clients pass through)" });
+  .openapi("FleetRlmExtension", {
+    description: "fleet-rlm's own options (an extension field OpenAI clients pass through)",
+  });
 
 export const ChatCompletionRequest = z
   .object({

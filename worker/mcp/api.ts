@@ -22,7 +22,11 @@ export interface Api {
   /** The raw response (streams, ranges). */
   raw(method: string, path: string, init?: { body?: BodyInit; headers?: Record<string, string> }): Promise<Response>;
   /** A JSON call; a non-2xx answer comes back as `{ ok: false, failure }`. */
-  json<T>(method: string, path: string, init?: { json?: unknown; body?: BodyInit; headers?: Record<string, string> }): Promise<ApiResult<T>>;
+  json<T>(
+    method: string,
+    path: string,
+    init?: { json?: unknown; body?: BodyInit; headers?: Record<string, string> },
+  ): Promise<ApiResult<T>>;
 }
 
 /** Reads a REST error body; anything else (an empty 416, a proxy's page) is described by its status. */
@@ -48,7 +52,11 @@ export function inProcessApi(fetch: ApiFetch, origin: string, authorization: str
     );
   return {
     raw,
-    async json<T>(method: string, path: string, init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}) {
+    async json<T>(
+      method: string,
+      path: string,
+      init: { json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+    ) {
       const headers = { ...init.headers, ...(init.json !== undefined ? { "content-type": "application/json" } : {}) };
       const body = init.json !== undefined ? JSON.stringify(init.json) : init.body;
       const res = await raw(method, path, { body, headers });

@@ -13,7 +13,9 @@ export function toolResult(summary: string, data: Record<string, unknown>): Call
  */
 export function toolFailure(failure: ApiFailure): CallToolResult {
   const issues = (failure.details as { issues?: Array<{ field: string; message: string }> } | undefined)?.issues;
-  const fields = issues?.length ? ` (${issues.map((i) => `${i.field.replace(/^(json|query|param)\./, "")}: ${i.message}`).join("; ")})` : "";
+  const fields = issues?.length
+    ? ` (${issues.map((i) => `${i.field.replace(/^(json|query|param)\./, "")}: ${i.message}`).join("; ")})`
+    : "";
   return {
     isError: true,
     content: [{ type: "text", text: `${failure.code}: ${failure.message}${fields}` }],

@@ -3,7 +3,11 @@
  * documents and read a task; documents as resources, read by byte range. One server per HTTP request (the transport is
  * stateless); everything it does goes through the REST API in-process, so the caller's key decides what it may do.
  */
-import { McpServer, type ReadResourceTemplateCallback, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import {
+  McpServer,
+  type ReadResourceTemplateCallback,
+  ResourceTemplate,
+} from "@modelcontextprotocol/sdk/server/mcp.js";
 import { CancelledNotificationSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { IdParam } from "../contracts/common";

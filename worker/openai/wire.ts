@@ -2,9 +2,10 @@
  * OpenAI's wire shapes for a finished or running task: the completion, its stream chunks, usage and errors. Pure, so
  * it tests in Node.
  */
+
+import type { z } from "@hono/zod-openapi";
 import type { ChatCompletion, CompletionUsage, OpenAiError } from "../contracts/openai";
 import { DOOR_MODELS } from "../contracts/openai";
-import type { z } from "@hono/zod-openapi";
 import type { RunUsage } from "../contracts/rlm";
 import type { AppError } from "../errors";
 

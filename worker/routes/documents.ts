@@ -248,7 +248,10 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       if (row?.status !== "ready") throw notFound(id);
       const object = await c.env.DOCUMENTS.get(row.r2Key);
       if (!object) throw notFound(id);
-      const found = await searchLines(readLines(object.body), pattern, { context: q.context, maxMatches: q.maxMatches });
+      const found = await searchLines(readLines(object.body), pattern, {
+        context: q.context,
+        maxMatches: q.maxMatches,
+      });
       return c.json(found, 200);
     },
   )

@@ -84,7 +84,9 @@ export function mcpRoutes(app: AppFetch) {
         const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
         await server.connect(transport);
         // SAFETY: the same runtime Request; the SDK types it with the DOM lib, workers-types with `cf` properties.
-        const res = await transport.handleRequest(forTransport as unknown as Parameters<typeof transport.handleRequest>[0]);
+        const res = await transport.handleRequest(
+          forTransport as unknown as Parameters<typeof transport.handleRequest>[0],
+        );
         if (!issued) return res;
         const headers = new Headers(res.headers);
         headers.set("mcp-session-id", issued);

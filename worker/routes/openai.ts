@@ -104,12 +104,18 @@ export const openAiRoutes = new OpenAPIHono<AppEnv>()
       );
       const created = Math.floor(Date.now() / 1000);
       const origin = new URL(c.req.url).origin;
-      const cancel = () => void getTaskStub(c.env, task.id).cancel().catch(() => {});
+      const cancel = () =>
+        void getTaskStub(c.env, task.id)
+          .cancel()
+          .catch(() => {});
       if (!body.stream) {
         // A client that hangs up stops paying for the answer it will never read.
         c.req.raw.signal?.addEventListener("abort", cancel, { once: true });
         await followTask(c.env, task.id, () => {});
-        return c.json(completion(await ending(c.var.db, principal.tenantId, task.id), body.model, created, origin), 200);
+        return c.json(
+          completion(await ending(c.var.db, principal.tenantId, task.id), body.model, created, origin),
+          200,
+        );
       }
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
@@ -136,7 +142,13 @@ export const openAiRoutes = new OpenAPIHono<AppEnv>()
         const handle = openDb(c.env);
         try {
           const done = await ending(handle.db, principal.tenantId, task.id);
-          for (const part of finalChunks(done, body.model, created, origin, body.stream_options?.include_usage === true)) {
+          for (const part of finalChunks(
+            done,
+            body.model,
+            created,
+            origin,
+            body.stream_options?.include_usage === true,
+          )) {
             await write(sseData(part));
           }
         } catch (err) {
