@@ -3,7 +3,8 @@ import { exports } from "cloudflare:workers";
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { makeNiah } from "../../dev/llm/fixtures";
-import { call, expectJson, newTenant, useTestDb } from "./harness";
+import { call, expectJson, newTenant, until, useTestDb } from "./harness";
+import { scriptedModel } from "./scripted-llm";
 
 const handle = useTestDb();
 
@@ -94,6 +95,45 @@ describe("OpenAI-compatible endpoint", () => {
     expect(wire).toMatch(/^: progress rlm_iteration/m);
     expect(wire.indexOf(": progress")).toBeLessThan(wire.indexOf(niah.value));
     expect(wire.trimEnd().endsWith("data: [DONE]")).toBe(true);
+  });
+
+  it("answers with the chat agent over attached documents (fleet-rlm-agent)", async () => {
+    const { apiKey } = await newTenant(handle, "oai-agent");
+    const niah = makeNiah({ chars: 40_000, depth: 0.5, seed: 13 });
+    const doc = await expectJson<{ id: string }>(
+      await call("/v1/documents?name=haystack.txt", { method: "POST", key: apiKey.secret, body: niah.context }),
+      201,
+    );
+    const result = await client(apiKey.secret).chat.completions.create({
+      model: "fleet-rlm-agent:solver",
+      messages: [{ role: "user", content: `Use the document: ${niah.question}` }],
+      // @ts-expect-error: the extension field is ours, passed through as OpenAI clients pass any extra body field
+      fleet_rlm: { documents: [doc.id] },
+    });
+    expect(result.choices[0]?.message.content).toContain(niah.value);
+    const taskId = (result as unknown as { fleet_rlm: { task_id: string } }).fleet_rlm.task_id;
+    const task = await expectJson<{ mode: string }>(await call(`/v1/tasks/${taskId}`, { key: apiKey.secret }), 200);
+    expect(task.mode).toBe("agent");
+  });
+
+  it("cancels the run when a streaming client disconnects", async () => {
+    const { apiKey } = await newTenant(handle, "oai-gone");
+    const key = apiKey.secret;
+    const model = await scriptedModel(["```repl\nimport time\nfor i in range(600):\n    time.sleep(0.1)\n```"], "oai");
+    const res = await call("/v1/chat/completions", {
+      method: "POST",
+      key,
+      json: { model: `fleet-rlm:${model}`, stream: true, messages: [{ role: "user", content: "q" }] },
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('"role":"assistant"');
+    await reader.cancel();
+    const task = await until(async () => {
+      const page = await expectJson<{ tasks: TaskBody[] }>(await call("/v1/tasks", { key }), 200);
+      return page.tasks[0]?.status === "cancelled" ? page.tasks[0] : null;
+    }, "the task to be cancelled");
+    expect(task.status).toBe("cancelled");
   });
 
   it("lists its models", async () => {

@@ -120,12 +120,13 @@ export const openAiRoutes = new OpenAPIHono<AppEnv>()
       const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
       const writer = writable.getWriter();
       const gone = new AbortController();
-      // A closed connection fails the next write: the task is cancelled and following stops.
-      const write = (bytes: Uint8Array) =>
-        writer.write(bytes).catch(() => {
-          if (!gone.signal.aborted) cancel();
-          gone.abort();
-        });
+      // A client that hangs up errors the stream: the task is cancelled and following stops.
+      const hangUp = () => {
+        if (!gone.signal.aborted) cancel();
+        gone.abort();
+      };
+      writer.closed.catch(hangUp);
+      const write = (bytes: Uint8Array) => writer.write(bytes).catch(hangUp);
       const stream = async () => {
         await write(sseData(chunk(task.id, body.model, created, { role: "assistant", content: "" })));
         await followTask(
