@@ -156,6 +156,31 @@ describe("MCP server", () => {
     await Promise.all([client.close(), other.client.close()]);
   });
 
+  it("refuses bad tool input naming the field, and malformed requests, starting nothing", async () => {
+    const { key, client } = await tenantClient("mcp-bad");
+    const missing = await tool(client, "ask", { context: "c" });
+    expect(missing.isError).toBe(true);
+    expect(missing.content[0]?.text).toContain("query");
+    const both = await tool(client, "ask", { query: "q", context: "c", documents: [crypto.randomUUID()] });
+    expect(both.isError).toBe(true);
+    expect(both.content[0]?.text).toContain("documents");
+    const badName = await tool(client, "upload_document", { name: "a/b.txt", content: "x" });
+    expect(badName.isError).toBe(true);
+    expect(badName.content[0]?.text).toContain("name");
+    const res = await call("/mcp", {
+      method: "POST",
+      key,
+      headers: { accept: "application/json, text/event-stream", "content-type": "application/json" },
+      body: "{not json",
+    });
+    expect(res.status).toBe(400);
+    const tasks = await expectJson<{ tasks: unknown[] }>(await call("/v1/tasks", { key }), 200);
+    expect(tasks.tasks).toEqual([]);
+    const docs = await expectJson<{ documents: unknown[] }>(await call("/v1/documents", { key }), 200);
+    expect(docs.documents).toEqual([]);
+    await client.close();
+  });
+
   it("applies the key's scopes to every tool", async () => {
     const { key, client } = await tenantClient("mcp-scopes", ["documents:read", "tasks:read"]);
     const refused = await tool(client, "upload_document", { name: "a.txt", content: "text" });
