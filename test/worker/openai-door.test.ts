@@ -92,7 +92,7 @@ describe("OpenAI-compatible endpoint", () => {
     });
     expect(raw.headers.get("content-type")).toContain("text/event-stream");
     const wire = await raw.text();
-    expect(wire).toMatch(/^: progress rlm_iteration/m);
+    expect(wire).toMatch(/^: progress iteration 1 \(depth 0\)$/m);
     expect(wire.indexOf(": progress")).toBeLessThan(wire.indexOf(niah.value));
     expect(wire.trimEnd().endsWith("data: [DONE]")).toBe(true);
   });

@@ -6,9 +6,8 @@
  */
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
-import type { ServerFrame } from "../contracts/session";
 import type { CreateTaskRequest, Task } from "../contracts/tasks";
-import { sseFrames } from "../tasks/follow";
+import { progressMessage, sseFrames } from "../tasks/follow";
 import type { Api } from "./api";
 import { readFailure } from "./api";
 import { toolFailure, toolResult } from "./results";
@@ -18,24 +17,6 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 /** The Idempotency-Key of the task an MCP request starts: one per credential, session and JSON-RPC request id. */
 export function askKey(caller: string, sessionId: string, requestId: string | number): string {
   return `mcp:${caller}:${sessionId}:${String(requestId)}`;
-}
-
-/** A progress message for a frame: what the run is doing, never its content. */
-export function progressMessage(frame: ServerFrame): string | null {
-  switch (frame.kind) {
-    case "turn_started":
-      return "started";
-    case "rlm_started":
-      return `RLM run started (depth ${frame.depth ?? 0})`;
-    case "rlm_iteration":
-      return `iteration ${String(frame.data.iteration ?? "")} (depth ${frame.depth ?? 0})`.replace("  ", " ");
-    case "tool_call":
-      return `tool ${String(frame.data.name ?? "")}`.trim();
-    case "llm_call":
-      return "model call";
-    default:
-      return null;
-  }
 }
 
 /** Runs the ask tool for `input`; `idempotencyKey` is set when the request can be cancelled by id. */

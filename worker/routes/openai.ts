@@ -14,7 +14,7 @@ import { AppError, ERROR_STATUS, type ErrorCode, isAppError } from "../errors";
 import { toTaskInput } from "../openai/conversation";
 import { chunk, completion, type FinishedTask, finalChunks, modelList, toOpenAiError } from "../openai/wire";
 import { createTask } from "../tasks/create";
-import { followTask } from "../tasks/follow";
+import { followTask, progressMessage } from "../tasks/follow";
 import { sseComment } from "../tasks/sse";
 import type { AppEnv } from "./app-env";
 import { validationError } from "./errors";
@@ -47,15 +47,6 @@ async function ending(db: Db, tenantId: string, taskId: string): Promise<Finishe
 
 const encoder = new TextEncoder();
 const sseData = (value: unknown) => encoder.encode(`data: ${JSON.stringify(value)}\n\n`);
-
-/** A short progress line for an SSE comment: what the run is doing, never its content. */
-function progressLine(kind: string, data: Record<string, unknown>): string | null {
-  if (kind === "rlm_iteration") return `progress rlm_iteration ${String(data.iteration ?? "")}`.trim();
-  if (kind === "llm_call" || kind === "tool_call" || kind === "rlm_started" || kind === "sandbox") {
-    return `progress ${kind}`;
-  }
-  return null;
-}
 
 export const openAiRoutes = new OpenAPIHono<AppEnv>()
   .openapi(
@@ -133,8 +124,8 @@ export const openAiRoutes = new OpenAPIHono<AppEnv>()
           c.env,
           task.id,
           async (frame) => {
-            const line = progressLine(frame.kind, frame.data);
-            if (line) await write(sseComment(line));
+            const message = progressMessage(frame);
+            if (message) await write(sseComment(`progress ${message}`));
           },
           gone.signal,
         );

@@ -14,6 +14,24 @@ export function isEndFrame(frame: ServerFrame): boolean {
   return END_KINDS.has(frame.kind) || (frame.kind === "error" && frame.data.terminal === true);
 }
 
+/** A progress message for a frame: what the run is doing, never its content. */
+export function progressMessage(frame: ServerFrame): string | null {
+  switch (frame.kind) {
+    case "turn_started":
+      return "started";
+    case "rlm_started":
+      return `RLM run started (depth ${frame.depth ?? 0})`;
+    case "rlm_iteration":
+      return `iteration ${String(frame.data.iteration ?? "")} (depth ${frame.depth ?? 0})`.replace("  ", " ");
+    case "tool_call":
+      return `tool ${String(frame.data.name ?? "")}`.trim();
+    case "llm_call":
+      return "model call";
+    default:
+      return null;
+  }
+}
+
 /**
  * Yields the frames of an SSE body (`data:` lines holding one JSON frame each); comments and other fields are
  * skipped. Pure over the stream, so it tests in Node.

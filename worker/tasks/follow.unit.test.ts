@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isEndFrame, sseFrames } from "./follow";
+import { isEndFrame, progressMessage, sseFrames } from "./follow";
 
 function streamOf(chunks: string[]): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
@@ -28,5 +28,17 @@ describe("following a task's SSE stream", () => {
     expect(isEndFrame(frame("error", { terminal: true }))).toBe(true);
     expect(isEndFrame(frame("error"))).toBe(false);
     expect(isEndFrame(frame("rlm_iteration"))).toBe(false);
+  });
+
+  it("describes steps for progress, never their content", () => {
+    const frame = (kind: string, data: Record<string, unknown> = {}, depth = 0) =>
+      ({ seq: 1, ts: 1, kind, depth, data }) as never;
+    expect(progressMessage(frame("rlm_iteration", { iteration: 2, response: "secret" }, 1))).toBe(
+      "iteration 2 (depth 1)",
+    );
+    expect(progressMessage(frame("tool_call", { name: "delegate_to_rlm", args: "secret" }))).toBe(
+      "tool delegate_to_rlm",
+    );
+    expect(progressMessage(frame("assistant_delta", { text: "secret" }))).toBeNull();
   });
 });
