@@ -7,7 +7,7 @@ import type { ServerFrame } from "../contracts/session";
 import { getTaskStub } from "../durable/task-stub";
 
 /** Frame kinds that end a task's stream. */
-export const END_KINDS = new Set(["turn_completed", "cancelled"]);
+const END_KINDS = new Set(["turn_completed", "cancelled"]);
 
 /** True for the frame a task's stream ends with (`error` frames end it only when marked terminal). */
 export function isEndFrame(frame: ServerFrame): boolean {
