@@ -18,9 +18,11 @@ export const FREE_PLAN_LIMIT_BYTES = 3 * 1024 * 1024;
 /**
  * The minified Worker measured 498 KiB gzip, then 577 KiB once `entities`' reference tables, the protobuf encoder,
  * glyph names, run admission, socket access checks and `openai` 7 came in (2026-12-04); the budget is that plus
- * ~10 %, so growth is a decision. The largest parts are zod (460 KiB raw) and openai (413 KiB raw).
+ * ~10 %, so growth is a decision. The largest parts are zod (460 KiB raw) and openai (413 KiB raw). The MCP server
+ * (`@modelcontextprotocol/sdk` 1.32: its protocol schemas, and ajv, which its `Server` imports statically even when
+ * no tool declares an output schema) brought it to 673 KiB (2026-12-06); the budget is that plus ~10 %.
  */
-export const WORKER_GZIP_BUDGET_BYTES = 640 * 1024;
+export const WORKER_GZIP_BUDGET_BYTES = 740 * 1024;
 /** The SPA (JS, CSS, HTML) measured 109 KiB gzip once zod left it (2026-12); the budget is that plus ~15 %. */
 export const SPA_GZIP_BUDGET_BYTES = 128 * 1024;
 /** Server-only packages: the SPA takes the contracts' types, never their schemas (~55 % of its bundle once). */

@@ -1,5 +1,6 @@
 /** Builds the Hono application: middleware, routes, the OpenAPI document and the error mapper. */
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { renderApiReference } from "./docs/render";
@@ -14,6 +15,8 @@ import { handleError } from "./routes/errors";
 import { healthRoutes } from "./routes/health";
 import { hookRoutes } from "./routes/hooks";
 import { llmProfileRoutes } from "./routes/llm-profiles";
+import { mcpRoutes } from "./routes/mcp";
+import { openAiRoutes } from "./routes/openai";
 import { registerSecuritySchemes } from "./routes/openapi";
 import { rlmRunRoutes } from "./routes/rlm-runs";
 import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
@@ -33,7 +36,11 @@ const DEFAULT_MAX_BODY_BYTES = 1_048_576;
  * Routes whose bodies legitimately carry a long context inline. 32 MiB stays well inside a Worker's 128 MB of memory
  * while the body is parsed; anything larger belongs in a document.
  */
-const LARGE_BODY_ROUTES: Record<string, number> = { "/v1/rlm/runs": 32 * 1_048_576 };
+const LARGE_BODY_ROUTES: Record<string, number> = {
+  "/v1/rlm/runs": 32 * 1_048_576,
+  "/v1/chat/completions": 32 * 1_048_576,
+  "/mcp": 32 * 1_048_576,
+};
 /** Routes that stream their body and enforce their own (plan-dependent) limit while streaming. */
 const STREAMED_BODY_ROUTES = new Set(["POST /v1/documents"]);
 
@@ -60,7 +67,7 @@ export function createApp() {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: refuseInvalidOrNul });
   app.use(securityHeaders());
   app.use(requestId());
-  app.use("/v1/*", async (c, next) => {
+  const limitBody: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (STREAMED_BODY_ROUTES.has(`${c.req.method} ${c.req.path}`)) return next();
     const maxSize = LARGE_BODY_ROUTES[c.req.path] ?? (Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES);
     return bodyLimit({
@@ -69,8 +76,11 @@ export function createApp() {
         throw new AppError("payload_too_large", `Request body exceeds ${maxSize} bytes`, { details: { maxSize } });
       },
     })(c, next);
-  });
-  app.use("/v1/*", withDb());
+  };
+  for (const path of ["/v1/*", "/mcp"]) {
+    app.use(path, limitBody);
+    app.use(path, withDb());
+  }
   app.route("/", healthRoutes);
   app.route("/", authRoutes);
   app.route("/", identityRoutes);
@@ -86,6 +96,8 @@ export function createApp() {
   app.route("/", llmProfileRoutes);
   app.route("/", usageRoutes);
   app.route("/", sandboxSettingsRoutes);
+  app.route("/", openAiRoutes);
+  app.route("/", mcpRoutes(app));
   registerSecuritySchemes(app.openAPIRegistry);
   app.doc31("/openapi.json", OPENAPI_INFO);
   app.get("/docs", (c) => c.html(renderApiReference(app.getOpenAPI31Document(OPENAPI_INFO))));

@@ -396,6 +396,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/documents/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search a document's text with a regular expression; matching lines with context */
+        get: operations["searchDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/documents/{id}/original": {
         parameters: {
             query?: never;
@@ -749,6 +766,63 @@ export interface paths {
         /** Allow sandbox code to reach these hosts (admins); applies to sandboxes created from now on */
         put: operations["updateSandboxSettings"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The models of the OpenAI-compatible endpoint */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * An OpenAI-compatible chat completion answered by an RLM run or the chat agent
+         * @description `fleet-rlm` runs an RLM over the conversation (the last user message is the query; the rest, and a long last message's text before its last paragraph, is the context; or `fleet_rlm.documents`); `fleet-rlm-agent` asks the chat agent. `:<model>` after either names the planner model. With `stream: true` the answer arrives as `chat.completion.chunk` events, progress as SSE comments. Each call is a task (`fleet_rlm.task_id`).
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/mcp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * The MCP server (Streamable HTTP): JSON-RPC requests in, JSON or an SSE stream out
+         * @description Tools: `ask`, `upload_document`, `list_documents`, `search_document`, `get_task`; resources: `fleet-rlm://documents/{id}{?offset,length}`. See the README for client setup.
+         */
+        post: operations["mcp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1169,6 +1243,20 @@ export interface components {
             documents: components["schemas"]["Document"][];
             nextCursor: string | null;
         };
+        DocumentSearchResult: {
+            matches: {
+                /** @description Line number, from 1 */
+                line: number;
+                /** @description The PDF page the line is on */
+                page: number | null;
+                text: string;
+                before: string[];
+                after: string[];
+            }[];
+            /** @description True when the search stopped at `maxMatches` */
+            truncated: boolean;
+            linesScanned: number;
+        };
         TaskAccepted: {
             id: string;
             /** @enum {string} */
@@ -1521,6 +1609,106 @@ export interface components {
              *     ]
              */
             egressHosts: string[];
+        };
+        ModelList: {
+            /** @enum {string} */
+            object: "list";
+            data: {
+                id: string;
+                /** @enum {string} */
+                object: "model";
+                created: number;
+                owned_by: string;
+            }[];
+        };
+        OpenAiError: {
+            error: {
+                message: string;
+                /** @example invalid_request_error */
+                type: string;
+                /** @example messages.0.role */
+                param: string | null;
+                /** @example validation_failed */
+                code: string | null;
+            };
+        };
+        ChatCompletion: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            created: number;
+            model: string;
+            choices: {
+                index: number;
+                message: {
+                    /** @enum {string} */
+                    role: "assistant";
+                    content: string;
+                    refusal: null;
+                };
+                /** @enum {string} */
+                finish_reason: "stop" | "length";
+                logprobs: null;
+            }[];
+            usage: components["schemas"]["CompletionUsage"];
+            fleet_rlm: components["schemas"]["FleetRlmResult"];
+        };
+        /** @description The whole run tree's tokens (every sub-call and child run) */
+        CompletionUsage: {
+            prompt_tokens: number;
+            completion_tokens: number;
+            total_tokens: number;
+            prompt_tokens_details: {
+                cached_tokens: number;
+            };
+        };
+        /** @description Where the answer came from: the task in the runs list and its trace */
+        FleetRlmResult: {
+            task_id: string;
+            run_id: string | null;
+            trace_url: string | null;
+            llm_calls: number;
+            cost_usd: number;
+        };
+        /** @description Sampling options (`temperature`, `max_tokens`, …) are accepted and ignored: the run's models use their own. */
+        ChatCompletionRequest: {
+            /** @example fleet-rlm */
+            model: string;
+            messages: components["schemas"]["ChatMessage"][];
+            /** @default false */
+            stream?: boolean;
+            stream_options?: {
+                include_usage?: boolean;
+            } | null;
+            /**
+             * @description Only one choice is produced
+             * @enum {number|null}
+             */
+            n?: 1 | null;
+            fleet_rlm?: components["schemas"]["FleetRlmExtension"];
+        };
+        ChatMessage: {
+            /** @enum {string} */
+            role: "system" | "developer" | "user" | "assistant" | "tool";
+            content?: string | ({
+                /** @enum {string} */
+                type: "text";
+                text: string;
+            } | ({
+                type: string;
+            } & {
+                [key: string]: unknown;
+            }))[] | null;
+            name?: string;
+        };
+        /** @description fleet-rlm's own options (an extension field OpenAI clients pass through) */
+        FleetRlmExtension: {
+            /** @description Uploaded documents that become the run's context (instead of the conversation's long text) */
+            documents?: string[];
+            budget?: components["schemas"]["RunBudget"];
+            maxIterations?: number;
+            maxDepth?: number;
+            subCallConcurrency?: number;
         };
     };
     responses: never;
@@ -3172,6 +3360,80 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchDocument: {
+        parameters: {
+            query: {
+                /** @description A regular expression (JavaScript syntax) */
+                pattern: string;
+                /** @description Lines shown either side */
+                context?: number | null;
+                maxMatches?: number;
+                ignoreCase?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The matches */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DocumentSearchResult"];
+                };
+            };
+            /** @description Invalid input; `details.issues` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for ids of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
             default: {
@@ -4862,6 +5124,214 @@ export interface operations {
             };
             /** @description Authenticated but not allowed */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelList"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion, or with `stream: true` its chunks as `text/event-stream` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+            /** @description An error in OpenAI's shape */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OpenAiError"];
+                };
+            };
+        };
+    };
+    mcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JSON-RPC response, or an SSE stream of progress notifications and then the response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                    "application/json": unknown;
+                };
+            };
+            /** @description A notification was accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Invalid input; `details.issues` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited or over quota; see `retry-after` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -36,3 +36,35 @@ export const ListDocumentsQuery = z.object({
 export const DocumentPage = z
   .object({ documents: z.array(Document), nextCursor: z.string().nullable() })
   .openapi("DocumentPage");
+export type DocumentPage = z.infer<typeof DocumentPage>;
+
+export const SearchDocumentQuery = z.object({
+  pattern: z
+    .string()
+    .min(1)
+    .max(500)
+    .openapi({ description: "A regular expression (JavaScript syntax)", example: "magic number" }),
+  context: z.coerce.number().int().min(0).max(5).default(1).openapi({ description: "Lines shown either side" }),
+  maxMatches: z.coerce.number().int().min(1).max(50).default(20),
+  ignoreCase: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+});
+export type SearchDocumentQuery = z.infer<typeof SearchDocumentQuery>;
+
+export const DocumentSearchResult = z
+  .object({
+    matches: z.array(
+      z.object({
+        line: z.number().int().openapi({ description: "Line number, from 1" }),
+        page: z.number().int().nullable().openapi({ description: "The PDF page the line is on" }),
+        text: z.string(),
+        before: z.array(z.string()),
+        after: z.array(z.string()),
+      }),
+    ),
+    truncated: z.boolean().openapi({ description: "True when the search stopped at `maxMatches`" }),
+    linesScanned: z.number().int(),
+  })
+  .openapi("DocumentSearchResult");

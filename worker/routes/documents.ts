@@ -7,11 +7,19 @@ import { and, desc, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
 import { errorResponses, IdParam } from "../contracts/common";
 import { DOCUMENT_EXTENSIONS } from "../contracts/constants";
-import { Document, DocumentPage, ListDocumentsQuery, UploadDocumentQuery } from "../contracts/documents";
+import {
+  Document,
+  DocumentPage,
+  DocumentSearchResult,
+  ListDocumentsQuery,
+  SearchDocumentQuery,
+  UploadDocumentQuery,
+} from "../contracts/documents";
 import { after, exactTime, toPage } from "../db/cursor";
 import { repos } from "../db/repos";
 import { documents, tenants } from "../db/schema";
 import { detectFormat } from "../documents/formats";
+import { readLines, searchLines } from "../documents/lines";
 import { originalKey, storeUpload } from "../documents/upload";
 import { AppError } from "../errors";
 import type { AppEnv } from "./app-env";
@@ -214,6 +222,40 @@ export const documentRoutes = new OpenAPIHono<AppEnv>()
       }
       headers.set("content-length", String(object.size));
       return new Response(object.body, { status: 200, headers });
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/documents/{id}/search",
+      operationId: "searchDocument",
+      tags: ["documents"],
+      summary: "Search a document's text with a regular expression; matching lines with context",
+      security: AUTHENTICATED,
+      middleware: [requireAuth(), requireScope("documents:read")],
+      request: { params: IdParam, query: SearchDocumentQuery },
+      responses: { 200: jsonResponse(DocumentSearchResult, "The matches"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const q = c.req.valid("query");
+      let pattern: RegExp;
+      try {
+        pattern = new RegExp(q.pattern, q.ignoreCase ? "i" : "");
+      } catch (err) {
+        throw new AppError("validation_failed", `Invalid regular expression: ${(err as Error).message}`, {
+          details: { issues: [{ field: "query.pattern", message: "not a valid regular expression" }] },
+        });
+      }
+      const row = await repos.documents.get(c.var.db, c.var.principal.tenantId, id);
+      if (row?.status !== "ready") throw notFound(id);
+      const object = await c.env.DOCUMENTS.get(row.r2Key);
+      if (!object) throw notFound(id);
+      const found = await searchLines(readLines(object.body), pattern, {
+        context: q.context,
+        maxMatches: q.maxMatches,
+      });
+      return c.json(found, 200);
     },
   )
   .openapi(

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ZodError } from "zod";
 import { classifyDbFailure, dbErrorLogFields } from "../db/failures";
 import { AppError, isAppError, toErrorBody } from "../errors";
+import { isOpenAiPath, toOpenAiError } from "../openai/wire";
 import type { AppEnv } from "./app-env";
 
 /** What a client is told to wait when the database has no connection for it: a burst is over in about that time. */
@@ -33,7 +34,9 @@ export function handleError(err: unknown, c: Context<AppEnv>): Response {
     );
   }
   if (error.retryAfter !== undefined) c.header("retry-after", String(error.retryAfter));
-  return c.json(toErrorBody(error), error.status as 400);
+  // The OpenAI-compatible door answers as OpenAI does, so its clients raise their usual typed errors.
+  const body = isOpenAiPath(c.req.path) ? toOpenAiError(error) : toErrorBody(error);
+  return c.json(body, error.status as 400);
 }
 
 function toAppError(err: unknown): AppError {

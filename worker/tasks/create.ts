@@ -179,7 +179,7 @@ async function failUnstarted(env: Env, db: Db, tenantId: string, taskId: string)
  * The task id of a tenant's Idempotency-Key: a UUID from the key's SHA-256 (version and variant bits set as RFC
  * 9562 asks of a custom, version 8, UUID), so every request carrying the key names the same task.
  */
-async function keyedTaskId(tenantId: string, key: string): Promise<string> {
+export async function keyedTaskId(tenantId: string, key: string): Promise<string> {
   const hex = (await sha256Hex(`${tenantId}\n${key}`)).slice(0, 32).split("");
   hex[12] = "8";
   hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
