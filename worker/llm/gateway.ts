@@ -7,7 +7,7 @@ import type { ChatCompletionCreateParamsNonStreaming } from "openai/resources/ch
 import { AppError } from "../errors/index";
 import { abortError, attemptSignal, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
-import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
+import { classifyFailure, declinedError, incompleteStreamError, toAppError } from "./errors";
 import { withoutRedirects } from "./no-redirects";
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
 import { DEFAULT_BACKOFF, decideRetry } from "./retry";
@@ -149,9 +149,11 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     for (let attempt = 1; ; attempt += 1) {
       const attemptCtl = attemptSignal(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
       const progress: Progress = { delivered: false, callbackError: null };
+      let refusal: string | null = null;
       try {
         const reply = await attemptOnce(params, attemptCtl.signal, request.onDelta, progress);
-        return toCompletion(params, reply, started, attempt);
+        refusal = reply.content || reply.toolCalls.length > 0 ? null : reply.refusal;
+        if (refusal === null) return toCompletion(params, reply, started, attempt);
       } catch (err) {
         if (request.signal?.aborted) throw abortError(request.signal.reason);
         if (progress.callbackError) throw progress.callbackError.error;
@@ -177,6 +179,8 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
       } finally {
         attemptCtl.dispose();
       }
+      // A refusal is the model's decision, not a fault: asking again would only repeat it.
+      if (refusal !== null) throw declinedError(refusal, endpointName(config.baseUrl), params.model);
     }
   }
 
