@@ -14,6 +14,8 @@ const NEXT_STEP: Record<string, string> = {
   rate_limited: "Too many requests right now. Wait a minute and try again.",
   quota_exceeded: "Your tenant is over its quota. Ask an administrator to raise it.",
   timeout: "It ran out of time. Raise the time budget or ask a narrower question.",
+  model_declined:
+    "The model chose not to answer. Rephrase the question, or pick another model: add an LLM profile in Settings for real answers.",
   context_too_long: "The input is too long for one call. Attach it as a document instead of pasting it.",
   document_unreadable: "Upload a copy the reader can use: unprotected, with a text layer (OCR a scan), or as text.",
   unsupported_media_type: "Upload one of the listed formats, or save the file as text first.",

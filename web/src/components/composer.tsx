@@ -5,6 +5,7 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useState } from "react";
 import { type DocumentInfo, listDocuments } from "../api/documents";
 import type { ExecutionMode, RunBudget } from "../api/types";
+import type { LlmSource } from "../chat/llm-source";
 import { loadBudgetDefaults } from "../settings/budget-defaults";
 import { formatBytes } from "../trace/format";
 
@@ -59,6 +60,8 @@ function parseLimit(value: string): number | undefined {
 
 /** The composer; `running` swaps Send for Stop, `disabled` (not connected, archived) blocks sending. */
 export function Composer(props: {
+  /** What will answer; the composer names it when it is only the demo model, or nothing at all. */
+  modelNote?: LlmSource | null;
   running: boolean;
   disabled: boolean;
   disabledReason?: string;
@@ -121,6 +124,16 @@ export function Composer(props: {
           Documents & budget{documents.length > 0 ? ` (${documents.length})` : ""}
         </button>
         <span className="spacer" />
+        {props.modelNote?.kind === "demo" && (
+          <span className="muted model-note" data-llm-source="demo">
+            Demo model: demo tasks only
+          </span>
+        )}
+        {props.modelNote?.kind === "none" && (
+          <span className="error-text model-note" data-llm-source="none">
+            No model configured
+          </span>
+        )}
         {props.running ? (
           <button type="button" className="danger" onClick={props.onStop}>
             Stop

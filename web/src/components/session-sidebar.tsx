@@ -1,6 +1,6 @@
 /** The sessions sidebar: new chat, search, active/archived, rename, archive and reopen. */
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { archiveSession, createSession, listSessions, updateSession } from "../api/sessions";
+import { archiveSession, listSessions, updateSession } from "../api/sessions";
 import type { Session } from "../api/types";
 import { navigate } from "../app/router";
 import { ErrorNotice } from "./error-notice";
@@ -129,19 +129,10 @@ export function SessionSidebar(props: {
     },
     [onSessionChanged],
   );
-  const newChat = async () => {
-    try {
-      const session = await createSession();
-      changed();
-      navigate(`/sessions/${session.id}`);
-    } catch (err) {
-      setError(err);
-    }
-  };
 
   return (
     <nav className="sidebar" aria-label="Sessions">
-      <button type="button" className="primary wide" onClick={newChat}>
+      <button type="button" className="primary wide" onClick={() => navigate("/")}>
         New chat
       </button>
       <label className="visually-hidden" htmlFor="session-search">
