@@ -83,7 +83,7 @@ describe.skipIf(!chromiumAvailable())("first run with the demo model only", () =
     await page.getByRole("button", { name: /^Try: Count labelled lines/ }).click();
     await waitForSession(page);
     expect(await settled(page)).toBe("completed");
-    expect(await lastTurn(page).locator(".answer").textContent()).toContain(counting?.expected);
+    expect(await lastTurn(page).locator(".answer").textContent()).toContain(`Answer: ${counting?.expected}`);
   });
 
   it("shows a question the demo cannot do as not answered, naming the demo model and how to add a real one", async () => {
@@ -112,7 +112,8 @@ describe.skipIf(!chromiumAvailable())("first run with the demo model only", () =
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole("link", { name: "Chat" }).click();
     await page.getByRole("button", { name: "New chat" }).click();
-    await page.getByRole("region", { name: "New chat" }).getByRole("button", { name: /^Try:/ }).first().waitFor();
+    await page.locator('.notice[data-llm-source="demo"]').waitFor();
+    await page.locator('.model-note[data-llm-source="demo"]').waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, "first-run-390.png"), fullPage: true });
   });

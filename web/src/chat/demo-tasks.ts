@@ -4,7 +4,7 @@
  * seeded, so the right answer is known and shown beside the task: a newcomer can check what the fan-out found.
  */
 
-/** A demo task: a document to upload, the question to send with it, and the answer to expect. */
+/** A demo task: a document to upload, the question to send with it, and the answer to expect (as the user reads it). */
 export interface DemoTask {
   id: "needle" | "counting";
   title: string;
@@ -87,7 +87,7 @@ function countingTask(): DemoTask {
     fileName: "demo-questions.txt",
     text: lines.join("\n"),
     question: "How many lines in the document are labelled location?",
-    expected: `Answer: ${locations}`,
+    expected: String(locations),
   };
 }
 
