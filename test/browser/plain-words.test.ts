@@ -16,8 +16,23 @@ const tenant = `words-${Date.now().toString(36)}`;
 // What must never reach a reader: a regex, a request path, an internal code.
 const MACHINE = /\/\^|json\.|query\.|validation_failed|unsupported_media_type|must match pattern/;
 
-async function scrollWidth(page: Page): Promise<number> {
-  return page.evaluate(() => document.documentElement.scrollWidth);
+/** The page's width, with the first elements past the right edge named, so a failure says what to fix. */
+async function scrollWidth(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const width = document.documentElement.scrollWidth;
+    // Past the edge inside a box that scrolls or clips (a code block, a table) is fine: the page does not widen.
+    const contained = (el: Element) => {
+      for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX !== "visible") return true;
+      }
+      return false;
+    };
+    const wide = [...document.querySelectorAll("body *")]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 && !contained(el))
+      .slice(0, 4)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+    return wide.length === 0 && width <= window.innerWidth ? "fits" : `${width}px: ${wide.join(", ")}`;
+  });
 }
 
 describe.skipIf(!chromiumAvailable())("plain words and phone layout", () => {
@@ -61,7 +76,12 @@ describe.skipIf(!chromiumAvailable())("plain words and phone layout", () => {
     await expect.poll(() => refused.textContent()).toContain(`“plain-${tenant}.exe”`);
     expect(await refused.textContent()).not.toMatch(MACHINE);
 
+    // The form fills itself from the stored list when it arrives: type only after that.
+    const loaded = page.waitForResponse(
+      (r) => r.url().endsWith("/v1/settings/sandbox") && r.request().method() === "GET",
+    );
     await page.getByRole("link", { name: "Settings" }).click();
+    await loaded;
     const section = page.getByRole("region", { name: "Sandbox network" });
     await section.getByLabel(/Allowed hosts/).fill("pypi.org\nhttps://bad.example.com");
     await section.getByRole("button", { name: "Save" }).click();
@@ -72,7 +92,7 @@ describe.skipIf(!chromiumAvailable())("plain words and phone layout", () => {
 
   it("fits every page and state into 390 px, with the Chat/Trace switch on screen", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    const widths: Record<string, number> = {};
+    const widths: Record<string, string> = {};
     await page.getByRole("link", { name: "Chat" }).click();
     await page.getByRole("region", { name: "New chat" }).waitFor();
     widths["chat (new)"] = await scrollWidth(page);
@@ -89,7 +109,8 @@ describe.skipIf(!chromiumAvailable())("plain words and phone layout", () => {
     widths["chat (answered)"] = await scrollWidth(page);
     const traceTab = page.getByRole("button", { name: "Trace", exact: true });
     const box = await traceTab.boundingBox();
-    expect(box && box.x >= 0 && box.x + box.width <= 390).toBe(true);
+    const onScreen = box !== null && box.x >= 0 && Math.round(box.x + box.width) <= 390;
+    widths["the Trace switch"] = onScreen ? "fits" : `at ${box?.x} + ${box?.width}px`;
     await traceTab.click();
     await page.locator('.trace-row[data-kind="iteration"]').first().click();
     widths["trace (node open)"] = await scrollWidth(page);
@@ -108,6 +129,6 @@ describe.skipIf(!chromiumAvailable())("plain words and phone layout", () => {
     widths.docs = await scrollWidth(page);
     await page.screenshot({ path: join(ARTIFACTS, "phone-docs.png"), fullPage: false });
 
-    expect(Object.entries(widths).filter(([, w]) => w > 390)).toEqual([]);
+    expect(Object.entries(widths).filter(([, w]) => w !== "fits")).toEqual([]);
   });
 });
