@@ -101,6 +101,51 @@ describe.skipIf(!chromiumAvailable())("first run with the demo model only", () =
     expect(await turn.getByRole("button", { name: "Helpful", exact: true }).count()).toBe(0);
   });
 
+  it("keeps mode, documents and budget across a reload and a session switch, restoring turns without the empty state", async () => {
+    const here = page.url();
+    await page.getByLabel("Mode").selectOption("tools");
+    await page.getByRole("button", { name: /Documents & budget/ }).click();
+    await page.getByLabel(/^demo-haystack\.txt/).check();
+    await page.getByLabel("LLM calls", { exact: true }).fill("33");
+    // Records whether the empty-conversation prompt is ever drawn while the reloaded session restores its turns.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __sawEmpty?: boolean };
+      new MutationObserver(() => {
+        if (document.body?.textContent?.includes("Ask a question to start")) w.__sawEmpty = true;
+      }).observe(document, { childList: true, subtree: true, characterData: true });
+    });
+    await page.reload();
+    await waitForSession(page);
+    await expect.poll(() => page.locator("article.turn").count()).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { __sawEmpty?: boolean }).__sawEmpty ?? false)).toBe(false);
+    const kept = async () => {
+      if ((await page.getByLabel("LLM calls", { exact: true }).count()) === 0) {
+        await page.getByRole("button", { name: /Documents & budget/ }).click();
+      }
+      return {
+        mode: await page.getByLabel("Mode").inputValue(),
+        calls: await page.getByLabel("LLM calls", { exact: true }).inputValue(),
+        doc: await page.getByLabel(/^demo-haystack\.txt/).isChecked(),
+      };
+    };
+    expect(await kept()).toEqual({ mode: "tools", calls: "33", doc: true });
+    const sidebar = page.getByRole("navigation", { name: "Sessions" });
+    await sidebar.getByRole("link").filter({ hasNotText: "capital of France" }).first().click();
+    await waitForSession(page);
+    expect(await page.getByLabel("Mode").inputValue()).toBe("rlm");
+    await page.goto(here);
+    await waitForSession(page);
+    expect(await kept()).toEqual({ mode: "tools", calls: "33", doc: true });
+  });
+
+  it("names the user, workspace and plan in the header, and dates each session with its full title on hover", async () => {
+    const who = page.locator(".app-header .whoami");
+    expect(await who.textContent()).toBe(`${tenant}@example.com${tenant} · free`);
+    const link = page.getByRole("navigation", { name: "Sessions" }).getByRole("link", { name: /capital of France/ });
+    expect(await link.getAttribute("title")).toMatch(/^What is the capital of France\?\nLast active /);
+    expect(await link.locator("time").getAttribute("datetime")).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+
   it("tells the truth in settings about what a run will use", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
     const note = page.locator('#llm-profiles [data-llm-source="demo"]');

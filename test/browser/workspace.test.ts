@@ -197,7 +197,7 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     const sessionId = page.url().split("/").at(-1) as string;
     const sidebar = page.getByRole("navigation", { name: "Sessions" });
     const current = sidebar.locator(`a[href="/sessions/${sessionId}"]`);
-    const title = (await current.textContent()) ?? "";
+    const title = (await current.locator(".session-title").textContent()) ?? "";
     await current
       .locator("xpath=..")
       .getByRole("button", { name: `Archive ${title}` })

@@ -23,6 +23,12 @@ export const Me = z
     via: z.enum(["api_key", "session", "oidc"]),
     role: z.enum(["owner", "admin", "member", "viewer"]).nullable(),
     scopes: z.array(Scope),
+    plan: z.enum(["free", "team", "enterprise"]),
+    tenant: z.object({ slug: z.string(), name: z.string() }).openapi({ description: "The workspace" }),
+    user: z
+      .object({ email: z.string(), name: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "Null for an API key tied to no user" }),
   })
   .openapi("Me");
 export type Me = z.infer<typeof Me>;

@@ -7,6 +7,7 @@ import { loadLlmSetup } from "../api/llm-profiles";
 import { createSession, downloadTranscript, getSession, type SessionDetail, updateSession } from "../api/sessions";
 import { navigate } from "../app/router";
 import { useLoaded } from "../app/use-loaded";
+import { composerKey, saveComposerState } from "../chat/composer-state";
 import { describeIssues } from "../chat/guidance";
 import { describeLlmSource, type LlmSource } from "../chat/llm-source";
 import { useSessionStream } from "../chat/use-session-stream";
@@ -139,6 +140,7 @@ function ChatView(props: {
           </div>
         ) : (
           <Composer
+            stateKey={composerKey(session.id)}
             modelNote={props.llmSource}
             running={Boolean(running)}
             disabled={stream.status.state !== "live"}
@@ -171,6 +173,13 @@ export function ChatPage({ sessionId }: { sessionId: string | null }) {
   const [opened, setOpened] = useState<{ sessionId: string; message: ComposerMessage } | null>(null);
   const start: StartChat = async (message) => {
     const created = await createSession(message.text.slice(0, TITLE_CHARS));
+    // The new session's composer starts with what its first message used.
+    saveComposerState(localStorage, composerKey(created.id), {
+      mode: message.mode,
+      documents: message.documents,
+      llmCalls: message.budget.llmCalls?.toString() ?? "",
+      costUsd: message.budget.costUsd?.toString() ?? "",
+    });
     setOpened({ sessionId: created.id, message });
     setReloadKey((k) => k + 1);
     navigate(`/sessions/${created.id}`);
