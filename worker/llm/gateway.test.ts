@@ -197,6 +197,17 @@ describe("failures", () => {
     }
   });
 
+  it("leads every error with the gateway's source, so a broken profile is named where it fails", async () => {
+    const model = await scriptedModel([{ error: { status: 401 } }]);
+    const source = "LLM profile “work” (https://llm.example/v1)";
+    const err = await rejection(gateway(model, { source }).complete({ role: "planner", messages: ask }));
+    expect(isAppError(err) && err.code).toBe("llm_auth_failed");
+    expect((err as Error).message).toMatch(
+      /^LLM profile “work” \(https:\/\/llm\.example\/v1\): The LLM provider rejected/,
+    );
+    expect((err as { details?: unknown }).details).toMatchObject({ source });
+  });
+
   it("never puts a wrong key in the error", async () => {
     const wrongKey = "sk-wrong-0123456789abcdefghijklmnop";
     const err = await rejection(

@@ -142,6 +142,18 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     };
   }
 
+  /** The error led by the gateway's {@link LlmGatewayConfig.source}, which its details also carry. */
+  function named(err: AppError): AppError {
+    if (!config.source) return err;
+    const details = { ...(err.details as Record<string, unknown> | undefined), source: config.source };
+    return new AppError(err.code, `${config.source}: ${err.message}`, {
+      details,
+      retryAfter: err.retryAfter,
+      internal: err.internal,
+      cause: err,
+    });
+  }
+
   async function complete(request: LlmRequest): Promise<LlmCompletion> {
     const started = Date.now();
     const params = buildParams(request, request.model ?? config.models[request.role]);
@@ -167,20 +179,22 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
           random: config.random,
         });
         if (decision.action === "fail") {
-          throw toAppError(failure, {
-            attempts: attempt,
-            timeoutMs,
-            apiKey: config.apiKey,
-            retryAfterMs: decision.retryAfterMs,
-            endpoint: endpointName(config.baseUrl),
-          });
+          throw named(
+            toAppError(failure, {
+              attempts: attempt,
+              timeoutMs,
+              apiKey: config.apiKey,
+              retryAfterMs: decision.retryAfterMs,
+              endpoint: endpointName(config.baseUrl),
+            }),
+          );
         }
         await sleep(decision.delayMs, request.signal);
       } finally {
         attemptCtl.dispose();
       }
       // A refusal is the model's decision, not a fault: asking again would only repeat it.
-      if (refusal !== null) throw declinedError(refusal, endpointName(config.baseUrl), params.model);
+      if (refusal !== null) throw named(declinedError(refusal, endpointName(config.baseUrl), params.model));
     }
   }
 
