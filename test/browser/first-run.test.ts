@@ -162,4 +162,40 @@ describe.skipIf(!chromiumAvailable())("first run with the demo model only", () =
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, "first-run-390.png"), fullPage: true });
   });
+
+  it("names a broken default profile and its endpoint in the turn's error, and settings says runs use it", async () => {
+    await page.setViewportSize({ width: 1440, height: 900 });
+    const baseUrl = `${stack.llmAdmin}/v1`;
+    // A script queue nobody filled: the endpoint answers every call with a 400, as a misconfigured profile would.
+    const created = await page.evaluate(
+      async (body) =>
+        (
+          await fetch("/v1/llm-profiles", {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(body),
+          })
+        ).status,
+      {
+        name: "broken",
+        baseUrl,
+        plannerModel: "scripted:nobody-filled-this",
+        delegateModel: "scripted:nobody",
+        isDefault: true,
+      },
+    );
+    expect(created).toBe(201);
+    await page.getByRole("link", { name: "Settings" }).click();
+    await expect
+      .poll(() => page.locator('#llm-profiles [data-llm-source="profile"]').textContent())
+      .toContain("Runs use your default LLM profile “broken”");
+    await page.getByRole("link", { name: "Chat" }).click();
+    await page.getByRole("button", { name: "New chat" }).click();
+    await page.getByRole("textbox", { name: "Message" }).fill("hello");
+    await page.getByRole("button", { name: "Send" }).click();
+    await waitForSession(page);
+    expect(await settled(page)).toBe("failed");
+    const box = lastTurn(page).locator(".error-box");
+    expect(await box.textContent()).toContain(`LLM profile “broken” (${baseUrl})`);
+  });
 });
