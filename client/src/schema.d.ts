@@ -909,6 +909,18 @@ export interface components {
             /** @enum {string|null} */
             role: "owner" | "admin" | "member" | "viewer" | null;
             scopes: ("admin" | "sessions:read" | "sessions:write" | "tasks:read" | "tasks:write" | "documents:read" | "documents:write")[];
+            /** @enum {string} */
+            plan: "free" | "team" | "enterprise";
+            /** @description The workspace */
+            tenant: {
+                slug: string;
+                name: string;
+            };
+            /** @description Null for an API key tied to no user */
+            user: {
+                email: string;
+                name: string | null;
+            } | null;
         };
         DevLoginRequest: {
             /**
@@ -1526,6 +1538,16 @@ export interface components {
         };
         LlmProfileList: {
             items: components["schemas"]["LlmProfile"][];
+            serverEndpoint: components["schemas"]["ServerEndpoint"];
+        };
+        ServerEndpoint: {
+            /**
+             * @description `server`: the deployment's own endpoint (OPENAI_API_KEY / OPENAI_BASE_URL); `demo`: only the scripted demo model (development); `none`: nothing, so runs fail until a profile is added
+             * @enum {string}
+             */
+            kind: "server" | "demo" | "none";
+            baseUrl: string | null;
+            model: string | null;
         };
         UpdateLlmProfileRequest: {
             /** @example OpenAI production */

@@ -97,12 +97,12 @@ export async function handleCompletion(
   if (reply.kind === "error") return sendError(res, rec, reply);
 
   const calls = reply.toolCalls;
-  const f = finish(reply.content, calls, req);
+  const f = finish(reply.content, calls, req, reply.refusal ?? null);
   const prompt = promptText(req.messages, req.tools);
   const promptTokens = estimateTokens(prompt);
   const cached = Math.min(promptTokens, state.cache.lookupAndStore(req.model, prompt));
-  const u = usage(promptTokens, completionTokens(f.content, f.toolCalls), cached);
-  rec.reply = { content: f.content, toolCalls: f.toolCalls, finishReason: f.finishReason };
+  const u = usage(promptTokens, completionTokens(f.content ?? f.refusal, f.toolCalls), cached);
+  rec.reply = { content: f.content, toolCalls: f.toolCalls, finishReason: f.finishReason, refusal: f.refusal };
   rec.usage = u;
   rec.status = 200;
   const meta = {

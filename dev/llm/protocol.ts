@@ -195,20 +195,28 @@ export interface Finished {
   content: string | null;
   toolCalls: ToolCall[];
   finishReason: "stop" | "length" | "tool_calls";
+  /** A refusal replaces the content (OpenAI sends `content: null` beside it). */
+  refusal: string | null;
 }
 
 /** Applies the caller's `stop` sequences and token limit to a reply, as a real model's decoding would. */
-export function finish(content: string | null, toolCalls: ToolCall[], req: ChatRequest): Finished {
-  if (toolCalls.length > 0) return { content, toolCalls, finishReason: "tool_calls" };
+export function finish(
+  content: string | null,
+  toolCalls: ToolCall[],
+  req: ChatRequest,
+  refusal: string | null = null,
+): Finished {
+  if (refusal !== null) return { content: null, toolCalls: [], finishReason: "stop", refusal };
+  if (toolCalls.length > 0) return { content, toolCalls, finishReason: "tool_calls", refusal: null };
   let text = content ?? "";
   for (const s of req.stop) {
     const at = text.indexOf(s);
     if (at >= 0) text = text.slice(0, at);
   }
   if (req.maxTokens !== undefined && text.length > req.maxTokens * 4) {
-    return { content: text.slice(0, req.maxTokens * 4), toolCalls, finishReason: "length" };
+    return { content: text.slice(0, req.maxTokens * 4), toolCalls, finishReason: "length", refusal: null };
   }
-  return { content: text, toolCalls, finishReason: "stop" };
+  return { content: text, toolCalls, finishReason: "stop", refusal: null };
 }
 
 /** Identity of one completion, shared by its JSON body or all of its stream chunks. */
@@ -232,7 +240,7 @@ export function completionBody(meta: CompletionMeta, f: Finished, u: Usage) {
         message: {
           role: "assistant" as const,
           content: f.content,
-          refusal: null,
+          refusal: f.refusal,
           ...(f.toolCalls.length > 0
             ? {
                 tool_calls: f.toolCalls.map((c) => ({

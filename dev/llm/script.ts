@@ -21,7 +21,7 @@ const ToolCallInput = z.union([
 /**
  * One scripted reply, as tests write it:
  * - a string: assistant text;
- * - `{content?, toolCalls?, delayMs?, disconnectAfterChunks?}`: text and/or tool calls (`{name, arguments, id?}` or
+ * - `{content?, toolCalls?, refusal?, delayMs?, disconnectAfterChunks?}`: text and/or tool calls, or a refusal (`{name, arguments, id?}` or
  *   OpenAI's `{id, type, function:{name, arguments}}`; `arguments` may be an object); `delayMs` adds latency to this
  *   reply; `disconnectAfterChunks` drops a streamed reply's connection after that many chunks;
  * - `{error:{status, message?, type?, code?, param?, retryAfter?}}`: an HTTP error in OpenAI's shape.
@@ -45,6 +45,7 @@ export const ScriptReplyInput = z.union([
       content: z.string().nullable().optional(),
       toolCalls: z.array(ToolCallInput).optional(),
       tool_calls: z.array(ToolCallInput).optional(),
+      refusal: z.string().min(1).optional(),
       delayMs: z.number().nonnegative().optional(),
       disconnectAfterChunks: z.number().int().nonnegative().optional(),
     })
@@ -81,6 +82,7 @@ export function toReply(input: z.output<typeof ScriptReplyInput>): Reply {
     kind: "message",
     content: input.content ?? (calls.length > 0 ? null : ""),
     toolCalls: calls,
+    ...(input.refusal ? { refusal: input.refusal } : {}),
     delayMs: input.delayMs,
     disconnectAfterChunks: input.disconnectAfterChunks,
   };

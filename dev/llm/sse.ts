@@ -55,7 +55,12 @@ export function* streamChunks(
   const tokens = (s: string) => Math.ceil(s.length / 4);
 
   const hasCalls = f.toolCalls.length > 0;
-  yield { payload: chunk({ role: "assistant", content: hasCalls ? null : "", refusal: null }), tokens: 0 };
+  const refusing = f.refusal !== null;
+  yield { payload: chunk({ role: "assistant", content: hasCalls || refusing ? null : "", refusal: null }), tokens: 0 };
+  // OpenAI streams a refusal in `delta.refusal` pieces, as it streams content.
+  for (const piece of refusing ? splitDeltas(f.refusal ?? "", opts.chunkChars) : []) {
+    yield { payload: chunk({ refusal: piece }), tokens: tokens(piece) };
+  }
   if (f.content) {
     for (const piece of splitDeltas(f.content, opts.chunkChars)) {
       yield { payload: chunk({ content: piece }), tokens: tokens(piece) };

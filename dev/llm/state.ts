@@ -55,7 +55,7 @@ export interface RecordedRequest {
   stream?: boolean;
   /** The parsed JSON body (with `record: "full"`). */
   body?: unknown;
-  reply?: { content: string | null; toolCalls: ToolCall[]; finishReason: string };
+  reply?: { content: string | null; toolCalls: ToolCall[]; finishReason: string; refusal: string | null };
   usage?: Usage;
   error?: { type: string; code: string | null; message: string };
   /** The client went away before the response finished (or a scripted disconnect). */

@@ -56,6 +56,8 @@ export interface MessageReply {
   kind: "message";
   content: string | null;
   toolCalls: ToolCall[];
+  /** The model declines (OpenAI's `message.refusal`): sent instead of content, which is then `null`. */
+  refusal?: string;
   /** Extra delay before this reply, on top of the configured latency. */
   delayMs?: number;
   /** Streaming only: drop the connection after this many chunks, to simulate a broken stream. */

@@ -1,6 +1,7 @@
 /** Sign-in, identity and API-key schemas. */
 import { z } from "@hono/zod-openapi";
 import { Scope } from "../auth/scopes";
+import { TENANT_SLUG, TENANT_SLUG_RULE } from "./constants";
 
 export const DevLoginRequest = z
   .object({
@@ -8,7 +9,7 @@ export const DevLoginRequest = z
     name: z.string().min(1).max(200).optional(),
     tenant: z
       .string()
-      .regex(/^[a-z0-9][a-z0-9-]{1,62}$/)
+      .regex(TENANT_SLUG, TENANT_SLUG_RULE)
       .default("dev")
       .openapi({ description: "Tenant slug; created on first use (local development only)" }),
   })
@@ -22,6 +23,12 @@ export const Me = z
     via: z.enum(["api_key", "session", "oidc"]),
     role: z.enum(["owner", "admin", "member", "viewer"]).nullable(),
     scopes: z.array(Scope),
+    plan: z.enum(["free", "team", "enterprise"]),
+    tenant: z.object({ slug: z.string(), name: z.string() }).openapi({ description: "The workspace" }),
+    user: z
+      .object({ email: z.string(), name: z.string().nullable() })
+      .nullable()
+      .openapi({ description: "Null for an API key tied to no user" }),
   })
   .openapi("Me");
 export type Me = z.infer<typeof Me>;

@@ -67,7 +67,22 @@ export const LlmProfile = z
   .openapi("LlmProfile");
 export type LlmProfile = z.infer<typeof LlmProfile>;
 
-export const LlmProfileList = z.object({ items: z.array(LlmProfile) }).openapi("LlmProfileList");
+/** What a run that names no profile uses when the tenant has no default profile. */
+export const ServerEndpoint = z
+  .object({
+    kind: z.enum(["server", "demo", "none"]).openapi({
+      description:
+        "`server`: the deployment's own endpoint (OPENAI_API_KEY / OPENAI_BASE_URL); `demo`: only the scripted demo model (development); `none`: nothing, so runs fail until a profile is added",
+    }),
+    baseUrl: z.string().nullable(),
+    model: z.string().nullable(),
+  })
+  .openapi("ServerEndpoint");
+export type ServerEndpoint = z.infer<typeof ServerEndpoint>;
+
+export const LlmProfileList = z
+  .object({ items: z.array(LlmProfile), serverEndpoint: ServerEndpoint })
+  .openapi("LlmProfileList");
 
 export const TestLlmProfileRequest = z
   .object({

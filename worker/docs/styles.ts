@@ -12,5 +12,6 @@ nav ul{padding-left:1rem}main{padding:1rem 2rem;max-width:960px;min-width:0}
 a{color:var(--accent)}code,pre{font-family:ui-monospace,monospace}pre{overflow:auto;border:1px solid var(--line);padding:.5rem}
 table{border-collapse:collapse;margin:.5rem 0;width:100%}td,th{border:1px solid var(--line);padding:.25rem .5rem;text-align:left;vertical-align:top}
 .op{border-top:1px solid var(--line);padding-top:.5rem}.method{font-weight:700}.auth,.desc{color:var(--muted)}
-@media (max-width:800px){body{display:block}nav{position:static;width:auto;height:auto;border:0}}
+@media (max-width:800px){body{display:block}nav{position:static;width:auto;height:auto;border:0}main{padding:1rem}
+table{display:block;overflow-x:auto}td,th,code{overflow-wrap:anywhere}}
 `;

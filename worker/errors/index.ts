@@ -16,6 +16,7 @@ export const ERROR_STATUS = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   context_too_long: 422,
+  model_declined: 422,
   document_unreadable: 422,
   budget_exhausted: 402,
   rate_limited: 429,

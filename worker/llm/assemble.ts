@@ -13,6 +13,8 @@ export interface Assembled {
   finishReason: LlmFinishReason | null;
   model: string | null;
   usage: LlmUsage | null;
+  /** The model's refusal (OpenAI's `message.refusal`), sent instead of content; `null` when it answered. */
+  refusal: string | null;
 }
 
 type WireUsage = ChatCompletion["usage"];
@@ -41,6 +43,7 @@ export function fromCompletion(body: ChatCompletion): Assembled {
     finishReason: choice?.finish_reason ?? null,
     model: body.model || null,
     usage: toUsage(body.usage),
+    refusal: choice?.message.refusal || null,
   };
 }
 
@@ -52,6 +55,7 @@ export class StreamAssembler {
   #finishReason: LlmFinishReason | null = null;
   #model: string | null = null;
   #usage: LlmUsage | null = null;
+  #refusal = "";
 
   /** Adds one chunk; returns its text delta ("" when it carries none). */
   push(chunk: ChatCompletionChunk): string {
@@ -70,6 +74,7 @@ export class StreamAssembler {
       call.arguments += delta.function?.arguments ?? "";
       this.#calls.set(delta.index, call);
     }
+    this.#refusal += choice.delta.refusal ?? "";
     const text = choice.delta.content ?? "";
     this.#content += text;
     return text;
@@ -89,6 +94,7 @@ export class StreamAssembler {
       finishReason: this.#finishReason,
       model: this.#model,
       usage: this.#usage,
+      refusal: this.#refusal || null,
     };
   }
 }

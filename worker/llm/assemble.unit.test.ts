@@ -36,7 +36,24 @@ describe("StreamAssembler", () => {
       finishReason: "stop",
       model: "gpt-4o-2024-08-06",
       usage: { promptTokens: 9, completionTokens: 2, cachedTokens: 4 },
+      refusal: null,
     });
+  });
+
+  it("joins a refusal streamed in refusal deltas, apart from the content", () => {
+    const a = new StreamAssembler();
+    const chunk = (delta: Record<string, unknown>) =>
+      ({
+        id: "c",
+        object: "chat.completion.chunk",
+        created: 0,
+        model: "m",
+        choices: [{ index: 0, delta, finish_reason: null }],
+      }) as unknown as ChatCompletionChunk;
+    expect(a.push(chunk({ role: "assistant", content: null, refusal: null }))).toBe("");
+    expect(a.push(chunk({ refusal: "I can't " }))).toBe("");
+    expect(a.push(chunk({ refusal: "help with that." }))).toBe("");
+    expect(a.result()).toMatchObject({ content: "", refusal: "I can't help with that." });
   });
 
   it("assembles interleaved tool calls by index, keeping the first id and name", () => {
@@ -84,6 +101,7 @@ describe("fromCompletion", () => {
       finishReason: "tool_calls",
       model: "m",
       usage: { promptTokens: 3, completionTokens: 1, cachedTokens: 0 },
+      refusal: null,
     });
   });
 });

@@ -188,3 +188,11 @@ export function toAppError(failure: LlmFailure, ctx: FailureContext): AppError {
     details: http,
   });
 }
+
+/**
+ * The model declined (OpenAI's `message.refusal` instead of content). The refusal is its message, as the model
+ * wrote it, so the reader learns why; the endpoint and model are in the details.
+ */
+export function declinedError(refusal: string, endpoint: string, model: string): AppError {
+  return new AppError("model_declined", refusal.trim().slice(0, 2_000), { details: { endpoint, model } });
+}

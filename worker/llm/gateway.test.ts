@@ -185,6 +185,29 @@ describe("failures", () => {
     expect(await requestsFor(model)).toHaveLength(1);
   });
 
+  it("reports a refusal as model_declined in the model's words, streamed or not, and never asks again", async () => {
+    for (const stream of [false, true]) {
+      const model = await scriptedModel([{ refusal: "I cannot help with that." }, "never reached"]);
+      const onDelta = stream ? () => {} : undefined;
+      const err = await rejection(gateway(model).complete({ role: "planner", messages: ask, onDelta }));
+      expect(isAppError(err) && err.code).toBe("model_declined");
+      expect((err as Error).message).toBe("I cannot help with that.");
+      expect((err as { details?: unknown }).details).toMatchObject({ model, endpoint: BASE_URL.replace(/\/$/, "") });
+      expect(await requestsFor(model)).toHaveLength(1);
+    }
+  });
+
+  it("leads every error with the gateway's source, so a broken profile is named where it fails", async () => {
+    const model = await scriptedModel([{ error: { status: 401 } }]);
+    const source = "LLM profile “work” (https://llm.example/v1)";
+    const err = await rejection(gateway(model, { source }).complete({ role: "planner", messages: ask }));
+    expect(isAppError(err) && err.code).toBe("llm_auth_failed");
+    expect((err as Error).message).toMatch(
+      /^LLM profile “work” \(https:\/\/llm\.example\/v1\): The LLM provider rejected/,
+    );
+    expect((err as { details?: unknown }).details).toMatchObject({ source });
+  });
+
   it("never puts a wrong key in the error", async () => {
     const wrongKey = "sk-wrong-0123456789abcdefghijklmnop";
     const err = await rejection(

@@ -9,7 +9,7 @@ import { AppError } from "../errors/index";
 import { abortError, sleep } from "./abort";
 import { type Assembled, fromCompletion, StreamAssembler } from "./assemble";
 import { AttemptClock } from "./attempt-clock";
-import { classifyFailure, incompleteStreamError, toAppError } from "./errors";
+import { classifyFailure, declinedError, incompleteStreamError, toAppError } from "./errors";
 import { withoutRedirects } from "./no-redirects";
 import { plainCompletion } from "./plain-completion";
 import { costUsd, DEFAULT_PRICES, estimateTokens, findPrice, type LlmUsage } from "./pricing";
@@ -148,6 +148,18 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     };
   }
 
+  /** The error led by the gateway's {@link LlmGatewayConfig.source}, which its details also carry. */
+  function named(err: AppError): AppError {
+    if (!config.source) return err;
+    const details = { ...(err.details as Record<string, unknown> | undefined), source: config.source };
+    return new AppError(err.code, `${config.source}: ${err.message}`, {
+      details,
+      retryAfter: err.retryAfter,
+      internal: err.internal,
+      cause: err,
+    });
+  }
+
   async function complete(request: LlmRequest): Promise<LlmCompletion> {
     const started = Date.now();
     const params = buildParams(request, request.model ?? config.models[request.role]);
@@ -155,9 +167,11 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
     for (let attempt = 1; ; attempt += 1) {
       const attemptCtl = clock.attempt(request.signal, Math.max(1, Math.min(timeoutMs, remaining())));
       const progress: Progress = { delivered: false, callbackError: null };
+      let refusal: string | null = null;
       try {
         const reply = await attemptOnce(params, attemptCtl.signal, request.onDelta, progress);
-        return toCompletion(params, reply, started, attempt);
+        refusal = reply.content || reply.toolCalls.length > 0 ? null : reply.refusal;
+        if (refusal === null) return toCompletion(params, reply, started, attempt);
       } catch (err) {
         if (request.signal?.aborted) throw abortError(request.signal.reason);
         if (progress.callbackError) throw progress.callbackError.error;
@@ -171,18 +185,22 @@ export function createLlmGateway(config: LlmGatewayConfig): LlmGateway {
           random: config.random,
         });
         if (decision.action === "fail") {
-          throw toAppError(failure, {
-            attempts: attempt,
-            timeoutMs,
-            apiKey: config.apiKey,
-            retryAfterMs: decision.retryAfterMs,
-            endpoint: endpointName(config.baseUrl),
-          });
+          throw named(
+            toAppError(failure, {
+              attempts: attempt,
+              timeoutMs,
+              apiKey: config.apiKey,
+              retryAfterMs: decision.retryAfterMs,
+              endpoint: endpointName(config.baseUrl),
+            }),
+          );
         }
         await sleep(decision.delayMs, request.signal);
       } finally {
         attemptCtl.dispose();
       }
+      // A refusal is the model's decision, not a fault: asking again would only repeat it.
+      if (refusal !== null) throw named(declinedError(refusal, endpointName(config.baseUrl), params.model));
     }
   }
 

@@ -63,6 +63,7 @@ export async function gatewayForProfile(
   }
   return appGateway(env, {
     baseUrl: check.url.href,
+    source: `LLM profile “${profile.name}” (${profile.baseUrl})`,
     apiKey: profile.apiKeyCiphertext ? await openSecret(env, profile.apiKeyCiphertext) : undefined,
     models: {
       planner: models.planner ?? profile.plannerModel,

@@ -20,6 +20,11 @@ export type FetchLike = (input: RequestInfo | URL, init?: RequestInit) => Promis
 export interface LlmGatewayConfig {
   /** OpenAI-compatible API root, ending in `/v1` for most providers. */
   baseUrl: string;
+  /**
+   * Who this endpoint is to the reader, leading every error it causes (`LLM profile “work” (https://…/v1)`), so a
+   * broken profile is named where its failure shows. Unset: the errors name no source.
+   */
+  source?: string;
   /** Sent as `Authorization: Bearer …`; omit for keyless local servers. Never read from the environment. */
   apiKey?: string;
   models: { planner: string; delegate: string };

@@ -33,7 +33,14 @@ describe("dev login", () => {
     expect(cookie).toMatch(/fleet_session=.+; .*HttpOnly/);
     const me = await call("/v1/me", { headers: { cookie: cookie.split(";")[0] as string } });
     expect(me.status).toBe(200);
-    expect(await me.json()).toMatchObject({ via: "session", role: "owner" });
+    // Who and where, for the header: the workspace, its plan and the person (email stored lower case).
+    expect(await me.json()).toMatchObject({
+      via: "session",
+      role: "owner",
+      plan: "free",
+      tenant: { slug: tenant, name: tenant },
+      user: { email: "ada@example.com", name: null },
+    });
     const bearer = await call("/v1/me", { key: body.token });
     expect(bearer.status).toBe(200);
     const logout = await call("/v1/auth/logout", {

@@ -8,7 +8,7 @@ import { scopesForRole } from "../auth/scopes";
 import { SESSION_COOKIE, SESSION_TTL_SECONDS, signSessionToken, verifySessionToken } from "../auth/session-token";
 import { DevLoginRequest, type Me, Me as MeSchema, SignedIn, WsTicket, WsTicketRequest } from "../contracts/auth";
 import { errorResponses } from "../contracts/common";
-import { ensureMember, ensureTenant } from "../db/queries/identity";
+import { ensureMember, ensureTenant, identityNames } from "../db/queries/identity";
 import { revokeSessionToken } from "../db/queries/revoked-tokens";
 import { issueWsTicket } from "../db/queries/ws-tickets";
 import { repos } from "../db/repos";
@@ -54,15 +54,18 @@ export const authRoutes = new OpenAPIHono<AppEnv>()
         maxAge: SESSION_TTL_SECONDS,
         secure: new URL(c.req.url).protocol === "https:",
       });
-      const me = toMe({
-        tenantId: tenant.id,
-        userId: user.id,
-        via: "session",
-        role,
-        scopes: scopesForRole(role),
-        credential: { kind: "session", userId: user.id, jti: verified?.jti ?? null },
-        plan: tenant.plan,
-      });
+      const me = toMe(
+        {
+          tenantId: tenant.id,
+          userId: user.id,
+          via: "session",
+          role,
+          scopes: scopesForRole(role),
+          credential: { kind: "session", userId: user.id, jti: verified?.jti ?? null },
+          plan: tenant.plan,
+        },
+        { tenant: { slug: tenant.slug, name: tenant.name }, user: { email: user.email, name: user.name } },
+      );
       const expiresAt = new Date(Date.now() + SESSION_TTL_SECONDS * 1000).toISOString();
       return c.json({ token, expiresAt, me }, 200);
     },
@@ -101,7 +104,10 @@ export const identityRoutes = new OpenAPIHono<AppEnv>()
       middleware: [requireAuth()],
       responses: { 200: jsonResponse(MeSchema, "The caller"), ...errorResponses(401) },
     }),
-    (c) => c.json(toMe(c.var.principal), 200),
+    async (c) => {
+      const { tenantId, userId } = c.var.principal;
+      return c.json(toMe(c.var.principal, await identityNames(c.var.db, tenantId, userId)), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -132,7 +138,7 @@ export const identityRoutes = new OpenAPIHono<AppEnv>()
     },
   );
 
-function toMe(principal: Principal): Me {
-  const { tenantId, userId, via, role, scopes } = principal;
-  return { tenantId, userId, via, role, scopes };
+function toMe(principal: Principal, names: Pick<Me, "tenant" | "user">): Me {
+  const { tenantId, userId, via, role, scopes, plan } = principal;
+  return { tenantId, userId, via, role, scopes, plan, ...names };
 }

@@ -26,6 +26,7 @@ import {
 import { repos } from "../db/repos";
 import { AppError } from "../errors";
 import { checkLlmBaseUrl, maskApiKey, testLlmProfile } from "../llm/profiles";
+import { serverEndpoint } from "../runs/resolve-llm";
 import type { AppEnv } from "./app-env";
 import { AUTHENTICATED, jsonBody, jsonResponse } from "./openapi";
 
@@ -128,7 +129,7 @@ export const llmProfileRoutes = new OpenAPIHono<AppEnv>()
     }),
     async (c) => {
       const rows = await listLlmProfiles(c.var.db, c.var.principal.tenantId);
-      return c.json({ items: rows.map(toProfile) }, 200);
+      return c.json({ items: rows.map(toProfile), serverEndpoint: serverEndpoint(c.env) }, 200);
     },
   )
   .openapi(

@@ -1,4 +1,5 @@
 /** The LLM endpoint a run talks to: the tenant's own profile, the server's endpoint, or the dev demo model. */
+import type { ServerEndpoint } from "../contracts/llm-profiles";
 import type { Db } from "../db/client";
 import { AppError } from "../errors";
 import type { LlmGateway, LlmGatewayConfig } from "../llm";
@@ -13,6 +14,20 @@ export interface RunModels {
 
 /** Default ceilings for a run whose request names none: generous for real work, finite for mistakes. */
 export const DEFAULT_RUN_LIMITS = { llmCalls: 2_000, timeoutSeconds: 3_600, maxSandboxes: 16 } as const;
+
+/** The endpoint the server itself offers, as {@link resolveLlm} would pick it (a tenant's default profile wins). */
+export function serverEndpoint(env: Env): ServerEndpoint {
+  if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) {
+    return {
+      kind: "server",
+      baseUrl: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1",
+      model: env.OPENAI_MODEL ?? null,
+    };
+  }
+  if (env.ENVIRONMENT === "development" && env.DEMO_LLM_BASE_URL)
+    return { kind: "demo", baseUrl: null, model: "solver" };
+  return { kind: "none", baseUrl: null, model: null };
+}
 
 /**
  * The LLM endpoint for a run: the configured one, or in development the scripted demo model. `tuning` overrides the

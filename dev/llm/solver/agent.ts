@@ -7,9 +7,12 @@
  *   "fan out N") or mentions delegating/RLM/documents/context — or `tool_choice` requires it → call that tool once
  *   with arguments filled from its schema: the first of `query`/`task`/`question`/`prompt`/`input` present gets the
  *   user's text;
- * - otherwise → a short direct answer.
+ * - a greeting → a short hello naming the demo;
+ * - otherwise, and after a delegated run that the demo refused → a refusal saying it is the demo model and how to add
+ *   a real one (sent as `refusal`, so the turn is not taken as answered).
  */
 import type { ChatMessage, ToolCall, ToolChoice, ToolDef } from "../types";
+import { demoRefusal, isDemoRefusal } from "./refusal";
 import { detectTask } from "./task";
 
 const QUERY_PARAMS = ["query", "task", "question", "prompt", "input"];
@@ -58,12 +61,13 @@ export function agentReply(
   messages: readonly ChatMessage[],
   tools: readonly ToolDef[],
   choice: ToolChoice,
-): { content: string | null; toolCalls: ToolCall[] } {
+): { content: string | null; toolCalls: ToolCall[]; refusal?: string } {
   const last = messages.at(-1);
+  const text = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
   if (last?.role === "tool" || last?.role === "function") {
+    if (isDemoRefusal(last.content)) return { content: null, toolCalls: [], refusal: demoRefusal(text) };
     return { content: resultText(last.content), toolCalls: [] };
   }
-  const text = [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
   const tool = pickTool(tools, choice);
   const d = detectTask(text);
   const wanted = d.task.kind !== "unknown" || d.fanOut !== undefined || DELEGATE_WORDS.test(text);
@@ -73,9 +77,11 @@ export function agentReply(
       toolCalls: [{ id: callId(messages), name: tool.name, arguments: toolArguments(tool, text) }],
     };
   }
-  if (/^\s*(hi|hello|hey)\b/i.test(text)) return { content: "Hello! Ask me about your documents.", toolCalls: [] };
-  return {
-    content: `You asked: "${text.slice(0, 200)}". I can answer that without tools: I have no more to add.`,
-    toolCalls: [],
-  };
+  if (/^\s*(hi|hello|hey)\b/i.test(text)) {
+    return {
+      content: "Hello! I am the demo model: try one of the demo tasks, or ask about your documents.",
+      toolCalls: [],
+    };
+  }
+  return { content: null, toolCalls: [], refusal: demoRefusal(text) };
 }

@@ -7,7 +7,8 @@
 import type { SolverFlags } from "../models";
 import type { ChatRequest, MessageReply } from "../types";
 import { agentReply } from "./agent";
-import { rootReply } from "./root";
+import { demoRefusal } from "./refusal";
+import { findQuestion, rootReply } from "./root";
 import { subReply } from "./sub";
 import { isSummaryRequest, summaryReply } from "./summary";
 
@@ -34,7 +35,14 @@ export function solve(req: ChatRequest, flags: SolverFlags): MessageReply & { ro
   const role = solverRole(req, flags);
   if (role === "summary") return { kind: "message", role, content: summaryReply(req.messages), toolCalls: [] };
   if (role === "agent") return { kind: "message", role, ...agentReply(req.messages, req.tools, req.toolChoice) };
-  if (role === "root") return { kind: "message", role, content: rootReply(req.messages, flags), toolCalls: [] };
+  if (role === "root") {
+    // A question that is no demo task (and asks for no fan-out) is refused at once, not run as a dummy computation.
+    const d = findQuestion(req.messages);
+    if (d.task.kind === "unknown" && d.fanOut === undefined && d.part === undefined) {
+      return { kind: "message", role, content: null, toolCalls: [], refusal: demoRefusal() };
+    }
+    return { kind: "message", role, content: rootReply(req.messages, flags), toolCalls: [] };
+  }
   // A sub-call's prompt is its last user message; earlier messages (a system line, say) only add context.
   const prompt =
     [...req.messages].reverse().find((m) => m.role === "user")?.content ?? req.messages.at(-1)?.content ?? "";

@@ -9,6 +9,8 @@
  * questions).
  */
 
+import { detectNaturalCount } from "./natural";
+
 /** A needle question. */
 export interface NiahTask {
   kind: "niah";
@@ -85,12 +87,19 @@ export const TREC_LABELS = [
 
 // Quoted form first: it is what the solver itself writes into sub-call prompts, and it is unambiguous.
 const NIAH_QUOTED = /special magic (number|uuid)s? for ["“']([^"”']+)["”']/i;
-// RULER's wording. Needle sentences ("... for KEY is: 123.") never say "mentioned in".
-const NIAH_RULER = /special magic (number|uuid)s? for (.+?)\s+mentioned in the (?:provided )?(?:text|context)/i;
+// RULER's wording and the ways people say it: "… for KEY (mentioned) in the document / the text / this file". Needle
+// sentences ("... for KEY is: 123.") never say "in the …" after the key.
+const PLACE = "(?:text|context|document|documents|file|files|haystack|attachment|data)";
+const NIAH_NATURAL = new RegExp(
+  `(?:special |secret |hidden )?magic (number|uuid)s? (?:for|of) (.+?)(?:\\s+(?:that is |which is )?(?:mentioned|hidden|given|stated|found|written))?\\s+in (?:the|this|my|that) (?:provided |attached |uploaded |given |sample |demo )?${PLACE}`,
+  "i",
+);
+// The bare question: "What is the magic number for gentle-comet?" (a one-word key, then the question mark).
+const NIAH_BARE = /(?:special |secret |hidden )?magic (number|uuid)s? (?:for|of) ([\w][\w.-]*)\s*\?/i;
 
 /** Finds a needle question in `text`. */
 export function detectNiah(text: string): NiahTask | null {
-  const m = NIAH_QUOTED.exec(text) ?? NIAH_RULER.exec(text);
+  const m = NIAH_QUOTED.exec(text) ?? NIAH_NATURAL.exec(text) ?? NIAH_BARE.exec(text);
   if (!m?.[1] || !m[2]) return null;
   return { kind: "niah", key: m[2].trim(), valueKind: m[1].toLowerCase() === "uuid" ? "uuid" : "number" };
 }
@@ -184,7 +193,7 @@ export function detectCount(text: string): CountTask | null {
   // "most common" also appears inside compare questions, which were handled above.
   if (LEAST.test(text)) return { ...base, mode: "least" };
   if (MOST.test(text)) return { ...base, mode: "most" };
-  return null;
+  return detectNaturalCount(text, base);
 }
 
 /** Recognises the task and its modifiers in a question. */

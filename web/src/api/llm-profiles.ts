@@ -2,14 +2,20 @@
 import type { z } from "zod";
 import type { CreateLlmProfileRequest as CreateSchema } from "../../../worker/contracts/llm-profiles";
 import { api } from "./client";
-import type { LlmProfile, LlmProfileTestResult, UpdateLlmProfileRequest } from "./types";
+import type { LlmProfile, LlmProfileTestResult, ServerEndpoint, UpdateLlmProfileRequest } from "./types";
 
 /** What the create form sends (defaults may be omitted). */
 export type NewLlmProfile = z.input<typeof CreateSchema>;
 
-/** The tenant's profiles, the default first. */
-export async function listLlmProfiles(): Promise<LlmProfile[]> {
-  return (await api<{ items: LlmProfile[] }>("/v1/llm-profiles")).items;
+/** The tenant's profiles (the default first) and what the server offers when none is the default. */
+export interface LlmSetup {
+  items: LlmProfile[];
+  serverEndpoint: ServerEndpoint;
+}
+
+/** The tenant's profiles and the server's own endpoint. */
+export function loadLlmSetup(): Promise<LlmSetup> {
+  return api<LlmSetup>("/v1/llm-profiles");
 }
 
 /** Adds a profile; the key is stored encrypted and only its hint returns. */

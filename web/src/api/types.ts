@@ -9,6 +9,7 @@ export type {
   CreateLlmProfileRequest,
   LlmProfile,
   LlmProfileTestResult,
+  ServerEndpoint,
   UpdateLlmProfileRequest,
 } from "../../../worker/contracts/llm-profiles";
 export type { RunBudget } from "../../../worker/contracts/rlm";

@@ -49,6 +49,15 @@ function Shell() {
           ))}
         </nav>
         <span className="spacer" />
+        <span
+          className="whoami"
+          title={`${me.user?.email ?? "API key"} · ${me.tenant.name} (${me.tenant.slug}) · ${me.plan} plan`}
+        >
+          <span className="who">{me.user ? (me.user.name ?? me.user.email) : "API key"}</span>
+          <span className="muted">
+            {me.tenant.name} · <span className="plan">{me.plan}</span>
+          </span>
+        </span>
         <button
           type="button"
           className="icon"

@@ -14,6 +14,8 @@ const NEXT_STEP: Record<string, string> = {
   rate_limited: "Too many requests right now. Wait a minute and try again.",
   quota_exceeded: "Your tenant is over its quota. Ask an administrator to raise it.",
   timeout: "It ran out of time. Raise the time budget or ask a narrower question.",
+  model_declined:
+    "The model chose not to answer. Rephrase the question, or pick another model: add an LLM profile in Settings for real answers.",
   context_too_long: "The input is too long for one call. Attach it as a document instead of pasting it.",
   document_unreadable: "Upload a copy the reader can use: unprotected, with a text layer (OCR a scan), or as text.",
   unsupported_media_type: "Upload one of the listed formats, or save the file as text first.",
@@ -30,13 +32,59 @@ export function nextStep(code: string): string {
   return NEXT_STEP[code] ?? "Try again; if it repeats, report it with the time and this code.";
 }
 
-/** Field issues from a `validation_failed` error, as one readable line. */
+// The API names fields by their place in the request (`json.baseUrl`, `query.name`); people know them by their label.
+const FIELD_LABELS: Record<string, string> = {
+  tenant: "Workspace",
+  email: "Email",
+  name: "Name",
+  baseUrl: "Base URL",
+  apiKey: "API key",
+  plannerModel: "Planner model",
+  delegateModel: "Delegate model",
+  isDefault: "Default",
+  expiresInDays: "Expires in (days)",
+  scopes: "Permissions",
+  url: "URL",
+  events: "Events",
+  egressHosts: "Allowed hosts",
+  body: "The file",
+  llmCalls: "LLM calls",
+  costUsd: "Cost (USD)",
+};
+
+/** A field path as its label: `json.egressHosts.2` → "Allowed hosts (line 3)"; unknown names are spelled out. */
+export function fieldLabel(field: string): string {
+  const parts = field.split(".").filter((p) => !["json", "query", "param", "header", "form"].includes(p));
+  const index = parts.length > 1 && /^\d+$/.test(parts.at(-1) ?? "") ? Number(parts.pop()) : null;
+  const name = parts.at(-1) ?? field;
+  const label = FIELD_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase());
+  return index === null ? label : `${label} (line ${index + 1})`;
+}
+
+// A validator's own words that mean nothing to a reader: a pattern, a type name, a JSON path.
+const MACHINE_WORDS = /pattern|regex|\/\^|Invalid input: expected|json\.|query\./i;
+
+/** An issue's message in words a reader can act on. */
+function issueMessage(message: string): string {
+  return MACHINE_WORDS.test(message) ? "is not in the form expected here" : message;
+}
+
+/** Field issues from a `validation_failed` error, as one readable line naming each field by its label. */
 export function describeIssues(issues: unknown): string {
   if (!Array.isArray(issues)) return "";
   return issues
     .map((i) => {
       const issue = i as { field?: unknown; message?: unknown };
-      return `${String(issue.field ?? "")}: ${String(issue.message ?? "")}`;
+      return `${fieldLabel(String(issue.field ?? ""))}: ${issueMessage(String(issue.message ?? ""))}`;
     })
     .join("; ");
+}
+
+/**
+ * The headline of an error box. A validation failure's own message lists field paths ("Invalid json.tenant"), so
+ * the issues below it say what to change instead.
+ */
+export function headline(code: string, message: string, hasIssues: boolean): string {
+  if (code === "validation_failed" && hasIssues) return "Some of what you entered needs a change:";
+  return MACHINE_WORDS.test(message) ? "The request was not accepted." : message;
 }

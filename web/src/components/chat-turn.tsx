@@ -18,7 +18,13 @@ function TurnFooter({ turn }: { turn: ChatTurn }) {
     case "cancelled":
       return <p className="muted turn-status">Stopped{took ? ` after ${took}` : ""}.</p>;
     case "failed":
-      return turn.error ? <ErrorBox code={turn.error.code} message={turn.error.message} /> : null;
+      // Never an answer: a failed or declined turn says so first, then why and what to do.
+      return (
+        <>
+          <p className="turn-status not-answered">Not answered.</p>
+          {turn.error && <ErrorBox code={turn.error.code} message={turn.error.message} />}
+        </>
+      );
     case "completed":
       return (
         <p className="muted turn-status">

@@ -5,6 +5,8 @@
 import { type FormEvent, type KeyboardEvent, useEffect, useState } from "react";
 import { type DocumentInfo, listDocuments } from "../api/documents";
 import type { ExecutionMode, RunBudget } from "../api/types";
+import { loadComposerState, saveComposerState } from "../chat/composer-state";
+import type { LlmSource } from "../chat/llm-source";
 import { loadBudgetDefaults } from "../settings/budget-defaults";
 import { formatBytes } from "../trace/format";
 
@@ -25,10 +27,17 @@ const MODES: Array<{ value: ExecutionMode; label: string }> = [
 function DocumentPicker({ selected, onChange }: { selected: string[]; onChange(ids: string[]): void }) {
   const [documents, setDocuments] = useState<DocumentInfo[] | null>(null);
   const [unavailable, setUnavailable] = useState(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the list is read once, against the selection it found
   useEffect(() => {
     // Only stored documents can be attached: the server refuses ones still uploading.
     listDocuments().then(
-      (all) => setDocuments(all.filter((d) => d.status === "ready")),
+      (all) => {
+        const ready = all.filter((d) => d.status === "ready");
+        setDocuments(ready);
+        // A remembered document that was deleted since is dropped, not sent to be refused.
+        const kept = selected.filter((id) => ready.some((d) => d.id === id));
+        if (kept.length !== selected.length) onChange(kept);
+      },
       () => setUnavailable(true),
     );
   }, []);
@@ -59,6 +68,10 @@ function parseLimit(value: string): number | undefined {
 
 /** The composer; `running` swaps Send for Stop, `disabled` (not connected, archived) blocks sending. */
 export function Composer(props: {
+  /** Where this composer's settings are remembered ({@link composerKey}); none: a new chat, from the defaults. */
+  stateKey?: string;
+  /** What will answer; the composer names it when it is only the demo model, or nothing at all. */
+  modelNote?: LlmSource | null;
   running: boolean;
   disabled: boolean;
   disabledReason?: string;
@@ -66,13 +79,25 @@ export function Composer(props: {
   onStop(): void;
 }) {
   const [text, setText] = useState("");
-  const [mode, setMode] = useState<ExecutionMode>("auto");
-  const [documents, setDocuments] = useState<string[]>([]);
-  // The user's defaults from Settings, read once per composer; edits here apply to this composer only.
+  // The user's defaults from Settings, read once per composer, under what this session last used.
   const [defaults] = useState(loadBudgetDefaults);
-  const [llmCalls, setLlmCalls] = useState(defaults.llmCalls?.toString() ?? "");
-  const [costUsd, setCostUsd] = useState(defaults.costUsd?.toString() ?? "");
+  const [initial] = useState(() => {
+    const fresh = {
+      mode: "auto" as const,
+      documents: [],
+      llmCalls: defaults.llmCalls?.toString() ?? "",
+      costUsd: defaults.costUsd?.toString() ?? "",
+    };
+    return props.stateKey ? loadComposerState(localStorage, props.stateKey, fresh) : fresh;
+  });
+  const [mode, setMode] = useState<ExecutionMode>(initial.mode);
+  const [documents, setDocuments] = useState<string[]>(initial.documents);
+  const [llmCalls, setLlmCalls] = useState(initial.llmCalls);
+  const [costUsd, setCostUsd] = useState(initial.costUsd);
   const [showOptions, setShowOptions] = useState(false);
+  useEffect(() => {
+    if (props.stateKey) saveComposerState(localStorage, props.stateKey, { mode, documents, llmCalls, costUsd });
+  }, [props.stateKey, mode, documents, llmCalls, costUsd]);
 
   const send = (event?: FormEvent) => {
     event?.preventDefault();
@@ -121,6 +146,16 @@ export function Composer(props: {
           Documents & budget{documents.length > 0 ? ` (${documents.length})` : ""}
         </button>
         <span className="spacer" />
+        {props.modelNote?.kind === "demo" && (
+          <span className="muted model-note" data-llm-source="demo">
+            Demo model: demo tasks only
+          </span>
+        )}
+        {props.modelNote?.kind === "none" && (
+          <span className="error-text model-note" data-llm-source="none">
+            No model configured
+          </span>
+        )}
         {props.running ? (
           <button type="button" className="danger" onClick={props.onStop}>
             Stop

@@ -1,6 +1,6 @@
 /** The sessions sidebar: new chat, search, active/archived, rename, archive and reopen. */
 import { type FormEvent, useCallback, useEffect, useState } from "react";
-import { archiveSession, createSession, listSessions, updateSession } from "../api/sessions";
+import { archiveSession, listSessions, updateSession } from "../api/sessions";
 import type { Session } from "../api/types";
 import { navigate } from "../app/router";
 import { ErrorNotice } from "./error-notice";
@@ -64,12 +64,16 @@ function SessionItem(props: {
         className="session-link"
         href={`/sessions/${session.id}`}
         aria-current={current ? "page" : undefined}
+        title={`${session.title}\nLast active ${new Date(session.updatedAt).toLocaleString()}`}
         onClick={(e) => {
           e.preventDefault();
           navigate(`/sessions/${session.id}`);
         }}
       >
-        {session.title}
+        <span className="session-title">{session.title}</span>
+        <time className="muted session-when" dateTime={session.updatedAt}>
+          {new Date(session.updatedAt).toLocaleString(undefined, SHORT_DATE)}
+        </time>
       </a>
       <span className="item-actions">
         <button type="button" className="icon" onClick={() => setEditing(true)} aria-label={`Rename ${session.title}`}>
@@ -87,6 +91,9 @@ function SessionItem(props: {
     </li>
   );
 }
+
+/** "Dec 6, 21:40": enough to tell sessions apart; the full time is in the link's tooltip. */
+const SHORT_DATE: Intl.DateTimeFormatOptions = { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" };
 
 /**
  * The sidebar. `reloadKey` changes when the current session changed elsewhere (reopened from the chat);
@@ -129,19 +136,10 @@ export function SessionSidebar(props: {
     },
     [onSessionChanged],
   );
-  const newChat = async () => {
-    try {
-      const session = await createSession();
-      changed();
-      navigate(`/sessions/${session.id}`);
-    } catch (err) {
-      setError(err);
-    }
-  };
 
   return (
     <nav className="sidebar" aria-label="Sessions">
-      <button type="button" className="primary wide" onClick={newChat}>
+      <button type="button" className="primary wide" onClick={() => navigate("/")}>
         New chat
       </button>
       <label className="visually-hidden" htmlFor="session-search">

@@ -3,9 +3,13 @@
  * On a phone the conversation and the trace are two tabs.
  */
 import { useEffect, useRef, useState } from "react";
+import { loadLlmSetup } from "../api/llm-profiles";
 import { createSession, downloadTranscript, getSession, type SessionDetail, updateSession } from "../api/sessions";
 import { navigate } from "../app/router";
+import { useLoaded } from "../app/use-loaded";
+import { composerKey, saveComposerState } from "../chat/composer-state";
 import { describeIssues } from "../chat/guidance";
+import { describeLlmSource, type LlmSource } from "../chat/llm-source";
 import { useSessionStream } from "../chat/use-session-stream";
 import { ChatTurnView } from "../components/chat-turn";
 import { Composer, type ComposerMessage } from "../components/composer";
@@ -13,13 +17,24 @@ import { ConnectionIndicator } from "../components/connection-indicator";
 import { ErrorBox, ErrorNotice } from "../components/error-notice";
 import type { FeedbackInput } from "../components/feedback";
 import { SessionSidebar } from "../components/session-sidebar";
+import { type StartChat, StartPanel } from "../components/start-panel";
 import { TracePanel } from "../trace/trace-panel";
 
 /** Sessions start with the server's default title; the first question names them instead. */
 const DEFAULT_TITLE = "New session";
 
-function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(title: string): void }) {
-  const { session, onReopen } = props;
+/** How long a title taken from the first message may be. */
+const TITLE_CHARS = 60;
+
+function ChatView(props: {
+  session: SessionDetail;
+  /** The message that created this session, sent as soon as the socket is live. */
+  firstMessage: ComposerMessage | null;
+  llmSource: LlmSource | null;
+  onReopen(): void;
+  onRename(title: string): void;
+}) {
+  const { session, onReopen, firstMessage } = props;
   const archived = session.status === "archived";
   const stream = useSessionStream(session.id, archived);
   const { transcript } = stream;
@@ -40,9 +55,18 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
     const ok = stream.send({ type: "message", ...message, models: {} });
     setSendError(ok ? null : "Not connected: the message was not sent. It will be possible again once “Live” shows.");
     if (ok) setSelectedTurn(null);
-    if (ok && turnCount === 0 && session.title === DEFAULT_TITLE) props.onRename(message.text.slice(0, 60));
+    if (ok && turnCount === 0 && session.title === DEFAULT_TITLE) props.onRename(message.text.slice(0, TITLE_CHARS));
     return ok;
   };
+  const firstSent = useRef(false);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: send once, when the socket first goes live
+  useEffect(() => {
+    if (!firstMessage || firstSent.current || stream.status.state !== "live") return;
+    firstSent.current = true;
+    send(firstMessage);
+  }, [stream.status.state, firstMessage]);
+  // Turns the server already holds, or the first message on its way: never the empty state while they load.
+  const restoring = turnCount === 0 && (session.turns.length > 0 || firstMessage !== null);
   const feedback = (runId: string) => (input: FeedbackInput) => stream.send({ type: "feedback", runId, ...input });
   const reply = stream.reply;
 
@@ -71,7 +95,14 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
           </fieldset>
         </header>
         <div className="turns">
-          {turnCount === 0 && <p className="muted empty">Ask a question to start. Attach documents for long inputs.</p>}
+          {restoring && (
+            <p className="muted empty" aria-live="polite">
+              {session.turns.length > 0 ? "Restoring the conversation…" : "Sending your first message…"}
+            </p>
+          )}
+          {turnCount === 0 && !restoring && (
+            <p className="muted empty">Ask a question to start. Attach documents for long inputs.</p>
+          )}
           {transcript.turns.map((turn) => (
             <ChatTurnView
               key={turn.turnId}
@@ -109,6 +140,8 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
           </div>
         ) : (
           <Composer
+            stateKey={composerKey(session.id)}
+            modelNote={props.llmSource}
             running={Boolean(running)}
             disabled={stream.status.state !== "live"}
             disabledReason={stream.status.state === "live" ? undefined : "Waiting for the connection…"}
@@ -128,34 +161,29 @@ function ChatView(props: { session: SessionDetail; onReopen(): void; onRename(ti
   );
 }
 
-function EmptyChat() {
-  const [error, setError] = useState<unknown>(null);
-  const start = async () => {
-    try {
-      navigate(`/sessions/${(await createSession()).id}`);
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return (
-    <section className="empty-chat">
-      <h1>Start a conversation</h1>
-      <p className="muted">
-        The agent answers directly or delegates long-context work to a Recursive Language Model; watch it in the trace.
-      </p>
-      <button type="button" className="primary" onClick={start}>
-        New chat
-      </button>
-      <ErrorNotice error={error} />
-    </section>
-  );
-}
-
 /** The chat route: `/` (no session yet) or `/sessions/{id}`. */
 export function ChatPage({ sessionId }: { sessionId: string | null }) {
   const [session, setSession] = useState<SessionDetail | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [reloadKey, setReloadKey] = useState(0);
+  const { data: llmSetup } = useLoaded(loadLlmSetup);
+  // Unknown (not loaded, or not readable) says nothing rather than something untrue.
+  const llmSource = llmSetup ? describeLlmSource(llmSetup) : null;
+  // A draft chat becomes a session only with its first message, which the new session's view then sends.
+  const [opened, setOpened] = useState<{ sessionId: string; message: ComposerMessage } | null>(null);
+  const start: StartChat = async (message) => {
+    const created = await createSession(message.text.slice(0, TITLE_CHARS));
+    // The new session's composer starts with what its first message used.
+    saveComposerState(localStorage, composerKey(created.id), {
+      mode: message.mode,
+      documents: message.documents,
+      llmCalls: message.budget.llmCalls?.toString() ?? "",
+      costUsd: message.budget.costUsd?.toString() ?? "",
+    });
+    setOpened({ sessionId: created.id, message });
+    setReloadKey((k) => k + 1);
+    navigate(`/sessions/${created.id}`);
+  };
 
   useEffect(() => {
     setSession(null);
@@ -200,9 +228,16 @@ export function ChatPage({ sessionId }: { sessionId: string | null }) {
       <main id="main" className="chat-main">
         <ErrorNotice error={error} />
         {!sessionId ? (
-          <EmptyChat />
+          <StartPanel onStart={start} source={llmSource} />
         ) : session ? (
-          <ChatView key={`${session.id}:${session.status}`} session={session} onReopen={reopen} onRename={rename} />
+          <ChatView
+            key={`${session.id}:${session.status}`}
+            session={session}
+            firstMessage={opened?.sessionId === session.id ? opened.message : null}
+            llmSource={llmSource}
+            onReopen={reopen}
+            onRename={rename}
+          />
         ) : (
           !error && <p className="muted">Loading the session…</p>
         )}

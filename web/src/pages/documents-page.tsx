@@ -10,7 +10,7 @@ import {
   uploadDocument,
 } from "../api/documents";
 import { useLoaded } from "../app/use-loaded";
-import { ErrorNotice } from "../components/error-notice";
+import { about, ErrorNotice } from "../components/error-notice";
 import { formatBytes } from "../trace/format";
 
 interface UploadState {
@@ -45,7 +45,7 @@ function DocumentRow({ doc, onDeleted, onError }: { doc: DocumentInfo; onDeleted
       await deleteDocument(doc.id);
       onDeleted();
     } catch (err) {
-      onError(err);
+      onError(about(doc.name, err));
     }
   };
   return (
@@ -62,7 +62,7 @@ function DocumentRow({ doc, onDeleted, onError }: { doc: DocumentInfo; onDeleted
         {doc.status === "ready" && (
           <button
             type="button"
-            onClick={() => downloadOriginal(doc).catch(onError)}
+            onClick={() => downloadOriginal(doc).catch((err) => onError(about(doc.name, err)))}
             aria-label={`Download ${doc.name}`}
           >
             Download
@@ -90,7 +90,9 @@ export function DocumentsPage() {
         setUploads((list) => list.map((u) => (u.key === key ? { ...u, sent, total } : u))),
       );
       setUploads((list) => [...list, { key, name: file.name, sent: 0, total: file.size, abort: handle.abort }]);
-      handle.done.then(reload, setError).finally(() => setUploads((list) => list.filter((u) => u.key !== key)));
+      handle.done
+        .then(reload, (err) => setError(about(file.name, err)))
+        .finally(() => setUploads((list) => list.filter((u) => u.key !== key)));
     }
     if (input.current) input.current.value = "";
   };

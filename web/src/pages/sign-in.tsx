@@ -3,6 +3,7 @@
  * and, for power users, pasting an API key, kept in this tab's sessionStorage only.
  */
 import { type FormEvent, useState } from "react";
+import { TENANT_SLUG_PATTERN, TENANT_SLUG_RULE } from "../../../worker/contracts/constants";
 import { devLogin } from "../api/auth";
 import { isApiError, storeApiKey } from "../api/client";
 import { useAuth } from "../app/auth-context";
@@ -34,7 +35,17 @@ function DevLoginForm({ onRefused }: { onRefused(): void }) {
       <h2 id="dev-login-title">Sign in (local development)</h2>
       <label>
         Workspace (tenant)
-        <input value={tenant} onChange={(e) => setTenant(e.target.value)} pattern="[a-z0-9][a-z0-9-]{1,62}" required />
+        <input
+          value={tenant}
+          onChange={(e) => setTenant(e.target.value)}
+          pattern={TENANT_SLUG_PATTERN}
+          title={`Workspace: ${TENANT_SLUG_RULE}`}
+          aria-describedby="tenant-rule"
+          required
+        />
+        <span id="tenant-rule" className="muted">
+          Lowercase letters, digits and hyphens, e.g. acme-labs.
+        </span>
       </label>
       <label>
         Email

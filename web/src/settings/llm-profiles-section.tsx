@@ -6,12 +6,13 @@ import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import {
   createLlmProfile,
   deleteLlmProfile,
-  listLlmProfiles,
+  loadLlmSetup,
   testLlmProfile,
   updateLlmProfile,
 } from "../api/llm-profiles";
 import type { LlmProfile, LlmProfileTestResult, UpdateLlmProfileRequest } from "../api/types";
 import { useLoaded } from "../app/use-loaded";
+import { describeLlmSource } from "../chat/llm-source";
 import { ErrorNotice } from "../components/error-notice";
 
 interface FormValues {
@@ -288,16 +289,23 @@ function ProfileCard(props: {
 
 /** The section; only admins may add, change, test or delete profiles. */
 export function LlmProfilesSection({ admin }: { admin: boolean }) {
-  const { data: profiles, error, setError, reload } = useLoaded(listLlmProfiles);
+  const { data: setup, error, setError, reload } = useLoaded(loadLlmSetup);
+  const profiles = setup?.items ?? null;
+  const source = setup ? describeLlmSource(setup) : null;
   const [editing, setEditing] = useState<LlmProfile | null>(null);
   return (
     <section aria-labelledby="llm-title" className="stack" id="llm-profiles">
       <h2 id="llm-title">LLM profiles</h2>
-      <p className="muted">
-        Your own OpenAI-compatible endpoints and keys. Runs use the default profile; without one, the server's endpoint.
-      </p>
+      <p className="muted">Your own OpenAI-compatible endpoints and keys. The default profile serves every run.</p>
+      {source && (
+        <p
+          className={source.kind === "demo" || source.kind === "none" ? "notice" : "muted"}
+          data-llm-source={source.kind}
+        >
+          {source.summary}
+        </p>
+      )}
       <ErrorNotice error={error} onDismiss={() => setError(null)} />
-      {profiles && profiles.length === 0 && <p className="muted">No profiles yet: runs use the server's endpoint.</p>}
       {profiles && profiles.length > 0 && (
         <ul className="profile-list stack">
           {profiles.map((p) => (

@@ -16,8 +16,11 @@ export function SandboxNetworkSection({ admin }: { admin: boolean }) {
   const { data, error, setError } = useLoaded(getSandboxSettings);
   const [text, setText] = useState("");
   const [saved, setSaved] = useState<string[] | null>(null);
+  const [edited, setEdited] = useState(false);
+  // The stored list fills the field when it arrives, unless the admin already started typing.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new load fills the field
   useEffect(() => {
-    if (data) setText(data.egressHosts.join("\n"));
+    if (data && !edited) setText(data.egressHosts.join("\n"));
   }, [data]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -43,7 +46,15 @@ export function SandboxNetworkSection({ admin }: { admin: boolean }) {
         <form className="card stack" onSubmit={submit}>
           <label>
             Allowed hosts <span className="muted">(one per line, e.g. pypi.org or *.example.com)</span>
-            <textarea rows={4} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} />
+            <textarea
+              rows={4}
+              value={text}
+              onChange={(e) => {
+                setEdited(true);
+                setText(e.target.value);
+              }}
+              spellCheck={false}
+            />
           </label>
           <ErrorNotice error={error} />
           {saved && <p role="status">Saved: new sandboxes get {saved.length === 0 ? "no network" : "these hosts"}.</p>}

@@ -54,3 +54,24 @@ export async function ensureMember(
     .limit(1);
   return { user, role: membership?.role ?? role };
 }
+
+/** The names a signed-in person sees in the header: the workspace's slug and name, and the user's email and name. */
+export async function identityNames(
+  db: Db,
+  tenantId: string,
+  userId: string | null,
+): Promise<{ tenant: { slug: string; name: string }; user: { email: string; name: string | null } | null }> {
+  const [tenant] = await db
+    .select({ slug: tenants.slug, name: tenants.name })
+    .from(tenants)
+    .where(eq(tenants.id, tenantId))
+    .limit(1);
+  const [user] = userId
+    ? await db
+        .select({ email: users.email, name: users.name })
+        .from(users)
+        .where(and(eq(users.tenantId, tenantId), eq(users.id, userId)))
+        .limit(1)
+    : [];
+  return { tenant: tenant ?? { slug: tenantId, name: tenantId }, user: user ?? null };
+}
