@@ -147,6 +147,43 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     expect(markdown).toContain("8672192");
   });
 
+  it("moves the budget gauge during a fan-out, never shows a negative latency, and ends matching the tree", async () => {
+    await newChat(page);
+    await setLlmLatency(stack.llmAdmin, 250);
+    // Every DOM change is a sample: the gauge's calls (spent · reserved) while the batch runs, and every latency.
+    await page.evaluate(() => {
+      const seen = { gauge: [] as string[], minLatency: Number.POSITIVE_INFINITY, samples: 0 };
+      (window as unknown as { __trace: typeof seen }).__trace = seen;
+      new MutationObserver(() => {
+        seen.samples += 1;
+        for (const el of document.querySelectorAll<HTMLElement>(".trace-row [data-ms]")) {
+          seen.minLatency = Math.min(seen.minLatency, Number(el.dataset.ms));
+        }
+        const meter = document.querySelector<HTMLElement>(".budget .meter-value");
+        const fanningOut = document.querySelector('.trace-row[data-kind="batch"][data-status="running"]');
+        const value = meter ? `${meter.dataset.used}/${meter.dataset.reserved}` : null;
+        if (fanningOut && value && seen.gauge.at(-1) !== value) seen.gauge.push(value);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await ask(page, FAN_OUT("brisk-harbor", "5550123").replace("Fan out 8", "Fan out 96"));
+    await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 90_000 }).toBe("completed");
+    const seen = await page.evaluate(
+      () => (window as unknown as { __trace: { gauge: string[]; minLatency: number; samples: number } }).__trace,
+    );
+    expect(seen.samples).toBeGreaterThan(0);
+    expect(seen.gauge.length).toBeGreaterThanOrEqual(3);
+    expect(seen.minLatency).toBeGreaterThanOrEqual(0);
+    // Once the turn has ended nothing is reserved, and what is spent is what the tree counts.
+    const meter = page.locator(".budget .meter-value").first();
+    await expect.poll(() => meter.getAttribute("data-reserved")).toBe("0");
+    const rootCalls = await page
+      .locator('.trace-row[data-kind="agent"] .node-metrics')
+      .first()
+      .getAttribute("data-calls");
+    expect(await meter.getAttribute("data-used")).toBe(rootCalls);
+    expect(await meter.textContent()).toMatch(/^\d+ spent \/ 1000$/);
+  });
+
   it("stops a running turn", async () => {
     await newChat(page);
     await setLlmLatency(stack.llmAdmin, 2_000);

@@ -25,7 +25,7 @@ import { resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunOutcome } from "../rlm/ports";
 import { tenantReplSandboxes } from "../sandbox";
-import { composeObservers, otelObserver } from "../trace";
+import { budgetFrame, coalesce, composeObservers, otelObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
 import { rlmDelegator } from "./rlm-delegator";
@@ -118,33 +118,22 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
   const usage = emptyUsage();
   const budgetStub = getBudgetStub(env, runId);
   const budget = budgetPort(budgetStub, ROOT_SCOPE);
-  let lastBudgetEvent = 0;
-  const publishBudget = async (force = false): Promise<void> => {
-    if (!force && Date.now() - lastBudgetEvent < BUDGET_EVENT_MS) return;
-    lastBudgetEvent = Date.now();
-    // The gauge is informational: a failed snapshot must never fail the turn.
-    await budgetStub.snapshot().then(
-      (s) =>
-        deps.emit({
-          kind: "budget",
-          runId,
-          data: {
-            used: s.totals.used,
-            remaining: s.totals.remaining,
-            limits: s.limits,
-            elapsedMs: s.now - s.createdAt,
-          },
-        }),
-      () => {},
-    );
-  };
+  // The gauge is informational: a failed snapshot must never fail the turn.
+  const budgetPulse = coalesce(
+    () =>
+      budgetStub.snapshot().then(
+        (s) => deps.emit(budgetFrame(runId, s)),
+        () => {},
+      ),
+    BUDGET_EVENT_MS,
+  );
   const recorder = dbRecorder({
     env,
     tenantId,
     sessionId,
     turnId,
     observer: composeObservers(
-      traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
+      traceFrames(deps.emit, { agentRunId: runId, onProgress: () => budgetPulse.poke() }),
       otelObserver(env, { tenantId, agentRunId: runId, conversationId: sessionId }),
     ),
   });
@@ -163,7 +152,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
       maxDepth: 1,
       maxSandboxes: frame.budget.maxSandboxes ?? DEFAULT_TURN_LIMITS.maxSandboxes,
     });
-    await publishBudget(true);
+    await budgetPulse.flush();
     const gateway = await resolveRunLlm(env, handle.db, tenantId, frame.models);
     const documents = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const delegator = rlmDelegator({
@@ -206,7 +195,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
           emit,
           runId,
           usage,
-          afterCall: () => void publishBudget(true),
+          afterCall: () => void budgetPulse.flush(),
         }),
         tools,
         emit,
@@ -244,7 +233,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
   } finally {
     await handle.close().catch(() => {});
   }
-  await publishBudget(true);
+  await budgetPulse.flush();
   return end;
 }
 

@@ -1,4 +1,7 @@
 /** Tracing: the OpenTelemetry export of run trees, a run tree as JSON, and the feedback dataset built on runs. */
+
+export { budgetFrame } from "./budget-frame";
+export { coalesce } from "./coalesce";
 export { composeObservers } from "./compose";
 export { feedbackDataset } from "./feedback-dataset";
 export { closeInterruptedTrace } from "./interrupted";

@@ -18,9 +18,12 @@ const STATUS_ICON: Record<TraceNode["status"], string> = { running: "◌", ok: "
 
 function Metrics({ node, now }: { node: TraceNode; now: number }) {
   const tokens = node.totals.promptTokens + node.totals.completionTokens;
+  const ms = nodeLatency(node, now);
   return (
-    <span className="node-metrics">
-      <span title="latency">{formatMs(nodeLatency(node, now))}</span>
+    <span className="node-metrics" data-calls={node.totals.calls}>
+      <span title="latency" data-ms={ms}>
+        {formatMs(ms)}
+      </span>
       {node.totals.calls > 0 && (
         <>
           <span title={`${node.totals.promptTokens} prompt + ${node.totals.completionTokens} completion tokens`}>
