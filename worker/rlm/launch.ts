@@ -10,7 +10,7 @@ import type { LlmGateway, LlmGatewayConfig } from "../llm";
 import { resolveTenantLlm } from "../llm/profiles";
 import { appGateway } from "../llm/relay";
 import { tenantReplSandboxes } from "../sandbox";
-import { otelObserver } from "../trace";
+import { composeObservers, otelObserver, traceContentObserver } from "../trace";
 import { budgetPort } from "./budget-port";
 import { dbRecorder } from "./db-recorder";
 import { runRlm } from "./engine";
@@ -97,7 +97,10 @@ export async function executeRun(env: Env, launch: RunLaunch, signal: AbortSigna
   const recorder = dbRecorder({
     env,
     tenantId: launch.tenantId,
-    observer: otelObserver(env, { tenantId: launch.tenantId }),
+    observer: composeObservers(
+      otelObserver(env, { tenantId: launch.tenantId }),
+      traceContentObserver(env, launch.tenantId),
+    ),
   });
   const handle = openDb(env);
   try {

@@ -118,6 +118,7 @@ export async function recordedComplete(
       data: { ...data, error: llmFailure(err) },
       latencyMs: Date.now() - started,
       endpoint: meter.llm.baseUrl,
+      io: { messages },
     });
     throw err;
   }
@@ -131,6 +132,7 @@ export async function recordedComplete(
     costUsd: reply.costUsd,
     latencyMs: reply.latencyMs,
     endpoint: meter.llm.baseUrl,
+    io: { messages, reply: { content: reply.content } },
   });
   return reply;
 }

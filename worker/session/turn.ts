@@ -25,7 +25,7 @@ import { resolveRunLlm } from "../rlm/launch";
 import { emptyUsage } from "../rlm/metered-llm";
 import type { RunOutcome } from "../rlm/ports";
 import { tenantReplSandboxes } from "../sandbox";
-import { budgetFrame, coalesce, composeObservers, otelObserver } from "../trace";
+import { budgetFrame, coalesce, composeObservers, otelObserver, traceContentObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
 import { rlmDelegator } from "./rlm-delegator";
@@ -135,6 +135,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     observer: composeObservers(
       traceFrames(deps.emit, { agentRunId: runId, onProgress: () => budgetPulse.poke() }),
       otelObserver(env, { tenantId, agentRunId: runId, conversationId: sessionId }),
+      traceContentObserver(env, tenantId),
     ),
   });
   const onAbort = () => void budgetStub.cancel("the turn was cancelled").catch(() => {});

@@ -23,7 +23,7 @@ import { emptyUsage } from "../rlm/metered-llm";
 import type { RunUsage } from "../rlm/ports";
 import { tenantReplSandboxes } from "../sandbox";
 import { agentStepEmitter, meteredAgentLlm, rlmDelegator, traceFrames } from "../session";
-import { composeObservers, otelObserver } from "../trace";
+import { composeObservers, otelObserver, traceContentObserver } from "../trace";
 
 /** A task as its object stores it: small and serialisable; an inline context is in R2 under `contextKey`. */
 export interface TaskLaunch {
@@ -81,6 +81,7 @@ export async function executeTask(
     observer: composeObservers(
       traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
       otelObserver(env, { tenantId, agentRunId: launch.mode === "agent" ? runId : undefined }),
+      traceContentObserver(env, tenantId),
     ),
   });
   const handle = openDb(env);

@@ -3,6 +3,7 @@
 export { budgetFrame } from "./budget-frame";
 export { coalesce } from "./coalesce";
 export { composeObservers } from "./compose";
+export { traceContentObserver } from "./content";
 export { feedbackDataset } from "./feedback-dataset";
 export { closeInterruptedTrace } from "./interrupted";
 export { otelObserver } from "./observer";
