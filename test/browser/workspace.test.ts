@@ -182,6 +182,13 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
       .getAttribute("data-calls");
     expect(await meter.getAttribute("data-used")).toBe(rootCalls);
     expect(await meter.textContent()).toMatch(/^\d+ spent \/ 1000$/);
+
+    // A sub-call's prompt and answer load when it is selected, with roles, true lengths and copy buttons.
+    await page.locator('.trace-row[data-kind="batch"]').first().locator(".caret").click();
+    await page.locator('.trace-row[data-kind="batch"] ~ .trace-row[data-kind="llm_call"]').first().click();
+    const content = page.getByTestId("call-content");
+    await expect.poll(() => content.textContent(), { timeout: 20_000 }).toMatch(/user message 1.*chars.*reply/s);
+    expect(await content.getByRole("button", { name: /^Copy / }).count()).toBeGreaterThanOrEqual(2);
   });
 
   it("stops a running turn", async () => {

@@ -48,6 +48,8 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
   const { agentRunId, onProgress } = options;
   const offset = agentRunId ? 1 : 0;
   const runs = new Map<string, RunMeta>();
+  // Each step's index in its run, as the database recorder numbers them, so the UI can load the step's content.
+  const stepIndexes = new Map<string, number>();
   const meta = (runId: string): RunMeta => runs.get(runId) ?? { parentRunId: agentRunId, depth: offset };
   return {
     started(run) {
@@ -56,6 +58,8 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
       emit({ kind: "rlm_started", runId: run.runId, ...entry, data: { query: run.query } });
     },
     step(runId, step: RecordedStep) {
+      const stepIndex = stepIndexes.get(runId) ?? 0;
+      stepIndexes.set(runId, stepIndex + 1);
       // The agent's own steps are emitted by the agent loop as they happen.
       if (agentRunId && runId === agentRunId) return;
       const { parentRunId, depth } = meta(runId);
@@ -67,7 +71,7 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
       };
       const kind = step.kind === "iteration" ? "rlm_iteration" : step.kind === "llm_call" ? "llm_call" : "sandbox";
       const data = step.kind === "iteration" ? iterationData(step.data) : step.data;
-      emit({ kind, runId, parentRunId, depth, data: { ...data, ...usage } });
+      emit({ kind, runId, parentRunId, depth, data: { ...data, ...usage, stepIndex } });
       onProgress?.();
     },
     ended(runId, outcome: RunOutcome) {

@@ -181,7 +181,8 @@ export class TraceBuilder {
       this.#relabelBatch(batch, purpose);
     }
     // A call the provider refused or that timed out is recorded with its error: it failed, whatever the run did next.
-    const node = this.#add(parentId, "llm_call", label, frame, data, data.error ? "failed" : "ok");
+    const detail = { ...data, runId: frame.runId };
+    const node = this.#add(parentId, "llm_call", label, frame, detail, data.error ? "failed" : "ok");
     const created = this.nodes.get(node);
     if (created) created.latencyMs = num(data.latencyMs);
     this.#addTotals(node, metrics);

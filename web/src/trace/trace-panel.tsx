@@ -84,7 +84,7 @@ export function TracePanel(props: {
             onSelect={setSelectedId}
           />
           {selected ? (
-            <NodeDetail node={selected} now={now} />
+            <NodeDetail node={selected} now={now} made={selected.children.flatMap((id) => trace.nodes.get(id) ?? [])} />
           ) : (
             <p className="muted">Select a node (click, or arrows and Enter) to see its code, output and numbers.</p>
           )}
