@@ -150,7 +150,7 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
   it("moves the budget gauge during a fan-out, never shows a negative latency, and ends matching the tree", async () => {
     await newChat(page);
     await setLlmLatency(stack.llmAdmin, 250);
-    // Every DOM change is a sample: the gauge's calls (spent · reserved) while the batch runs, and every latency.
+    // Every DOM change is a sample: the gauge's calls (spent · reserved) while the RLM runs, and every latency.
     await page.evaluate(() => {
       const seen = { gauge: [] as string[], minLatency: Number.POSITIVE_INFINITY, samples: 0 };
       (window as unknown as { __trace: typeof seen }).__trace = seen;
@@ -160,12 +160,13 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
           seen.minLatency = Math.min(seen.minLatency, Number(el.dataset.ms));
         }
         const meter = document.querySelector<HTMLElement>(".budget .meter-value");
-        const fanningOut = document.querySelector('.trace-row[data-kind="batch"][data-status="running"]');
+        // The delegated run is the fan-out: its one iteration sends the batch, then answers.
+        const fanningOut = document.querySelector('.trace-row[data-kind="rlm"][data-status="running"]');
         const value = meter ? `${meter.dataset.used}/${meter.dataset.reserved}` : null;
         if (fanningOut && value && seen.gauge.at(-1) !== value) seen.gauge.push(value);
       }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
     });
-    await ask(page, FAN_OUT("brisk-harbor", "5550123").replace("Fan out 8", "Fan out 96"));
+    await ask(page, FAN_OUT("brisk-harbor", "5550123").replace("Fan out 8", "Fan out 128"));
     await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 90_000 }).toBe("completed");
     const seen = await page.evaluate(
       () => (window as unknown as { __trace: { gauge: string[]; minLatency: number; samples: number } }).__trace,

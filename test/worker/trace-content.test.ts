@@ -84,6 +84,29 @@ describe("trace content", () => {
     const bad = await call(`/v1/runs/${id}/steps/first/content`, { key });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain("index");
+
+    // Search: the needle's value finds the sub-call that answered it (and the one it was sent to), for this tenant.
+    const search = (query: string, k = key) => call(`/v1/runs/${id}/search?${query}`, { key: k });
+    const found = await expectJson<{ hits: Array<Record<string, unknown>> }>(
+      await search(`q=${niah.value}&kind=llm_call`),
+      200,
+    );
+    expect(found.hits.length).toBeGreaterThan(0);
+    expect(found.hits.every((h) => h.kind === "llm_call" && h.runId === id)).toBe(true);
+    const answered = found.hits.find((h) => h.field === "reply");
+    expect(answered?.snippet).toContain(niah.value);
+    expect(withNeedle.some((c) => c.index === answered?.index)).toBe(true);
+    const code = await expectJson<{ hits: Array<Record<string, unknown>> }>(
+      await search("q=llm_query&kind=iteration"),
+      200,
+    );
+    expect(code.hits[0]).toMatchObject({ kind: "iteration", field: "code" });
+    expect((await expectJson<{ hits: unknown[] }>(await search("errors=true"), 200)).hits).toEqual([]);
+    expect((await expectJson<{ hits: unknown[] }>(await search("depth=3"), 200)).hits).toEqual([]);
+    expect((await search(`q=${niah.value}`, other.apiKey.secret)).status).toBe(404);
+    const badDepth = await search("depth=deep");
+    expect(badDepth.status).toBe(400);
+    expect(await badDepth.text()).toContain("depth");
   }, 90_000);
 
   it("keeps only sizes once an admin turns capture off, and refuses the change to others and bad input", async () => {

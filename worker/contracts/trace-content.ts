@@ -41,3 +41,38 @@ export const StepParams = z.object({
     .min(0)
     .openapi({ param: { name: "index", in: "path" }, description: "The step's index within its run (from 0)" }),
 });
+
+/** Hits returned by one search at most; narrow the query or filters for more. */
+export const MAX_SEARCH_HITS = 200;
+
+export const TraceSearchQuery = z.object({
+  q: z.string().trim().min(1).max(500).optional().openapi({ description: "Text to find (case-insensitive)" }),
+  kind: z.enum(["iteration", "llm_call", "sandbox_exec", "tool_call", "observation"]).optional(),
+  errors: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description: "true: only failed calls and iterations with a failed block" }),
+  model: z.string().min(1).max(200).optional().openapi({ description: "The model that answered, or was asked for" }),
+  depth: z.coerce.number().int().min(0).max(16).optional().openapi({ description: "Only runs at this depth" }),
+  limit: z.coerce.number().int().min(1).max(MAX_SEARCH_HITS).default(50),
+});
+
+export const TraceSearchHit = z
+  .object({
+    runId: z.string(),
+    depth: z.number().int(),
+    index: z.number().int(),
+    kind: z.string(),
+    model: z.string().nullable(),
+    purpose: z.string().nullable(),
+    error: z.boolean(),
+    field: z.string().nullable().openapi({ description: "reply, message:<role>, code, output or response" }),
+    snippet: z.string().nullable(),
+  })
+  .openapi("TraceSearchHit");
+
+export const TraceSearchResult = z
+  .object({ hits: z.array(TraceSearchHit), truncated: z.boolean() })
+  .openapi("TraceSearchResult");
+export type TraceSearchResult = z.infer<typeof TraceSearchResult>;

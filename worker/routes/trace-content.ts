@@ -5,13 +5,21 @@
 import { createRoute, OpenAPIHono } from "@hono/zod-openapi";
 import { and, eq } from "drizzle-orm";
 import { requireAuth, requireScope } from "../auth/middleware";
-import { errorResponses } from "../contracts/common";
-import { StepContent, StepParams, TraceSettings } from "../contracts/trace-content";
+import { errorResponses, IdParam } from "../contracts/common";
+import {
+  StepContent,
+  StepParams,
+  TraceSearchQuery,
+  TraceSearchResult,
+  TraceSettings,
+} from "../contracts/trace-content";
 import { repos } from "../db/repos";
 import { runSteps, tenants } from "../db/schema";
 import { isUuid } from "../db/scoped";
 import { AppError } from "../errors";
+import { loadRunTrace } from "../trace";
 import { contentKey, getContent } from "../trace/content";
+import { searchTrace } from "../trace/search";
 import type { AppEnv } from "./app-env";
 import { jsonBody, jsonResponse } from "./openapi";
 
@@ -44,6 +52,34 @@ export const traceContentRoutes = new OpenAPIHono<AppEnv>()
         : null;
       if (!content) throw new AppError("not_found", "No content was kept for this step", { details: { id, index } });
       return c.json({ runId: run.id, index, ...content }, 200);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: "get",
+      path: "/v1/runs/{id}/search",
+      operationId: "searchRunTrace",
+      tags: ["traces"],
+      summary:
+        "Search a root run's tree: text in prompts, replies, code and output; filters by kind, errors, model, depth",
+      security,
+      middleware: [requireAuth(), requireScope("tasks:read")],
+      request: { params: IdParam, query: TraceSearchQuery },
+      responses: { 200: jsonResponse(TraceSearchResult, "Matching steps"), ...errorResponses(400, 401, 403, 404) },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const { limit, ...filters } = c.req.valid("query");
+      const { tenantId } = c.var.principal;
+      const trace = isUuid(id) ? await loadRunTrace(c.var.db, tenantId, id) : null;
+      if (!trace) throw new AppError("not_found", "Run not found", { details: { id } });
+      const result = await searchTrace(
+        trace.root,
+        filters,
+        (runId, index) => getContent(c.env.DOCUMENTS, contentKey(tenantId, id, runId, index)),
+        limit,
+      );
+      return c.json(result, 200);
     },
   )
   .openapi(
