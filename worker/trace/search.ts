@@ -55,8 +55,6 @@ function snippet(text: string, at: number, length: number): string {
 function stepTexts(step: Step): Array<[string, string]> {
   if (step.kind !== "iteration") return [];
   const texts: Array<[string, string]> = [];
-  const response = str(step.data.response);
-  if (response) texts.push(["response", response]);
   const blocks = Array.isArray(step.data.blocks) ? (step.data.blocks as Array<Record<string, unknown>>) : [];
   for (const b of blocks) {
     const code = str(b.code);
@@ -64,6 +62,9 @@ function stepTexts(step: Step): Array<[string, string]> {
     if (code) texts.push(["code", code]);
     if (output) texts.push(["output", output]);
   }
+  // The response holds the code too; a match in the code is the more precise place to name.
+  const response = str(step.data.response);
+  if (response) texts.push(["response", response]);
   return texts;
 }
 
