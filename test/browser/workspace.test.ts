@@ -186,11 +186,47 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
 
     // A sub-call's prompt and answer load when it is selected, with roles, true lengths and copy buttons.
     await page.locator('.trace-row[data-kind="batch"]').first().locator(".caret").click();
-    await page.locator('.trace-row[data-kind="batch"] ~ .trace-row[data-kind="llm_call"]').first().click();
+    await page.locator('.trace-row[data-kind="llm_call"]', { hasText: "llm_query_batched" }).first().click();
     const content = page.getByTestId("call-content");
     await expect.poll(() => content.textContent(), { timeout: 20_000 }).toMatch(/user message 1.*chars.*reply/s);
     expect(await content.getByRole("button", { name: /^Copy / }).count()).toBeGreaterThanOrEqual(2);
   });
+
+  it.runIf(documentsRoute)(
+    "finds the one sub-call of 1,000 that returned the needle with one search",
+    async () => {
+      const niah = makeNiah({ chars: 2_000_000, seed: 21 });
+      const uploaded = await page.evaluate(async (text) => {
+        const res = await fetch("/v1/documents?name=needle-1000.txt", { method: "POST", body: text });
+        return res.status;
+      }, niah.context);
+      expect(uploaded).toBe(201);
+      await newChat(page);
+      await page.getByRole("button", { name: /Documents & budget/ }).click();
+      await page.getByLabel(/needle-1000\.txt/).check();
+      await page.getByLabel("LLM calls").fill("2000");
+      await ask(page, `Fan out 1000: ${niah.question}`);
+      await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 240_000 }).toBe("completed");
+
+      await page.getByRole("searchbox", { name: /Search prompts/ }).fill(niah.value);
+      await page.getByRole("combobox", { name: "Step kind" }).selectOption("llm_call");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const hits = page.getByRole("list", { name: "Search hits" });
+      const answered = hits.getByRole("button", { name: /llm_query_batched .*· reply$/ });
+      await answered.first().waitFor({ timeout: 60_000 });
+      expect(await answered.count()).toBe(1);
+      await answered.click();
+      const detail = page.getByRole("region", { name: "Selected trace node" });
+      await expect.poll(() => detail.locator("h3").textContent()).toMatch(/^LLM llm_query_batched/);
+      const content = page.getByTestId("call-content");
+      await expect
+        .poll(() => content.getByRole("region", { name: "reply" }).textContent(), { timeout: 20_000 })
+        .toContain(niah.value);
+      expect(await content.getByRole("region", { name: /^user message/ }).textContent()).toContain(niah.value);
+      expect(await page.locator('.trace-row[aria-selected="true"]').count()).toBe(1);
+    },
+    300_000,
+  );
 
   it("stops a running turn", async () => {
     await newChat(page);

@@ -69,6 +69,14 @@ export class TraceBuilder {
   readonly #openTools = new Map<string, string[]>();
   #nextId = 0;
 
+  /** The node of step `stepIndex` of run `runId` (an LLM call or an iteration), e.g. for a search hit. */
+  stepNode(runId: string, stepIndex: number): TraceNode | undefined {
+    for (const node of this.nodes.values()) {
+      if (node.detail.runId === runId && node.detail.stepIndex === stepIndex && node.kind !== "rlm") return node;
+    }
+    return undefined;
+  }
+
   /** The trace of a turn, by turn id. */
   turn(turnId: string): TurnTrace | undefined {
     return this.turns.find((t) => t.turnId === turnId);
@@ -265,7 +273,7 @@ export class TraceBuilder {
     // Frames number iterations from 1, as this builder counts them (the engine's `turn` is its 0-based index).
     const n = num(frame.data.iteration) || run.iterations;
     node.label = `Iteration ${n}${frame.data.final ? " · final" : ""}`;
-    node.detail = { ...frame.data };
+    node.detail = { ...frame.data, runId: frame.runId };
     node.latencyMs = num(frame.data.latencyMs) || null;
     const failed = Array.isArray(frame.data.blocks) && frame.data.blocks.some((b) => (b as { error?: unknown }).error);
     this.#closeIteration(run, frame.ts);

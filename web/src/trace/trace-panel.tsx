@@ -4,6 +4,7 @@ import { BudgetGauge } from "./budget-gauge";
 import type { TraceBuilder } from "./builder";
 import { visibleRows } from "./flatten";
 import { NodeDetail } from "./node-detail";
+import { TraceSearch } from "./trace-search";
 import { TraceTree } from "./trace-tree";
 
 /** How often running latencies count up. */
@@ -53,6 +54,18 @@ export function TracePanel(props: {
       return next;
     });
 
+  // A search hit opens its node: every ancestor expanded, the node selected (the tree scrolls to it).
+  const openStep = (runId: string, index: number) => {
+    const node = trace.stepNode(runId, index);
+    if (!node) return;
+    setOverrides((prev) => {
+      const next = new Map(prev);
+      for (let id = node.parentId; id; id = trace.nodes.get(id)?.parentId ?? null) next.set(id, true);
+      return next;
+    });
+    setSelectedId(node.id);
+  };
+
   return (
     <section className="trace-panel" aria-label="Execution trace">
       <header className="trace-header">
@@ -75,6 +88,7 @@ export function TracePanel(props: {
       ) : (
         <>
           <BudgetGauge budget={turn.budget} />
+          <TraceSearch runId={turn.rootId} onOpen={(hit) => openStep(hit.runId, hit.index)} />
           <TraceTree
             rows={rows}
             overrides={overrides}

@@ -83,6 +83,13 @@ export function TraceTree(props: {
     else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
   };
 
+  // A node selected from elsewhere (a search hit) scrolls into view and becomes the active row.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection moves the view, not new rows
+  useEffect(() => {
+    const index = rows.findIndex((n) => n.id === props.selectedId);
+    if (index !== -1 && index !== activeIndex) focusRow(index);
+  }, [props.selectedId]);
+
   const onKeyDown = (event: KeyboardEvent) => {
     if (!activeNode) return;
     const expanded = isExpanded(activeNode, props.overrides);
