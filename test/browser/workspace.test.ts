@@ -188,7 +188,9 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     await page.locator('.trace-row[data-kind="batch"]').first().locator(".caret").click();
     await page.locator('.trace-row[data-kind="llm_call"]', { hasText: "llm_query_batched" }).first().click();
     const content = page.getByTestId("call-content");
-    await expect.poll(() => content.textContent(), { timeout: 20_000 }).toMatch(/user message 1.*chars.*reply/s);
+    await expect
+      .poll(() => content.textContent(), { timeout: 20_000 })
+      .toMatch(/system message 1.*user message 2.*chars.*reply/s);
     expect(await content.getByRole("button", { name: /^Copy / }).count()).toBeGreaterThanOrEqual(2);
   });
 
