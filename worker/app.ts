@@ -23,6 +23,7 @@ import { sandboxSettingsRoutes } from "./routes/sandbox-settings";
 import { sessionRoutes } from "./routes/sessions";
 import { serveSpa } from "./routes/spa";
 import { taskRoutes } from "./routes/tasks";
+import { traceContentRoutes } from "./routes/trace-content";
 import { traceRoutes } from "./routes/traces";
 import { usageRoutes } from "./routes/usage";
 import { refuseInvalidOrNul } from "./routes/validation";
@@ -91,6 +92,7 @@ export function createApp() {
   app.route("/", documentRoutes);
   app.route("/", taskRoutes);
   app.route("/", traceRoutes);
+  app.route("/", traceContentRoutes);
   app.route("/", webhookRoutes);
   app.route("/", hookRoutes);
   app.route("/", llmProfileRoutes);

@@ -559,6 +559,58 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/runs/{id}/steps/{index}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One step's model-call content: the messages sent (roles, texts) and the reply, each capped at 256 KiB */
+        get: operations["getStepContent"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/runs/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search a root run's tree: text in prompts, replies, code and output; filters by kind, errors, model, depth */
+        get: operations["searchRunTrace"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/settings/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether runs keep the texts of model calls for the trace */
+        get: operations["getTraceSettings"];
+        /** Turn content capture on or off (admins); off keeps only sizes, for runs started from now on */
+        put: operations["putTraceSettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/endpoints": {
         parameters: {
             query?: never;
@@ -1400,6 +1452,54 @@ export interface components {
             comment?: string;
             /** @description The answer the run should have given */
             expectedAnswer?: string;
+        };
+        StepContent: {
+            runId: string;
+            index: number;
+            /** @description False when the workspace kept only sizes */
+            captured: boolean;
+            messages: {
+                /** @description The text, absent when capture was off */
+                text?: string;
+                /** @description The true length in characters */
+                chars: number;
+                /** @description True when `text` is the stored prefix of a longer text */
+                truncated: boolean;
+                role: string;
+            }[];
+            /** @description Null when the call failed */
+            reply: {
+                /** @description The text, absent when capture was off */
+                text?: string;
+                /** @description The true length in characters */
+                chars: number;
+                /** @description True when `text` is the stored prefix of a longer text */
+                truncated: boolean;
+            } | null;
+            toolCalls?: unknown;
+        };
+        TraceSearchResult: {
+            hits: components["schemas"]["TraceSearchHit"][];
+            truncated: boolean;
+        };
+        TraceSearchHit: {
+            runId: string;
+            depth: number;
+            index: number;
+            kind: string;
+            model: string | null;
+            purpose: string | null;
+            error: boolean;
+            /** @description reply, message:<role>, code, output or response */
+            field: string | null;
+            snippet: string | null;
+        };
+        TraceSettings: {
+            /**
+             * @description Keep the texts of model calls (messages, replies) for the trace; false keeps only their sizes.
+             * @example true
+             */
+            capture: boolean;
         };
         CreatedWebhookEndpoint: {
             endpoint: components["schemas"]["WebhookEndpoint"];
@@ -4018,6 +4118,261 @@ export interface operations {
                 };
                 content: {
                     "application/jsonl": string;
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getStepContent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run's id */
+                id: string;
+                /** @description The step's index within its run (from 0) */
+                index: number | null;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The content */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StepContent"];
+                };
+            };
+            /** @description Invalid input; `details.issues` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for ids of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    searchRunTrace: {
+        parameters: {
+            query?: {
+                /** @description Text to find (case-insensitive) */
+                q?: string;
+                kind?: "iteration" | "llm_call" | "sandbox_exec" | "tool_call" | "observation";
+                /** @description true: only failed calls and iterations with a failed block */
+                errors?: "true" | "false";
+                /** @description The model that answered, or was asked for */
+                model?: string;
+                /** @description Only runs at this depth */
+                depth?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Matching steps */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceSearchResult"];
+                };
+            };
+            /** @description Invalid input; `details.issues` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found (also for ids of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTraceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceSettings"];
+                };
+            };
+            /** @description Missing or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Authenticated but not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Any other error, in the same shape (`internal`, `unavailable`, `upstream_error`, `timeout` …) */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    putTraceSettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TraceSettings"];
+            };
+        };
+        responses: {
+            /** @description The new setting */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraceSettings"];
+                };
+            };
+            /** @description Invalid input; `details.issues` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Missing or invalid credentials */

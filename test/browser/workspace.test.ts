@@ -151,6 +151,89 @@ describe.skipIf(!chromiumAvailable())("web workspace", () => {
     expect(markdown).toContain("8672192");
   });
 
+  it("moves the budget gauge during a fan-out, never shows a negative latency, and ends matching the tree", async () => {
+    await newChat(page);
+    await setLlmLatency(stack.llmAdmin, 250);
+    // Every DOM change is a sample: the gauge's calls (spent · reserved) while the RLM runs, and every latency.
+    await page.evaluate(() => {
+      const seen = { gauge: [] as string[], minLatency: Number.POSITIVE_INFINITY, samples: 0 };
+      (window as unknown as { __trace: typeof seen }).__trace = seen;
+      new MutationObserver(() => {
+        seen.samples += 1;
+        for (const el of document.querySelectorAll<HTMLElement>(".trace-row [data-ms]")) {
+          seen.minLatency = Math.min(seen.minLatency, Number(el.dataset.ms));
+        }
+        const meter = document.querySelector<HTMLElement>(".budget .meter-value");
+        // The delegated run is the fan-out: its one iteration sends the batch, then answers.
+        const fanningOut = document.querySelector('.trace-row[data-kind="rlm"][data-status="running"]');
+        const value = meter ? `${meter.dataset.used}/${meter.dataset.reserved}` : null;
+        if (fanningOut && value && seen.gauge.at(-1) !== value) seen.gauge.push(value);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await ask(page, FAN_OUT("brisk-harbor", "5550123").replace("Fan out 8", "Fan out 128"));
+    await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 90_000 }).toBe("completed");
+    const seen = await page.evaluate(
+      () => (window as unknown as { __trace: { gauge: string[]; minLatency: number; samples: number } }).__trace,
+    );
+    expect(seen.samples).toBeGreaterThan(0);
+    expect(seen.gauge.length).toBeGreaterThanOrEqual(3);
+    expect(seen.minLatency).toBeGreaterThanOrEqual(0);
+    // Once the turn has ended nothing is reserved, and what is spent is what the tree counts.
+    const meter = page.locator(".budget .meter-value").first();
+    await expect.poll(() => meter.getAttribute("data-reserved")).toBe("0");
+    const rootCalls = await page
+      .locator('.trace-row[data-kind="agent"] .node-metrics')
+      .first()
+      .getAttribute("data-calls");
+    expect(await meter.getAttribute("data-used")).toBe(rootCalls);
+    expect(await meter.textContent()).toMatch(/^\d+ spent \/ 1000$/);
+
+    // A sub-call's prompt and answer load when it is selected, with roles, true lengths and copy buttons.
+    await page.locator('.trace-row[data-kind="batch"]').first().locator(".caret").click();
+    await page.locator('.trace-row[data-kind="llm_call"]', { hasText: "llm_query_batched" }).first().click();
+    const content = page.getByTestId("call-content");
+    await expect
+      .poll(() => content.textContent(), { timeout: 20_000 })
+      .toMatch(/system message 1.*user message 2.*chars.*reply/s);
+    expect(await content.getByRole("button", { name: /^Copy / }).count()).toBeGreaterThanOrEqual(2);
+  });
+
+  it.runIf(documentsRoute)(
+    "finds the one sub-call of 1,000 that returned the needle with one search",
+    async () => {
+      const niah = makeNiah({ chars: 2_000_000, seed: 21 });
+      const uploaded = await page.evaluate(async (text) => {
+        const res = await fetch("/v1/documents?name=needle-1000.txt", { method: "POST", body: text });
+        return res.status;
+      }, niah.context);
+      expect(uploaded).toBe(201);
+      await newChat(page);
+      await page.getByRole("button", { name: /Documents & budget/ }).click();
+      await page.getByLabel(/needle-1000\.txt/).check();
+      await page.getByLabel("LLM calls").fill("2000");
+      await ask(page, `Fan out 1000: ${niah.question}`);
+      await expect.poll(() => lastTurn(page).getAttribute("data-status"), { timeout: 240_000 }).toBe("completed");
+
+      await page.getByRole("searchbox", { name: /Search prompts/ }).fill(niah.value);
+      await page.getByRole("combobox", { name: "Step kind" }).selectOption("llm_call");
+      await page.getByRole("button", { name: "Search", exact: true }).click();
+      const hits = page.getByRole("list", { name: "Search hits" });
+      const answered = hits.getByRole("button", { name: /llm_query_batched .*· reply$/ });
+      await answered.first().waitFor({ timeout: 60_000 });
+      expect(await answered.count()).toBe(1);
+      await answered.click();
+      const detail = page.getByRole("region", { name: "Selected trace node" });
+      await expect.poll(() => detail.locator("h3").textContent()).toMatch(/^LLM llm_query_batched/);
+      const content = page.getByTestId("call-content");
+      await expect
+        .poll(() => content.getByRole("region", { name: "reply" }).textContent(), { timeout: 20_000 })
+        .toContain(niah.value);
+      expect(await content.getByRole("region", { name: /^user message/ }).textContent()).toContain(niah.value);
+      expect(await page.locator('.trace-row[aria-selected="true"]').count()).toBe(1);
+    },
+    300_000,
+  );
+
   it("stops a running turn", async () => {
     await newChat(page);
     await setLlmLatency(stack.llmAdmin, 2_000);

@@ -49,6 +49,8 @@ export const tenants = pgTable("tenants", {
     .default("active"),
   /** Hosts sandbox code may reach (Daytona's default-deny `domainAllowList`); empty: no egress at all. */
   sandboxEgressHosts: text("sandbox_egress_hosts").array().notNull().default(sql`'{}'::text[]`),
+  /** Whether runs keep the texts of model calls (messages, replies) for the trace; off: only their sizes. */
+  traceCapture: boolean("trace_capture").notNull().default(true),
   createdAt: createdAt(),
 });
 

@@ -121,6 +121,7 @@ export async function recordedComplete(
       data: { ...data, error: llmFailure(err) },
       latencyMs: Date.now() - started,
       endpoint: meter.llm.baseUrl,
+      io: { messages },
     });
     throw err;
   }
@@ -134,6 +135,7 @@ export async function recordedComplete(
     costUsd: reply.costUsd,
     latencyMs: reply.latencyMs,
     endpoint: meter.llm.baseUrl,
+    io: { messages, reply: { content: reply.content } },
   });
   return reply;
 }

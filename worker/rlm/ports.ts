@@ -199,6 +199,14 @@ export interface RecordedStep {
   latencyMs?: number;
   /** An LLM call's API root, for traces only: observers see it, the database does not store it. */
   endpoint?: string;
+  /** An LLM call's messages and reply, for the trace's content store only: the database rows never hold them. */
+  io?: StepIo;
+}
+
+/** What an LLM call sent and what came back (no reply when the call failed). */
+export interface StepIo {
+  messages: ReadonlyArray<{ role: string; content?: unknown }>;
+  reply?: { content: string | null; toolCalls?: unknown };
 }
 
 export interface RunUsage {

@@ -47,7 +47,8 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
         // A failed call is a step too, so the trace shows what the turn spent its time on and why it stopped.
         const data = { role: "planner", purpose: "agent", requestModel, error: llmFailure(err) };
         const latencyMs = Date.now() - started;
-        deps.recorder.step(deps.runId, { kind: "llm_call", data, latencyMs, endpoint: deps.gateway.baseUrl });
+        const io = { messages: request.messages };
+        deps.recorder.step(deps.runId, { kind: "llm_call", data, latencyMs, endpoint: deps.gateway.baseUrl, io });
         deps.emit({ kind: "llm_call", runId: deps.runId, depth: 0, data: { ...data, latencyMs } });
         throw err;
       }
@@ -71,7 +72,8 @@ export function meteredAgentLlm(deps: MeteredAgentLlmDeps): { complete(request: 
         costUsd: reply.costUsd,
         latencyMs: reply.latencyMs,
       };
-      deps.recorder.step(deps.runId, { kind: "llm_call", data, ...measures, endpoint: deps.gateway.baseUrl });
+      const io = { messages: request.messages, reply: { content: reply.content, toolCalls: reply.toolCalls } };
+      deps.recorder.step(deps.runId, { kind: "llm_call", data, ...measures, endpoint: deps.gateway.baseUrl, io });
       deps.emit({ kind: "llm_call", runId: deps.runId, depth: 0, data: { ...data, ...measures } });
       deps.afterCall?.();
       return reply;

@@ -11,6 +11,7 @@ import { codeTools, type SessionRepl } from "../agent/tools/code";
 import { delegationTools } from "../agent/tools/delegation";
 import { documentTools } from "../agent/tools/documents";
 import { type MemoryStore, memoryTools } from "../agent/tools/memory";
+import { getBudgetStub } from "../budget";
 import type { MessageFrame } from "../contracts/session";
 import { openDb } from "../db/client";
 import { getTenant } from "../db/queries/identity";
@@ -20,7 +21,7 @@ import { AppError, isAppError } from "../errors";
 import { admitRun } from "../quotas";
 import { emptyUsage, type RunOutcome } from "../rlm";
 import { tenantReplSandboxes } from "../sandbox";
-import { composeObservers, otelObserver } from "../trace";
+import { budgetFrame, coalesce, composeObservers, otelObserver, traceContentObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
 import { resolveRunLlm } from "./resolve-llm";
@@ -113,26 +114,16 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
   const { frame, runId, turnId } = turn;
   const started = Date.now();
   const usage = emptyUsage();
-  let lastBudgetEvent = 0;
-  const publishBudget = async (force = false): Promise<void> => {
-    if (!force && Date.now() - lastBudgetEvent < BUDGET_EVENT_MS) return;
-    lastBudgetEvent = Date.now();
-    // The gauge is informational: a failed snapshot must never fail the turn.
-    await budgetStub.snapshot().then(
-      (s) =>
-        deps.emit({
-          kind: "budget",
-          runId,
-          data: {
-            used: s.totals.used,
-            remaining: s.totals.remaining,
-            limits: s.limits,
-            elapsedMs: s.now - s.createdAt,
-          },
-        }),
-      () => {},
-    );
-  };
+  // The gauge is informational: a failed snapshot must never fail the turn.
+  const gauge = getBudgetStub(env, runId);
+  const budgetPulse = coalesce(
+    () =>
+      gauge.snapshot().then(
+        (s) => deps.emit(budgetFrame(runId, s)),
+        () => {},
+      ),
+    BUDGET_EVENT_MS,
+  );
   const scope = openRunScope(env, {
     runId,
     signal: deps.signal,
@@ -141,17 +132,18 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
     sessionId,
     turnId,
     observer: composeObservers(
-      traceFrames(deps.emit, { agentRunId: runId, onProgress: () => void publishBudget() }),
+      traceFrames(deps.emit, { agentRunId: runId, onProgress: () => budgetPulse.poke() }),
       otelObserver(env, { tenantId, agentRunId: runId, conversationId: sessionId }),
+      traceContentObserver(env, tenantId),
     ),
   });
-  const { budgetStub, budget, recorder, handle } = scope;
+  const { budget, recorder, handle } = scope;
   let end: TurnEnd;
   try {
     await startTurn(handle.db, { tenantId, sessionId, turnId, runId, userMessage: frame.text });
     const history = await recentHistory(handle.db, tenantId, sessionId);
     await scope.initBudget(frame.budget, 1, DEFAULT_TURN_LIMITS);
-    await publishBudget(true);
+    await budgetPulse.flush();
     const gateway = await resolveRunLlm(env, handle.db, tenantId, frame.models);
     const documents = documentStore({ db: () => handle.db, bucket: env.DOCUMENTS, tenantId });
     const delegator = rlmDelegator({
@@ -194,7 +186,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
           emit,
           runId,
           usage,
-          afterCall: () => void publishBudget(true),
+          afterCall: () => void budgetPulse.flush(),
         }),
         tools,
         emit,
@@ -230,7 +222,7 @@ export async function runTurn(turn: AcceptedTurn, deps: TurnDeps): Promise<TurnE
   } finally {
     await scope.close();
   }
-  await publishBudget(true);
+  await budgetPulse.flush();
   return end;
 }
 

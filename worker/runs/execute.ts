@@ -16,7 +16,7 @@ import { documentStore } from "../documents/store";
 import { AppError, isAppError } from "../errors";
 import { type CheckpointPort, emptyUsage, type RlmContext, type RunUsage, runRlm } from "../rlm";
 import { tenantReplSandboxes } from "../sandbox";
-import { composeObservers, otelObserver } from "../trace";
+import { composeObservers, otelObserver, traceContentObserver } from "../trace";
 import { meteredAgentLlm } from "./agent-llm";
 import { agentStepEmitter } from "./agent-steps";
 import type { TaskLaunch } from "./launch";
@@ -71,6 +71,7 @@ export async function executeTask(
     observer: composeObservers(
       traceFrames(deps.emit, launch.mode === "agent" ? { agentRunId: runId } : {}),
       otelObserver(env, { tenantId, agentRunId: launch.mode === "agent" ? runId : undefined }),
+      traceContentObserver(env, tenantId),
     ),
   });
   const { handle, recorder, budget } = scope;

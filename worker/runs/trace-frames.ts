@@ -22,7 +22,8 @@ function excerpt(text: unknown): string {
 function iterationData(data: Record<string, unknown>): Record<string, unknown> {
   const blocks = Array.isArray(data.blocks) ? (data.blocks as Array<Record<string, unknown>>) : [];
   return {
-    iteration: data.turn,
+    // Iterations are numbered from 1 wherever a user sees them; `turn` is the engine's 0-based index.
+    iteration: typeof data.turn === "number" ? data.turn + 1 : null,
     response: excerpt(data.response),
     blocks: blocks.map((b) => ({
       code: b.code,
@@ -38,7 +39,7 @@ function iterationData(data: Record<string, unknown>): Record<string, unknown> {
 export interface TraceFrameOptions {
   /** The agent run RLM roots hang under; absent for a headless RLM task, whose root is the top of the tree. */
   agentRunId?: string;
-  /** Called after each RLM iteration, e.g. to publish the budget. */
+  /** Called after each RLM step (iteration or call), e.g. to publish the budget; the callee throttles. */
   onProgress?: () => void;
 }
 
@@ -47,6 +48,8 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
   const { agentRunId, onProgress } = options;
   const offset = agentRunId ? 1 : 0;
   const runs = new Map<string, RunMeta>();
+  // Each step's index in its run, as the database recorder numbers them, so the UI can load the step's content.
+  const stepIndexes = new Map<string, number>();
   const meta = (runId: string): RunMeta => runs.get(runId) ?? { parentRunId: agentRunId, depth: offset };
   return {
     started(run) {
@@ -55,6 +58,8 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
       emit({ kind: "rlm_started", runId: run.runId, ...entry, data: { query: run.query } });
     },
     step(runId, step: RecordedStep) {
+      const stepIndex = stepIndexes.get(runId) ?? 0;
+      stepIndexes.set(runId, stepIndex + 1);
       // The agent's own steps are emitted by the agent loop as they happen.
       if (agentRunId && runId === agentRunId) return;
       const { parentRunId, depth } = meta(runId);
@@ -66,8 +71,8 @@ export function traceFrames(emit: Emit, options: TraceFrameOptions = {}): Partia
       };
       const kind = step.kind === "iteration" ? "rlm_iteration" : step.kind === "llm_call" ? "llm_call" : "sandbox";
       const data = step.kind === "iteration" ? iterationData(step.data) : step.data;
-      emit({ kind, runId, parentRunId, depth, data: { ...data, ...usage } });
-      if (step.kind === "iteration") onProgress?.();
+      emit({ kind, runId, parentRunId, depth, data: { ...data, ...usage, stepIndex } });
+      onProgress?.();
     },
     ended(runId, outcome: RunOutcome) {
       // The agent's own ending is the turn's terminal frame, sent by its host.

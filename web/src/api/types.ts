@@ -23,6 +23,7 @@ export type {
   Session,
   Turn,
 } from "../../../worker/contracts/session";
+export type { StepContent, TraceSearchResult, TraceSettings } from "../../../worker/contracts/trace-content";
 export type { UsageDay, UsageReport } from "../../../worker/contracts/usage";
 export type {
   CreateWebhookEndpointRequest,

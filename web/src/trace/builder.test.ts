@@ -4,7 +4,7 @@ import type { ServerFrame } from "../api/types";
 import { Transcript } from "../chat/transcript";
 import { TraceBuilder } from "./builder";
 import { visibleRows } from "./flatten";
-import type { TraceNode } from "./model";
+import { nodeLatency, type TraceNode } from "./model";
 
 const AGENT = "agent-run";
 const RLM = "rlm-run";
@@ -98,6 +98,33 @@ describe("TraceBuilder", () => {
     expect(root.totals.costUsd).toBeCloseTo(0.013);
     expect(nodes.every((n) => n.status !== "running")).toBe(true);
     expect(builder.turn("t1")?.budget?.limits.llmCalls).toBe(1000);
+  });
+
+  it("counts each turn's own frames and keeps the latest server time", () => {
+    const builder = new TraceBuilder();
+    const first = frames(2);
+    for (const frame of first) builder.apply(frame);
+    const second = frames(0).map((f, i) => ({
+      ...f,
+      turnId: "t2",
+      runId: f.runId === AGENT ? "agent-2" : f.runId && `${f.runId}-2`,
+      parentRunId: f.parentRunId === AGENT ? "agent-2" : f.parentRunId && `${f.parentRunId}-2`,
+      seq: first.length + i + 1,
+      ts: 5_000 + i,
+    }));
+    for (const frame of second) builder.apply(frame);
+    expect(builder.turn("t1")?.frames).toBe(first.length);
+    expect(builder.turn("t2")?.frames).toBe(second.length);
+    expect(builder.lastTs).toBe(5_000 + second.length - 1);
+  });
+
+  it("never gives a running node a negative latency, even against a clock behind the server's", () => {
+    const builder = new TraceBuilder();
+    for (const frame of frames(1).slice(0, 6)) builder.apply(frame);
+    const running = [...builder.nodes.values()].filter((n) => n.status === "running");
+    expect(running.length).toBeGreaterThan(0);
+    for (const node of running) expect(nodeLatency(node, node.startTs - 1_257)).toBe(0);
+    for (const node of running) expect(nodeLatency(node, node.startTs + 40)).toBe(40);
   });
 
   it("gives each llm_query_batched call of one iteration its own batch node", () => {

@@ -9,7 +9,10 @@ import { type NodeKind, type NodeStatus, type TraceNode, zeroTotals } from "./mo
 
 /** The latest `budget` frame of a turn, as the gauge draws it. */
 export interface BudgetState {
+  /** What finished calls spent. */
   used: { llmCalls: number; tokens: number; costUsd: number };
+  /** Committed but not yet spent: calls in flight and slices leased to running children (absent in older logs). */
+  reserved?: { llmCalls: number; tokens: number; costUsd: number };
   remaining: { llmCalls: number | null; tokens: number | null; costUsd: number | null };
   limits: {
     llmCalls: number | null;
@@ -38,6 +41,8 @@ export interface TurnTrace {
   turnId: string;
   rootId: string;
   budget: BudgetState | null;
+  /** Logged frames of this turn (the event counter counts the turn's, not the session's). */
+  frames: number;
 }
 
 /** Purposes of the calls that start an RLM iteration; every other RLM call is a sub-call made from code. */
@@ -57,10 +62,20 @@ export class TraceBuilder {
   readonly turns: TurnTrace[] = [];
   /** Bumped on every change, so views can memoise on it. */
   version = 0;
+  /** The latest server time seen, so a running node's age is never negative on a client whose clock is behind. */
+  lastTs = 0;
   readonly #runs = new Map<string, RunCursor>();
   readonly #turnOfRun = new Map<string, TurnTrace>();
   readonly #openTools = new Map<string, string[]>();
   #nextId = 0;
+
+  /** The node of step `stepIndex` of run `runId` (an LLM call or an iteration), e.g. for a search hit. */
+  stepNode(runId: string, stepIndex: number): TraceNode | undefined {
+    for (const node of this.nodes.values()) {
+      if (node.detail.runId === runId && node.detail.stepIndex === stepIndex && node.kind !== "rlm") return node;
+    }
+    return undefined;
+  }
 
   /** The trace of a turn, by turn id. */
   turn(turnId: string): TurnTrace | undefined {
@@ -71,6 +86,17 @@ export class TraceBuilder {
   apply(frame: ServerFrame): void {
     if (frame.seq === null) return;
     this.version += 1;
+    this.lastTs = Math.max(this.lastTs, frame.ts);
+    this.#dispatch(frame);
+    const turn = (frame.turnId ? this.turn(frame.turnId) : undefined) ?? this.#turnOf(frame);
+    if (turn) turn.frames += 1;
+  }
+
+  #turnOf(frame: ServerFrame): TurnTrace | undefined {
+    return frame.runId ? this.#turnOfRun.get(frame.runId) : undefined;
+  }
+
+  #dispatch(frame: ServerFrame): void {
     const data = frame.data;
     switch (frame.kind) {
       case "turn_started":
@@ -128,7 +154,7 @@ export class TraceBuilder {
     const runId = frame.runId ?? `turn-${frame.seq}`;
     const text = str(frame.data.text);
     const node = this.#create("agent", `Agent: ${text.slice(0, 80)}`, null, frame, { ...frame.data, runId }, runId);
-    const turn: TurnTrace = { turnId: frame.turnId ?? runId, rootId: node.id, budget: null };
+    const turn: TurnTrace = { turnId: frame.turnId ?? runId, rootId: node.id, budget: null, frames: 0 };
     this.turns.push(turn);
     this.#turnOfRun.set(runId, turn);
     this.#runs.set(runId, { nodeId: node.id, openIteration: null, iterations: 0, batches: new Map() });
@@ -163,7 +189,8 @@ export class TraceBuilder {
       this.#relabelBatch(batch, purpose);
     }
     // A call the provider refused or that timed out is recorded with its error: it failed, whatever the run did next.
-    const node = this.#add(parentId, "llm_call", label, frame, data, data.error ? "failed" : "ok");
+    const detail = { ...data, runId: frame.runId };
+    const node = this.#add(parentId, "llm_call", label, frame, detail, data.error ? "failed" : "ok");
     const created = this.nodes.get(node);
     if (created) created.latencyMs = num(data.latencyMs);
     this.#addTotals(node, metrics);
@@ -243,9 +270,10 @@ export class TraceBuilder {
     const id = run.openIteration ?? this.#openIteration(run, frame, true);
     const node = this.nodes.get(id);
     if (!node) return;
+    // Frames number iterations from 1, as this builder counts them (the engine's `turn` is its 0-based index).
     const n = num(frame.data.iteration) || run.iterations;
     node.label = `Iteration ${n}${frame.data.final ? " · final" : ""}`;
-    node.detail = { ...frame.data };
+    node.detail = { ...frame.data, runId: frame.runId };
     node.latencyMs = num(frame.data.latencyMs) || null;
     const failed = Array.isArray(frame.data.blocks) && frame.data.blocks.some((b) => (b as { error?: unknown }).error);
     this.#closeIteration(run, frame.ts);

@@ -53,8 +53,11 @@ export function zeroTotals(): Totals {
   return { calls: 0, promptTokens: 0, completionTokens: 0, costUsd: 0 };
 }
 
-/** The node's latency: measured by the server when known, else the time between its first and last frames. */
+/**
+ * The node's latency: measured by the server when known, else the time between its first and last frames (for a
+ * running node, until `now`). Never negative: `now` comes from the client's clock, which may lag the server's.
+ */
 export function nodeLatency(node: TraceNode, now: number): number {
-  if (node.latencyMs !== null) return node.latencyMs;
-  return (node.endTs ?? (node.status === "running" ? now : node.startTs)) - node.startTs;
+  if (node.latencyMs !== null) return Math.max(0, node.latencyMs);
+  return Math.max(0, (node.endTs ?? (node.status === "running" ? now : node.startTs)) - node.startTs);
 }

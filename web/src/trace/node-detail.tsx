@@ -1,6 +1,7 @@
 // biome-ignore-all lint/suspicious/noArrayIndexKey: an iteration's blocks are fixed once received
 /** The selected node in full: what it is, its numbers, and its content (code, output with true length, answers). */
 import { CodeBlock } from "../markdown/code-block";
+import { CallContent } from "./call-content";
 import { formatMs, formatTokens, formatUsd } from "./format";
 import { nodeLatency, type TraceNode } from "./model";
 
@@ -54,8 +55,10 @@ function IterationBlocks({ blocks }: { blocks: Block[] }) {
 }
 
 /** The detail panel for `node`. */
-export function NodeDetail({ node, now }: { node: TraceNode; now: number }) {
+export function NodeDetail({ node, now, made }: { node: TraceNode; now: number; made?: TraceNode[] }) {
   const d = node.detail;
+  // What an iteration's code called: its batches and child runs by label (e.g. "llm_query_batched × 64").
+  const subCalls = made?.filter((c) => c.kind !== "llm_call").map((c) => c.label);
   const outcome = (d.outcome ?? {}) as Record<string, unknown>;
   const result = (d.result ?? {}) as Record<string, unknown>;
   return (
@@ -91,6 +94,9 @@ export function NodeDetail({ node, now }: { node: TraceNode; now: number }) {
         <Field name="Iterations" value={outcome.iterations} />
       </dl>
       {node.kind === "reasoning" && <p className="pre-wrap">{text(d.text)}</p>}
+      {node.kind === "llm_call" && typeof d.runId === "string" && typeof d.stepIndex === "number" && (
+        <CallContent key={`${d.runId}/${d.stepIndex}`} runId={d.runId} index={d.stepIndex} />
+      )}
       {node.kind === "iteration" && (
         <>
           {typeof d.response === "string" && d.response && (
@@ -100,6 +106,11 @@ export function NodeDetail({ node, now }: { node: TraceNode; now: number }) {
             </details>
           )}
           {Array.isArray(d.blocks) && <IterationBlocks blocks={d.blocks as Block[]} />}
+          {subCalls && subCalls.length > 0 && (
+            <p>
+              <strong>Sub-calls made:</strong> {subCalls.join(", ")}
+            </p>
+          )}
           {d.final !== null && d.final !== undefined && (
             <p>
               <strong>Final answer:</strong> {text(d.final)}

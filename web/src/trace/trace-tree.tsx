@@ -18,9 +18,12 @@ const STATUS_ICON: Record<TraceNode["status"], string> = { running: "◌", ok: "
 
 function Metrics({ node, now }: { node: TraceNode; now: number }) {
   const tokens = node.totals.promptTokens + node.totals.completionTokens;
+  const ms = nodeLatency(node, now);
   return (
-    <span className="node-metrics">
-      <span title="latency">{formatMs(nodeLatency(node, now))}</span>
+    <span className="node-metrics" data-calls={node.totals.calls}>
+      <span title="latency" data-ms={ms}>
+        {formatMs(ms)}
+      </span>
       {node.totals.calls > 0 && (
         <>
           <span title={`${node.totals.promptTokens} prompt + ${node.totals.completionTokens} completion tokens`}>
@@ -79,6 +82,13 @@ export function TraceTree(props: {
     if (top < el.scrollTop) el.scrollTop = top;
     else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight) el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
   };
+
+  // A node selected from elsewhere (a search hit) scrolls into view and becomes the active row.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: only a new selection moves the view, not new rows
+  useEffect(() => {
+    const index = rows.findIndex((n) => n.id === props.selectedId);
+    if (index !== -1 && index !== activeIndex) focusRow(index);
+  }, [props.selectedId]);
 
   const onKeyDown = (event: KeyboardEvent) => {
     if (!activeNode) return;

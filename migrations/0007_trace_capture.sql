@@ -1,0 +1,1 @@
+ALTER TABLE "tenants" ADD COLUMN "trace_capture" boolean DEFAULT true NOT NULL;
