@@ -2,18 +2,7 @@
  * The workload of the capacity simulation: tenants submitting RLM runs of the shapes the benchmarks measured, against
  * a Daytona organisation's concurrent-sandbox limit. Deterministic for a seed.
  */
-
-/** A seeded generator (mulberry32): the same seed gives the same workload, run after run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { mulberry32 } from "../../dev/llm/faults";
 
 export interface TenantProfile {
   name: string;
@@ -48,7 +37,7 @@ function lognormal(next: () => number, median: number): number {
 
 /** Every run the tenants submit in `hours`, in submission order. */
 export function workload(tenants: readonly TenantProfile[], hours: number, seed: number): Run[] {
-  const next = rng(seed);
+  const next = mulberry32(seed);
   const runs: Run[] = [];
   for (const t of tenants) {
     let at = 0;
