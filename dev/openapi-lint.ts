@@ -44,6 +44,7 @@ export async function redoclyFindings(source?: string): Promise<LintFinding[]> {
  */
 const OPERATION_VERBS = [
   "archive",
+  "call",
   "cancel",
   "create",
   "delete",
@@ -56,6 +57,7 @@ const OPERATION_VERBS = [
   "revoke",
   "rotate",
   "run",
+  "search",
   "sign",
   "stream",
   "test",

@@ -603,7 +603,7 @@ export interface paths {
         /** Whether runs keep the texts of model calls for the trace */
         get: operations["getTraceSettings"];
         /** Turn content capture on or off (admins); off keeps only sizes, for runs started from now on */
-        put: operations["putTraceSettings"];
+        put: operations["updateTraceSettings"];
         post?: never;
         delete?: never;
         options?: never;
@@ -874,7 +874,7 @@ export interface paths {
          * The MCP server (Streamable HTTP): JSON-RPC requests in, JSON or an SSE stream out
          * @description Tools: `ask`, `upload_document`, `list_documents`, `search_document`, `get_task`; resources: `fleet-rlm://documents/{id}{?offset,length}`. See the README for client setup.
          */
-        post: operations["mcp"];
+        post: operations["callMcp"];
         delete?: never;
         options?: never;
         head?: never;
@@ -4344,7 +4344,7 @@ export interface operations {
             };
         };
     };
-    putTraceSettings: {
+    updateTraceSettings: {
         parameters: {
             query?: never;
             header?: never;
@@ -5645,7 +5645,7 @@ export interface operations {
             };
         };
     };
-    mcp: {
+    callMcp: {
         parameters: {
             query?: never;
             header?: never;

@@ -53,7 +53,10 @@ describe("the solver as summariser", () => {
 
   it("counts folded turns as taken, so exploring ends where it would have without compaction", () => {
     const system: ChatMessage = { role: "system", content: "You have a REPL with `context` and llm_query." };
-    const query: ChatMessage = { role: "user", content: "Find the special magic number for gentle-comet." };
+    const query: ChatMessage = {
+      role: "user",
+      content: "What is the special magic number for gentle-comet mentioned in the provided text?",
+    };
     const folded = summaryMessage({ fromTurn: 0, toTurn: 9, text: "In turns 1–10 the model ran 10 code block(s)." });
     const kept = turn(10, "str with 900 characters");
     const history = [system, folded, ...kept.messages, query];

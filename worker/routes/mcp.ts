@@ -47,7 +47,7 @@ export function mcpRoutes(app: AppFetch) {
       createRoute({
         method: "post",
         path: "/mcp",
-        operationId: "mcp",
+        operationId: "callMcp",
         tags: ["mcp"],
         summary: "The MCP server (Streamable HTTP): JSON-RPC requests in, JSON or an SSE stream out",
         description:

@@ -105,7 +105,7 @@ export const traceContentRoutes = new OpenAPIHono<AppEnv>()
     createRoute({
       method: "put",
       path: "/v1/settings/trace",
-      operationId: "putTraceSettings",
+      operationId: "updateTraceSettings",
       tags: ["settings"],
       summary: "Turn content capture on or off (admins); off keeps only sizes, for runs started from now on",
       security,
