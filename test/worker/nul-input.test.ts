@@ -16,6 +16,7 @@ const NUL = "a\u0000b";
 interface Parameter {
   in: string;
   name: string;
+  required?: boolean;
 }
 interface SchemaObject {
   $ref?: string;
@@ -30,8 +31,11 @@ interface OpenApiDocument {
   components: { schemas: Record<string, SchemaObject> };
 }
 interface ErrorBody {
-  error: { code: string; details?: { issues?: Array<{ field: string }> } };
+  error: { code: string; message: string; details?: { issues?: Array<{ field: string }> } };
 }
+
+/** Operations that answer in OpenAI's error shape, which names the fields in its message (and `param`). */
+const OPENAI_SHAPED = new Set(["POST /v1/chat/completions"]);
 
 /** Bodies refused later on purpose: an inbound webhook payload is checked once mapped to a task (tested below). */
 const BODY_CHECKED_LATER = new Set(["POST /v1/hooks/{endpointId}"]);
@@ -48,7 +52,10 @@ function cases(document: OpenApiDocument) {
         pathParams.reduce((url, param) => url.replace(`{${param}}`, encodeURIComponent(value)), path);
       const cleanPath = fill(crypto.randomUUID());
       if (pathParams.length > 0) {
-        out.push({ name: `${name} path`, method, url: fill(NUL), fields: pathParams.map((p) => `param.${p}`) });
+        // Required query parameters get a plain value, so the path is what the request fails on.
+        const required = parameters.filter((p) => p.in === "query" && p.required).map((p) => [p.name, "x"]);
+        const url = required.length > 0 ? `${fill(NUL)}?${new URLSearchParams(required)}` : fill(NUL);
+        out.push({ name: `${name} path`, method, url, fields: pathParams.map((p) => `param.${p}`) });
       }
       const query = parameters.filter((p) => p.in === "query").map((p) => p.name);
       if (query.length > 0) {
@@ -90,7 +97,9 @@ describe("a NUL character in input", () => {
       const res = await call(c.url, { method: c.method.toUpperCase(), key: apiKey.secret, json: c.json });
       const text = await res.text();
       const body = JSON.parse(text) as ErrorBody;
-      const named = new Set(body.error?.details?.issues?.map((i) => i.field));
+      const named = OPENAI_SHAPED.has(c.name.replace(/ (path|query|body)$/, ""))
+        ? new Set(c.fields.filter((f) => body.error?.message?.includes(f)))
+        : new Set(body.error?.details?.issues?.map((i) => i.field));
       if (res.status !== 400 || body.error.code !== "validation_failed" || !c.fields.every((f) => named.has(f))) {
         wrong.push(`${c.name}: ${res.status} ${text.slice(0, 200)}`);
       }
