@@ -38,8 +38,10 @@ it("pauses before each timed statement when asked, without counting the pause", 
   const body = (await res.json()) as { ok: boolean; exec: { count: number; samplesMs: number[] } };
   expect(body.ok).toBe(true);
   expect(body.exec.count).toBe(4);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(4 * 150);
-  for (const ms of body.exec.samplesMs) expect(ms).toBeLessThan(150);
+  // Not a timing bound: the pauses lie outside the timed samples, so samples plus pauses fit in the wall time.
+  const elapsed = Date.now() - started;
+  const timed = body.exec.samplesMs.reduce((a, b) => a + b, 0);
+  expect(timed + 4 * 150).toBeLessThanOrEqual(elapsed);
 });
 
 it("reports the failing stage with guidance when the provider refuses the key", async () => {
