@@ -55,7 +55,10 @@ export class SlotLeases {
 
   /** Leaves the queue, or gives the slot back when it was granted meanwhile. */
   cancel(holder: string, now: number): void {
-    if (this.#queue.holds(holder)) return this.release(holder, now);
+    if (this.#queue.holds(holder)) {
+      this.release(holder, now);
+      return;
+    }
     this.#queue.cancel(holder);
     delete this.#seen[holder];
   }
